@@ -1,0 +1,40 @@
+import { Hono } from 'hono';
+import { resolveIssuer } from './config';
+import type { AppEnv } from './env';
+import { OAuthError } from './errors';
+import { jsonError } from './http/json_error';
+import { securityHeaders } from './http/security';
+import { admin } from './routes/admin';
+import { assets } from './routes/assets';
+import { authorize } from './routes/authorize';
+import { discovery } from './routes/discovery';
+import { interaction } from './routes/interaction';
+import { jwks } from './routes/jwks';
+import { token } from './routes/token';
+import { userinfo } from './routes/userinfo';
+
+/** The one Hono app serving every endpoint. Each route lives in src/routes/<name>. */
+export const app = new Hono<AppEnv>();
+
+app.use('*', securityHeaders);
+app.use('*', async (c, next) => {
+  c.set('issuer', resolveIssuer(c.env, c.req.url));
+  await next();
+});
+
+app.route('/.well-known/openid-configuration', discovery);
+app.route('/jwks', jwks);
+app.route('/authorize', authorize);
+app.route('/interaction', interaction);
+app.route('/token', token);
+app.route('/userinfo', userinfo);
+app.route('/admin', admin);
+app.route('/static', assets);
+
+app.notFound((c) => c.json({ error: 'not_found', error_description: 'no such endpoint' }, 404));
+
+app.onError((err, c) => {
+  if (err instanceof OAuthError) return jsonError(c, err);
+  console.error('unhandled error', err);
+  return c.json({ error: 'server_error', error_description: 'the server hit an unexpected error' }, 500);
+});

@@ -1,0 +1,24 @@
+import { InvalidRequest } from '../errors';
+import { isPublicClient } from '../storage/clients';
+import type { AuthorizeContext } from './request';
+
+const S256_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
+
+/**
+ * RFC 7636 and RFC 9700 §2.1.1: public clients MUST use PKCE; `plain` is refused because it
+ * protects nothing once the request leaks. A challenge from a confidential client is honoured.
+ */
+export function checkPkce(ctx: AuthorizeContext): void {
+  const challenge = ctx.params.get('code_challenge');
+  const method = ctx.params.get('code_challenge_method');
+  if (challenge === undefined) {
+    if (method !== undefined) throw new InvalidRequest('code_challenge_method without code_challenge');
+    if (isPublicClient(ctx.client!)) throw new InvalidRequest('PKCE is required for public clients: send code_challenge with code_challenge_method=S256');
+    return;
+  }
+  // RFC 7636 §4.3 makes "plain" the default when the method is omitted; we only accept S256.
+  if (method !== 'S256') throw new InvalidRequest('code_challenge_method must be S256');
+  if (!S256_CHALLENGE.test(challenge)) throw new InvalidRequest('code_challenge must be a base64url-encoded SHA-256 hash (43 characters)');
+  ctx.request.codeChallenge = challenge;
+  ctx.request.codeChallengeMethod = 'S256';
+}

@@ -1,0 +1,38 @@
+import type { Params } from '../http/params';
+import type { ClientRepository } from '../storage/clients';
+import { checkClient } from './check_client';
+import { checkMaxAge, checkPrompt } from './check_prompt';
+import { checkOptionalParameters } from './check_optional';
+import { checkPkce } from './check_pkce';
+import { checkRedirectUri } from './check_redirect_uri';
+import { checkRequestObject } from './check_request_object';
+import { checkResponseMode, checkResponseType } from './check_response_type';
+import { checkScope } from './check_scope';
+import type { AuthorizationRequest, AuthorizeCheck, AuthorizeContext } from './request';
+
+/** Run in order once client and redirect_uri are trusted; the first failure is redirected back. */
+const CHECKS: AuthorizeCheck[] = [
+  checkRequestObject,
+  checkResponseType,
+  checkResponseMode,
+  checkScope,
+  checkPkce,
+  checkPrompt,
+  checkMaxAge,
+  checkOptionalParameters,
+];
+
+/**
+ * Validates an authorization request. Throws UntrustedRedirectError while client_id or
+ * redirect_uri cannot be trusted; after that, OAuthErrors that the caller redirects back with the
+ * context's redirect_uri and state (OIDC Core §3.1.2.6). `ctx` is filled in as checks pass.
+ */
+export async function validateAuthorizationRequest(ctx: AuthorizeContext, clients: ClientRepository): Promise<AuthorizationRequest> {
+  const clientId = ctx.params.get('client_id');
+  checkClient(ctx, clientId ? await clients.find(clientId) : null);
+  checkRedirectUri(ctx);
+  for (const check of CHECKS) check(ctx);
+  return ctx.request as AuthorizationRequest;
+}
+
+export const newAuthorizeContext = (params: Params): AuthorizeContext => ({ params, request: {} });

@@ -1,0 +1,36 @@
+import { SUPPORTED_AUTH_METHODS } from '../authn/client_auth';
+import { SUPPORTED_PROMPTS } from '../authorize/check_prompt';
+import { STANDARD_SCOPES } from '../config';
+import { SUPPORTED_CLAIMS } from '../tokens/claims';
+
+/**
+ * OpenID Connect Discovery 1.0 §3 / RFC 8414 §2 provider metadata. Every value is true of this
+ * server: nothing is advertised that is not implemented.
+ */
+export function providerMetadata(issuer: string, signingAlgs: string[]) {
+  return {
+    issuer,
+    authorization_endpoint: `${issuer}/authorize`,
+    token_endpoint: `${issuer}/token`,
+    userinfo_endpoint: `${issuer}/userinfo`,
+    jwks_uri: `${issuer}/jwks`,
+    scopes_supported: [...STANDARD_SCOPES],
+    response_types_supported: ['code'],
+    response_modes_supported: ['query'],
+    grant_types_supported: ['authorization_code'],
+    subject_types_supported: ['public'],
+    id_token_signing_alg_values_supported: signingAlgs,
+    token_endpoint_auth_methods_supported: SUPPORTED_AUTH_METHODS,
+    code_challenge_methods_supported: ['S256'],
+    claims_supported: SUPPORTED_CLAIMS,
+    claim_types_supported: ['normal'],
+    prompt_values_supported: SUPPORTED_PROMPTS,
+    display_values_supported: ['page'],
+    ui_locales_supported: ['en'],
+    claims_parameter_supported: false,
+    request_parameter_supported: false,
+    request_uri_parameter_supported: false,
+    // RFC 9207 §3: we always send `iss` in authorization responses.
+    authorization_response_iss_parameter_supported: true,
+  };
+}

@@ -1,0 +1,57 @@
+/**
+ * OAuth 2.0 / OpenID Connect errors, one class per error code the spec defines.
+ * RFC 6749 §5.2: error_description is limited to %x20-21 / %x23-5B / %x5D-7E, so it can never
+ * carry a double quote or a backslash; `sanitizeDescription` enforces that for every message.
+ */
+export class OAuthError extends Error {
+  constructor(
+    readonly error: string,
+    readonly description: string,
+    readonly status: number = 400,
+  ) {
+    super(description);
+  }
+
+  toJSON(): { error: string; error_description: string } {
+    return { error: this.error, error_description: sanitizeDescription(this.description) };
+  }
+}
+
+export function sanitizeDescription(text: string): string {
+  return text.replace(/[^\x20-\x21\x23-\x5b\x5d-\x7e]/g, "'").replace(/"/g, "'");
+}
+
+const define = (code: string, status = 400) =>
+  class extends OAuthError {
+    constructor(description: string) {
+      super(code, description, status);
+    }
+  };
+
+export const InvalidRequest = define('invalid_request');
+export const InvalidClient = define('invalid_client', 401);
+export const InvalidGrant = define('invalid_grant');
+export const UnauthorizedClient = define('unauthorized_client');
+export const UnsupportedGrantType = define('unsupported_grant_type');
+export const UnsupportedResponseType = define('unsupported_response_type');
+export const InvalidScope = define('invalid_scope');
+export const AccessDenied = define('access_denied', 403);
+export const ServerError = define('server_error', 500);
+export const TemporarilyUnavailable = define('temporarily_unavailable', 503);
+export const LoginRequired = define('login_required');
+export const ConsentRequired = define('consent_required');
+export const InteractionRequired = define('interaction_required');
+export const RequestNotSupported = define('request_not_supported');
+export const RequestUriNotSupported = define('request_uri_not_supported');
+export const InvalidToken = define('invalid_token', 401);
+export const InsufficientScope = define('insufficient_scope', 403);
+
+/** A request whose client_id or redirect_uri cannot be trusted: shown as a page, never redirected. */
+export class UntrustedRedirectError extends Error {
+  constructor(
+    readonly title: string,
+    readonly detail: string,
+  ) {
+    super(detail);
+  }
+}

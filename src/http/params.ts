@@ -1,0 +1,88 @@
+import { InvalidRequest } from '../errors';
+
+export const MAX_BODY_BYTES = 64 * 1024;
+export const MAX_PARAM_LENGTH = 8 * 1024;
+
+export type Params = Map<string, string>;
+
+/**
+ * Parses an application/x-www-form-urlencoded string strictly. Unlike URLSearchParams it refuses
+ * malformed percent-encoding instead of replacing it, and refuses repeated parameters
+ * (RFC 6749 §3.1 / §3.2: "Request and response parameters MUST NOT be included more than once").
+ * Empty values are treated as omitted (RFC 6749 §3.1).
+ */
+export function parseFormEncoded(input: string): Params {
+  const params: Params = new Map();
+  if (input === '') return params;
+  for (const pair of input.split('&')) {
+    if (pair === '') continue;
+    const eq = pair.indexOf('=');
+    const name = decode(eq === -1 ? pair : pair.slice(0, eq));
+    const value = eq === -1 ? '' : decode(pair.slice(eq + 1));
+    if (params.has(name)) throw new InvalidRequest(`parameter ${truncate(name)} is included more than once`);
+    if (value.length > MAX_PARAM_LENGTH) throw new InvalidRequest(`parameter ${truncate(name)} is too long`);
+    if (value !== '') params.set(name, value);
+  }
+  return params;
+}
+
+function decode(part: string): string {
+  try {
+    return decodeURIComponent(part.replace(/\+/g, ' '));
+  } catch {
+    throw new InvalidRequest('malformed percent-encoding in request parameters');
+  }
+}
+
+const truncate = (s: string) => (s.length > 40 ? `${s.slice(0, 40)}...` : s);
+
+/** Query parameters of a URL, parsed strictly. */
+export function queryParams(url: string): Params {
+  const q = url.indexOf('?');
+  if (q === -1) return new Map();
+  const hash = url.indexOf('#', q);
+  return parseFormEncoded(url.slice(q + 1, hash === -1 ? undefined : hash));
+}
+
+/**
+ * Body parameters of a POST. RFC 6749 requires application/x-www-form-urlencoded for the
+ * authorization and token endpoints; other content types are refused rather than guessed.
+ */
+export async function formParams(request: Request): Promise<Params> {
+  const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/x-www-form-urlencoded') {
+    throw new InvalidRequest('content type must be application/x-www-form-urlencoded');
+  }
+  const declared = Number(request.headers.get('content-length') ?? '0');
+  if (declared > MAX_BODY_BYTES) throw new InvalidRequest('request body is too large');
+  const body = await readLimited(request, MAX_BODY_BYTES);
+  return parseFormEncoded(body);
+}
+
+async function readLimited(request: Request, limit: number): Promise<string> {
+  if (!request.body) return '';
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      throw new InvalidRequest('request body is too large');
+    }
+    chunks.push(value);
+  }
+  const all = new Uint8Array(size);
+  let offset = 0;
+  for (const c of chunks) {
+    all.set(c, offset);
+    offset += c.byteLength;
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(all);
+  } catch {
+    throw new InvalidRequest('request body is not valid UTF-8');
+  }
+}

@@ -1,0 +1,68 @@
+import { Hono, type Context } from 'hono';
+import type { AppEnv } from '../env';
+import { InvalidRequest, InvalidToken, OAuthError, sanitizeDescription } from '../errors';
+import { formParams } from '../http/params';
+import { jsonError, methodNotAllowed } from '../http/json_error';
+import { verificationKey } from '../keys/keystore';
+import { GrantRepository } from '../storage/grants';
+import { UserRepository } from '../storage/users';
+import { verifyAccessToken } from '../tokens/access_token';
+import { claimsForScopes } from '../tokens/claims';
+
+/** OIDC Core §5.3: the UserInfo endpoint, GET and POST, with RFC 6750 bearer tokens. */
+export const userinfo = new Hono<AppEnv>();
+
+/**
+ * RFC 6750 §2: the token comes in the Authorization header or, for POST, as a form body parameter;
+ * more than one method is an invalid_request (§3.1). The query-string method is not offered.
+ */
+async function bearerToken(c: Context<AppEnv>): Promise<string | undefined> {
+  const header = c.req.header('Authorization');
+  let fromBody: string | undefined;
+  if (c.req.method === 'POST' && (c.req.header('Content-Type') ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded')) {
+    fromBody = (await formParams(c.req.raw)).get('access_token');
+  }
+  if (header !== undefined) {
+    const m = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(header);
+    if (!m) throw new InvalidRequest('Authorization header must use the Bearer scheme');
+    if (fromBody !== undefined) throw new InvalidRequest('the access token must be sent by only one method');
+    return m[1];
+  }
+  return fromBody;
+}
+
+/** RFC 6750 §3: 401s carry a Bearer challenge; a request with no token gets one without an error code. */
+function challenge(c: Context<AppEnv>, err?: OAuthError): Response {
+  const parts = ['Bearer realm="userinfo"'];
+  if (err) parts.push(`error="${err.error}"`, `error_description="${sanitizeDescription(err.description)}"`);
+  c.header('WWW-Authenticate', parts.join(', '));
+  if (!err) {
+    c.header('Cache-Control', 'no-store');
+    return c.json({ error: 'invalid_token', error_description: 'an access token is required' }, 401);
+  }
+  return jsonError(c, err);
+}
+
+userinfo.on(['GET', 'POST'], '/', async (c) => {
+  try {
+    const token = await bearerToken(c);
+    if (!token) return challenge(c);
+    const claims = await verifyAccessToken(token, c.var.issuer, (kid) => verificationKey(c.env, kid));
+    const [grant, user] = await Promise.all([new GrantRepository(c.env.DB).find(claims.gid), new UserRepository(c.env.DB).find(claims.sub)]);
+    if (!grant || grant.revokedAt !== null) throw new InvalidToken('access token has been revoked');
+    if (!user) throw new InvalidToken('the user of this access token no longer exists');
+    const scopes = claims.scope.split(' ');
+    if (!scopes.includes('openid')) throw new InvalidToken('access token was not issued for userinfo (no openid scope)');
+    c.header('Cache-Control', 'no-store');
+    return c.json(claimsForScopes(user, scopes));
+  } catch (err) {
+    if (err instanceof InvalidToken) return challenge(c, err);
+    if (err instanceof OAuthError) {
+      c.header('WWW-Authenticate', `Bearer realm="userinfo", error="${err.error}"`);
+      return jsonError(c, err);
+    }
+    throw err;
+  }
+});
+
+userinfo.all('/', (c) => methodNotAllowed(c, 'GET, POST'));

@@ -1,0 +1,60 @@
+import type { AuthorizationRequest } from '../authorize/request';
+
+export interface Interaction {
+  id: string;
+  clientId: string;
+  request: AuthorizationRequest;
+  csrfHash: string;
+  userId: string | null;
+  authenticatedAt: number | null;
+  expiresAt: number;
+}
+
+interface InteractionRow {
+  id: string;
+  client_id: string;
+  params: string;
+  csrf_hash: string;
+  user_id: string | null;
+  authenticated_at: number | null;
+  expires_at: number;
+}
+
+/** A validated authorization request parked while the user signs in or consents. */
+export class InteractionRepository {
+  constructor(private readonly db: D1Database) {}
+
+  async insert(i: Interaction, at: number): Promise<void> {
+    await this.db
+      .prepare(
+        'INSERT INTO interactions (id, client_id, params, csrf_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
+      )
+      .bind(i.id, i.clientId, JSON.stringify(i.request), i.csrfHash, at, i.expiresAt)
+      .run();
+  }
+
+  async find(id: string, at: number): Promise<Interaction | null> {
+    const r = await this.db
+      .prepare('SELECT * FROM interactions WHERE id = ? AND expires_at > ?')
+      .bind(id, at)
+      .first<InteractionRow>();
+    if (!r) return null;
+    return {
+      id: r.id,
+      clientId: r.client_id,
+      request: JSON.parse(r.params) as AuthorizationRequest,
+      csrfHash: r.csrf_hash,
+      userId: r.user_id,
+      authenticatedAt: r.authenticated_at,
+      expiresAt: r.expires_at,
+    };
+  }
+
+  async markAuthenticated(id: string, userId: string, at: number): Promise<void> {
+    await this.db.prepare('UPDATE interactions SET user_id = ?, authenticated_at = ? WHERE id = ?').bind(userId, at, id).run();
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.db.prepare('DELETE FROM interactions WHERE id = ?').bind(id).run();
+  }
+}

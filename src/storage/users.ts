@@ -1,0 +1,98 @@
+/** The OIDC Core §5.1 standard claims we store with a user (everything but `sub`). */
+export interface UserClaims {
+  name?: string;
+  given_name?: string;
+  family_name?: string;
+  middle_name?: string;
+  nickname?: string;
+  preferred_username?: string;
+  profile?: string;
+  picture?: string;
+  website?: string;
+  email?: string;
+  email_verified?: boolean;
+  gender?: string;
+  birthdate?: string;
+  zoneinfo?: string;
+  locale?: string;
+  phone_number?: string;
+  phone_number_verified?: boolean;
+  address?: {
+    formatted?: string;
+    street_address?: string;
+    locality?: string;
+    region?: string;
+    postal_code?: string;
+    country?: string;
+  };
+}
+
+export interface User {
+  id: string;
+  username: string;
+  email: string | null;
+  passwordHash: string;
+  claims: UserClaims;
+  updatedAt: number;
+  createdAt: number;
+}
+
+interface UserRow {
+  id: string;
+  username: string;
+  email: string | null;
+  password_hash: string;
+  claims: string;
+  updated_at: number;
+  created_at: number;
+}
+
+const fromRow = (r: UserRow): User => ({
+  id: r.id,
+  username: r.username,
+  email: r.email,
+  passwordHash: r.password_hash,
+  claims: JSON.parse(r.claims) as UserClaims,
+  updatedAt: r.updated_at,
+  createdAt: r.created_at,
+});
+
+export class UserRepository {
+  constructor(private readonly db: D1Database) {}
+
+  async find(id: string): Promise<User | null> {
+    const row = await this.db.prepare('SELECT * FROM users WHERE id = ?').bind(id).first<UserRow>();
+    return row ? fromRow(row) : null;
+  }
+
+  /** Looks a user up by username or email, case-insensitively. */
+  async findByLogin(login: string): Promise<User | null> {
+    const row = await this.db
+      .prepare('SELECT * FROM users WHERE username = ?1 OR email = ?1 LIMIT 1')
+      .bind(login)
+      .first<UserRow>();
+    return row ? fromRow(row) : null;
+  }
+
+  async list(): Promise<User[]> {
+    const { results } = await this.db.prepare('SELECT * FROM users ORDER BY created_at, id').all<UserRow>();
+    return results.map(fromRow);
+  }
+
+  /** Returns false when the username or email is already taken. */
+  async insert(user: User): Promise<boolean> {
+    const res = await this.db
+      .prepare(
+        `INSERT INTO users (id, username, email, password_hash, claims, updated_at, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+      )
+      .bind(user.id, user.username, user.email, user.passwordHash, JSON.stringify(user.claims), user.updatedAt, user.createdAt)
+      .run();
+    return res.meta.changes > 0;
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const res = await this.db.prepare('DELETE FROM users WHERE id = ?').bind(id).run();
+    return res.meta.changes > 0;
+  }
+}

@@ -1,0 +1,27 @@
+import type { User, UserClaims } from '../storage/users';
+
+/** OIDC Core §5.4: the claims each standard scope requests. */
+export const SCOPE_CLAIMS: Record<string, (keyof UserClaims)[]> = {
+  profile: [
+    'name', 'family_name', 'given_name', 'middle_name', 'nickname', 'preferred_username',
+    'profile', 'picture', 'website', 'gender', 'birthdate', 'zoneinfo', 'locale',
+  ],
+  email: ['email', 'email_verified'],
+  address: ['address'],
+  phone: ['phone_number', 'phone_number_verified'],
+};
+
+export const SUPPORTED_CLAIMS = ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'acr', 'amr', 'azp', 'sid', 'at_hash', 'updated_at', ...Object.values(SCOPE_CLAIMS).flat()];
+
+/** The user's claims released by the granted scopes (`sub` is always included). */
+export function claimsForScopes(user: User, scopes: Iterable<string>): Record<string, unknown> {
+  const out: Record<string, unknown> = { sub: user.id };
+  for (const scope of scopes) {
+    for (const name of SCOPE_CLAIMS[scope] ?? []) {
+      const value = user.claims[name];
+      if (value !== undefined && value !== null && value !== '') out[name] = value;
+    }
+    if (scope === 'profile') out.updated_at = user.updatedAt;
+  }
+  return out;
+}

@@ -1,0 +1,20 @@
+/** The one stylesheet, served at /static/style.css (CSP allows only same-origin styles). */
+export const STYLESHEET = `
+:root { color-scheme: light dark; --accent: #2457c5; --danger: #b3261e; --muted: #5f6368; --border: #d0d4da; --bg: #f5f6f8; --card: #fff; --text: #1b1d21; }
+@media (prefers-color-scheme: dark) { :root { --accent: #8ab4f8; --danger: #f28b82; --muted: #9aa0a6; --border: #3c4043; --bg: #17181b; --card: #202124; --text: #e8eaed; } }
+* { box-sizing: border-box; }
+body { margin: 0; min-height: 100vh; display: grid; place-items: center; background: var(--bg); color: var(--text); font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
+main { width: min(26rem, 100% - 2rem); margin: 2rem auto; background: var(--card); border: 1px solid var(--border); border-radius: 12px; padding: 2rem; }
+h1 { font-size: 1.4rem; margin: 0 0 .25rem; }
+p.lead { margin: 0 0 1.5rem; color: var(--muted); }
+label { display: block; font-weight: 600; margin: 1rem 0 .35rem; }
+input[type=text], input[type=password], input[type=email] { width: 100%; padding: .65rem .75rem; font: inherit; color: inherit; background: transparent; border: 1px solid var(--border); border-radius: 8px; }
+input:focus-visible, button:focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
+.actions { display: flex; gap: .75rem; margin-top: 1.5rem; flex-wrap: wrap; }
+button { flex: 1; padding: .7rem 1rem; font: inherit; font-weight: 600; border-radius: 8px; border: 1px solid var(--accent); background: var(--accent); color: #fff; cursor: pointer; }
+button.secondary { background: transparent; color: var(--accent); }
+.alert { border-left: 4px solid var(--danger); padding: .6rem .8rem; margin: 0 0 1rem; background: color-mix(in srgb, var(--danger) 10%, transparent); }
+ul.scopes { padding-left: 1.2rem; }
+ul.scopes li { margin: .35rem 0; }
+.muted { color: var(--muted); font-size: .9rem; }
+`;
