@@ -19,9 +19,17 @@ export function claimsForScopes(user: User, scopes: Iterable<string>): Record<st
   for (const scope of scopes) {
     for (const name of SCOPE_CLAIMS[scope] ?? []) {
       const value = user.claims[name];
-      if (value !== undefined && value !== null && value !== '') out[name] = value;
+      if (isPresent(value)) out[name] = value;
     }
     if (scope === 'profile') out.updated_at = user.updatedAt;
   }
   return out;
+}
+
+/** OIDC Core §5.3.2: absent claims are omitted, never sent as empty strings, null or empty objects. */
+function isPresent(value: unknown): boolean {
+  if (value === undefined || value === null) return false;
+  if (typeof value === 'string') return value.trim() !== '';
+  if (typeof value === 'object') return Object.keys(value).length > 0;
+  return true;
 }

@@ -1,13 +1,71 @@
 import { exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { ISSUER, fetchOp } from '../helpers';
 
-const BASE = 'https://op.example.test';
-
-describe('discovery', () => {
-  it('serves required metadata', async () => {
-    const res = await exports.default.fetch(`${BASE}/.well-known/openid-configuration`);
+describe('discovery (OpenID Connect Discovery 1.0 §3, §4)', () => {
+  it('serves every required and recommended field, true of this server', async () => {
+    const res = await fetchOp('/.well-known/openid-configuration');
     expect(res.status).toBe(200);
+    expect(res.headers.get('Content-Type')).toMatch(/^application\/json/);
+    expect(res.headers.get('Access-Control-Allow-Origin')).toBe('*');
     const meta = (await res.json()) as Record<string, unknown>;
-    expect(meta.issuer).toBe(BASE);
+    expect(meta).toMatchObject({
+      issuer: ISSUER,
+      authorization_endpoint: `${ISSUER}/authorize`,
+      token_endpoint: `${ISSUER}/token`,
+      userinfo_endpoint: `${ISSUER}/userinfo`,
+      jwks_uri: `${ISSUER}/jwks`,
+      response_types_supported: ['code'],
+      response_modes_supported: ['query'],
+      grant_types_supported: ['authorization_code'],
+      subject_types_supported: ['public'],
+      id_token_signing_alg_values_supported: ['RS256'],
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+      code_challenge_methods_supported: ['S256'],
+      request_parameter_supported: false,
+      request_uri_parameter_supported: false,
+      claims_parameter_supported: false,
+      authorization_response_iss_parameter_supported: true,
+    });
+    expect(meta.scopes_supported).toEqual(['openid', 'profile', 'email', 'address', 'phone']);
+    expect(meta.claims_supported).toEqual(expect.arrayContaining(['sub', 'email', 'name', 'address', 'phone_number', 'auth_time', 'sid']));
+    // Nothing that is not implemented is advertised.
+    for (const absent of ['registration_endpoint', 'end_session_endpoint', 'revocation_endpoint', 'introspection_endpoint', 'request_object_signing_alg_values_supported']) {
+      expect(meta).not.toHaveProperty(absent);
+    }
+  });
+
+  it('derives the issuer from the request origin when ISSUER is unset', async () => {
+    const res = await exports.default.fetch('http://localhost:8787/.well-known/openid-configuration');
+    expect(((await res.json()) as { issuer: string }).issuer).toBe('http://localhost:8787');
+  });
+
+  it('refuses other methods with a JSON error', async () => {
+    const res = await fetchOp('/.well-known/openid-configuration', { method: 'POST' });
+    expect(res.status).toBe(405);
+    expect(((await res.json()) as { error: string }).error).toBe('invalid_request');
+  });
+});
+
+describe('jwks_uri', () => {
+  it('publishes public RSA signing keys with kid, and no private member', async () => {
+    const res = await fetchOp('/jwks');
+    expect(res.status).toBe(200);
+    const { keys } = (await res.json()) as { keys: Record<string, unknown>[] };
+    expect(keys.length).toBeGreaterThan(0);
+    for (const key of keys) {
+      expect(key).toMatchObject({ kty: 'RSA', alg: 'RS256', use: 'sig' });
+      expect(typeof key.kid).toBe('string');
+      expect(typeof key.n).toBe('string');
+      for (const secret of ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k']) expect(key).not.toHaveProperty(secret);
+    }
+    expect(new Set(keys.map((k) => k.kid)).size).toBe(keys.length);
+  });
+
+  it('uses the RFC 7638 thumbprint as kid', async () => {
+    const { calculateJwkThumbprint } = await import('jose');
+    const { keys } = (await (await fetchOp('/jwks')).json()) as { keys: { kid: string; kty: string; n: string; e: string }[] };
+    const key = keys[0]!;
+    expect(key.kid).toBe(await calculateJwkThumbprint({ kty: key.kty, n: key.n, e: key.e }));
   });
 });
