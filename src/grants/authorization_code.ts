@@ -6,6 +6,7 @@ import { InvalidGrant, InvalidRequest } from '../errors';
 import type { Params } from '../http/params';
 import { signingKey } from '../keys/keystore';
 import type { Client } from '../storage/clients';
+import type { CodeRecord } from './code_record';
 import { GrantRepository } from '../storage/grants';
 import { UserRepository } from '../storage/users';
 import { signAccessToken } from '../tokens/access_token';
@@ -43,9 +44,19 @@ export async function authorizationCodeGrant(env: Bindings, client: Client, body
     now: issuedAt,
   });
   const grants = new GrantRepository(env.DB);
+  const ttl = lifetimes(env);
+  const grantOf = (record: CodeRecord, id: string) => ({
+    id,
+    clientId: client.id,
+    userId: record.userId,
+    sid: record.sid,
+    scope: record.scope,
+    createdAt: issuedAt,
+    expiresAt: issuedAt + ttl.accessToken,
+  });
   if (result.outcome === 'replayed') {
     // RFC 6749 §4.1.2 / RFC 9700 §4.5: a replayed code revokes what its first use issued.
-    await grants.revoke(result.grantId, issuedAt);
+    await grants.revokeOrPreempt(grantOf(result.record, result.grantId), issuedAt);
     throw new InvalidGrant('authorization code has already been used');
   }
   if (result.outcome === 'rejected') throw new InvalidGrant(result.reason);
@@ -53,9 +64,9 @@ export async function authorizationCodeGrant(env: Bindings, client: Client, body
   const record = result.record;
   const user = await new UserRepository(env.DB).find(record.userId);
   if (!user) throw new InvalidGrant('the user of this authorization code no longer exists');
-
-  const ttl = lifetimes(env);
-  await grants.insert({ id: grantId, clientId: client.id, userId: user.id, sid: record.sid, scope: record.scope, createdAt: issuedAt, expiresAt: issuedAt + ttl.accessToken });
+  // If a concurrent replay already recorded this grant as revoked, the insert keeps that row: the
+  // tokens below are still issued (the redemption itself was the one valid use) but are dead on arrival.
+  await grants.insert(grantOf(record, grantId));
 
   const key = await signingKey(env);
   const accessToken = await signAccessToken(

@@ -34,7 +34,7 @@ export interface RedemptionAttempt {
 
 export type Redemption =
   | { outcome: 'issued'; record: CodeRecord }
-  | { outcome: 'replayed'; grantId: string }
+  | { outcome: 'replayed'; grantId: string; record: CodeRecord }
   | { outcome: 'rejected'; reason: string };
 
 /**
@@ -47,7 +47,7 @@ export function decideRedemption(record: CodeRecord | undefined, a: RedemptionAt
   if (!record || !constantTimeEqual(record.secretHash, a.secretHash)) return { outcome: 'rejected', reason: 'authorization code is invalid' };
   if (record.clientId !== a.clientId) return { outcome: 'rejected', reason: 'authorization code was issued to another client' };
   if (record.expiresAt <= a.now) return { outcome: 'rejected', reason: 'authorization code has expired' };
-  if (record.redeemedGrantId) return { outcome: 'replayed', grantId: record.redeemedGrantId };
+  if (record.redeemedGrantId) return { outcome: 'replayed', grantId: record.redeemedGrantId, record };
   // RFC 6749 §4.1.3: redirect_uri is REQUIRED here when it was included in the authorization request,
   // and it always is for OpenID Connect (Core §3.1.2.1), so the values must be identical.
   if (a.redirectUri !== record.redirectUri) return { outcome: 'rejected', reason: 'redirect_uri does not match the authorization request' };

@@ -38,10 +38,32 @@ const fromRow = (r: GrantRow): Grant => ({
 export class GrantRepository {
   constructor(private readonly db: D1Database) {}
 
+  /**
+   * Records a new grant. A row with that id can already exist only when a concurrent replay of the
+   * same code got there first and recorded it revoked; that row is kept.
+   */
   async insert(grant: Omit<Grant, 'revokedAt'>): Promise<void> {
     await this.db
-      .prepare('INSERT INTO grants (id, client_id, user_id, sid, scope, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .prepare('INSERT INTO grants (id, client_id, user_id, sid, scope, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING')
       .bind(grant.id, grant.clientId, grant.userId, grant.sid, grant.scope, grant.createdAt, grant.expiresAt)
+      .run();
+  }
+
+  /**
+   * Revokes a grant whether or not its row has been written yet: a replay can overtake the first
+   * redemption between the Durable Object's consumption of the code and the grant insert, so the
+   * revocation is written as a row of its own that the later insert then finds.
+   */
+  async revokeOrPreempt(grant: Omit<Grant, 'revokedAt'>, at: number): Promise<void> {
+    await this.db
+      .prepare(
+        // The EXISTS guards skip the write when the user or client is gone (nothing left to revoke).
+        `INSERT INTO grants (id, client_id, user_id, sid, scope, created_at, expires_at, revoked_at)
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8
+         WHERE EXISTS (SELECT 1 FROM users WHERE id = ?3) AND EXISTS (SELECT 1 FROM clients WHERE id = ?2)
+         ON CONFLICT (id) DO UPDATE SET revoked_at = COALESCE(grants.revoked_at, excluded.revoked_at)`,
+      )
+      .bind(grant.id, grant.clientId, grant.userId, grant.sid, grant.scope, grant.createdAt, grant.expiresAt, at)
       .run();
   }
 

@@ -39,6 +39,6 @@ describe('decideRedemption', () => {
   });
 
   it('reports a replay with the grant of the first redemption', () => {
-    expect(decideRedemption({ ...record, redeemedGrantId: 'g0' }, attempt)).toEqual({ outcome: 'replayed', grantId: 'g0' });
+    expect(decideRedemption({ ...record, redeemedGrantId: 'g0' }, attempt)).toMatchObject({ outcome: 'replayed', grantId: 'g0' });
   });
 });
