@@ -22,9 +22,10 @@ async function bearerToken(c: Context<AppEnv>): Promise<string | undefined> {
   if (c.req.method === 'POST' && (c.req.header('Content-Type') ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded')) {
     fromBody = (await formParams(c.req.raw)).get('access_token');
   }
-  if (header !== undefined) {
+  // RFC 6750 §3.1: another scheme is a request without (usable) authentication, answered like one.
+  if (header !== undefined && /^bearer(\s|$)/i.test(header)) {
     const m = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(header);
-    if (!m) throw new InvalidRequest('Authorization header must use the Bearer scheme');
+    if (!m) throw new InvalidRequest('malformed Bearer authorization header');
     if (fromBody !== undefined) throw new InvalidRequest('the access token must be sent by only one method');
     return m[1];
   }
