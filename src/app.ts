@@ -23,6 +23,7 @@ app.use('*', async (c, next) => {
 });
 
 app.route('/.well-known/openid-configuration', discovery);
+app.route('/.well-known/oauth-authorization-server', discovery);
 app.route('/jwks', jwks);
 app.route('/authorize', authorize);
 app.route('/interaction', interaction);

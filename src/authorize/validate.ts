@@ -28,11 +28,16 @@ const CHECKS: AuthorizeCheck[] = [
  * context's redirect_uri and state (OIDC Core §3.1.2.6). `ctx` is filled in as checks pass.
  */
 export async function validateAuthorizationRequest(ctx: AuthorizeContext, clients: ClientRepository): Promise<AuthorizationRequest> {
+  await trustClientAndRedirectUri(ctx, clients);
+  for (const check of CHECKS) check(ctx);
+  return ctx.request as AuthorizationRequest;
+}
+
+/** The first two checks alone: after them, errors may be sent to ctx.redirectUri. */
+export async function trustClientAndRedirectUri(ctx: AuthorizeContext, clients: ClientRepository): Promise<void> {
   const clientId = ctx.params.get('client_id');
   checkClient(ctx, clientId ? await clients.find(clientId) : null);
   checkRedirectUri(ctx);
-  for (const check of CHECKS) check(ctx);
-  return ctx.request as AuthorizationRequest;
 }
 
 export const newAuthorizeContext = (params: Params): AuthorizeContext => ({ params, request: {} });

@@ -26,6 +26,31 @@ export function parseFormEncoded(input: string): Params {
   return params;
 }
 
+/**
+ * Every value of one parameter, for reading a request that failed strict parsing: values that do
+ * not decode are left out, so the caller can tell an unambiguous parameter from a broken one.
+ */
+export function valuesOf(input: string, name: string): { values: string[]; broken: boolean } {
+  const values: string[] = [];
+  let broken = false;
+  for (const pair of input.split('&')) {
+    const eq = pair.indexOf('=');
+    let key: string;
+    try {
+      key = decode(eq === -1 ? pair : pair.slice(0, eq));
+    } catch {
+      continue;
+    }
+    if (key !== name) continue;
+    try {
+      values.push(decode(eq === -1 ? '' : pair.slice(eq + 1)));
+    } catch {
+      broken = true;
+    }
+  }
+  return { values, broken };
+}
+
 function decode(part: string): string {
   try {
     return decodeURIComponent(part.replace(/\+/g, ' '));
@@ -36,27 +61,34 @@ function decode(part: string): string {
 
 const truncate = (s: string) => (s.length > 40 ? `${s.slice(0, 40)}...` : s);
 
-/** Query parameters of a URL, parsed strictly. */
-export function queryParams(url: string): Params {
+/** The raw query string of a URL (without `?` and fragment). */
+export function rawQuery(url: string): string {
   const q = url.indexOf('?');
-  if (q === -1) return new Map();
+  if (q === -1) return '';
   const hash = url.indexOf('#', q);
-  return parseFormEncoded(url.slice(q + 1, hash === -1 ? undefined : hash));
+  return url.slice(q + 1, hash === -1 ? undefined : hash);
 }
+
+/** Query parameters of a URL, parsed strictly. */
+export const queryParams = (url: string): Params => parseFormEncoded(rawQuery(url));
 
 /**
  * Body parameters of a POST. RFC 6749 requires application/x-www-form-urlencoded for the
  * authorization and token endpoints; other content types are refused rather than guessed.
  */
 export async function formParams(request: Request): Promise<Params> {
+  return parseFormEncoded(await readFormBody(request));
+}
+
+/** The body of a form POST as text, after the content-type, size and UTF-8 checks. */
+export async function readFormBody(request: Request): Promise<string> {
   const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   if (type !== 'application/x-www-form-urlencoded') {
     throw new InvalidRequest('content type must be application/x-www-form-urlencoded');
   }
   const declared = Number(request.headers.get('content-length') ?? '0');
   if (declared > MAX_BODY_BYTES) throw new InvalidRequest('request body is too large');
-  const body = await readLimited(request, MAX_BODY_BYTES);
-  return parseFormEncoded(body);
+  return readLimited(request, MAX_BODY_BYTES);
 }
 
 async function readLimited(request: Request, limit: number): Promise<string> {

@@ -2,14 +2,15 @@ import { Hono, type Context } from 'hono';
 import { decideNextStep } from '../authorize/decide';
 import type { AuthorizationRequest } from '../authorize/request';
 import { errorLocation, issueCode, redirect } from '../authorize/respond';
-import { newAuthorizeContext, validateAuthorizationRequest } from '../authorize/validate';
+import { newAuthorizeContext, trustClientAndRedirectUri, validateAuthorizationRequest } from '../authorize/validate';
 import { lifetimes, now } from '../config';
 import { sha256Base64url } from '../crypto/hash';
 import { randomToken } from '../crypto/random';
 import type { AppEnv } from '../env';
 import { OAuthError, UntrustedRedirectError } from '../errors';
 import { setInteractionCookie } from '../http/cookies';
-import { formParams, queryParams, type Params } from '../http/params';
+import { methodNotAllowed } from '../http/json_error';
+import { parseFormEncoded, rawQuery, readFormBody, valuesOf, type Params } from '../http/params';
 import { currentSession } from '../http/session';
 import { ClientRepository, type Client } from '../storage/clients';
 import { ConsentRepository } from '../storage/consents';
@@ -20,25 +21,58 @@ import { renderPage } from '../views/render';
 /** OIDC Core §3.1.2.1: the authorization endpoint MUST support GET and POST. */
 export const authorize = new Hono<AppEnv>();
 
+const errorPage = (c: Context<AppEnv>, title: string, detail: string) => renderPage(c, <ErrorPage title={title} detail={detail} />, 400);
+
 authorize.on(['GET', 'POST'], '/', async (c) => {
+  let raw: string;
+  try {
+    raw = c.req.method === 'GET' ? rawQuery(c.req.url) : await readFormBody(c.req.raw);
+  } catch (err) {
+    return errorPage(c, 'Invalid request', err instanceof OAuthError ? err.description : 'The request could not be read.');
+  }
   let params: Params;
   try {
-    params = c.req.method === 'GET' ? queryParams(c.req.url) : await formParams(c.req.raw);
+    params = parseFormEncoded(raw);
   } catch (err) {
-    // Nothing about the client can be trusted yet, so this is shown, not redirected.
-    const detail = err instanceof OAuthError ? err.description : 'The request could not be read.';
-    return renderPage(c, <ErrorPage title="Invalid request" detail={detail} />, 400);
+    if (err instanceof OAuthError) return malformed(c, raw, err);
+    throw err;
   }
   const ctx = newAuthorizeContext(params);
   try {
     const request = await validateAuthorizationRequest(ctx, new ClientRepository(c.env.DB));
     return await proceed(c, request, ctx.client!);
   } catch (err) {
-    if (err instanceof UntrustedRedirectError) return renderPage(c, <ErrorPage title={err.title} detail={err.detail} />, 400);
+    if (err instanceof UntrustedRedirectError) return errorPage(c, err.title, err.detail);
     if (err instanceof OAuthError && ctx.redirectUri) return redirect(c, errorLocation(ctx.redirectUri, ctx.state, c.var.issuer, err));
     throw err;
   }
 });
+
+authorize.all('/', (c) => methodNotAllowed(c, 'GET, POST'));
+
+/**
+ * A request that does not parse strictly (a repeated parameter, bad percent-encoding). RFC 6749
+ * §4.1.2.1: once client_id and redirect_uri are trustworthy, even this goes back to the client, so
+ * they (and state, when unambiguous) are read leniently; otherwise the user sees the error.
+ */
+async function malformed(c: Context<AppEnv>, raw: string, err: OAuthError): Promise<Response> {
+  const single = (name: string) => {
+    const { values, broken } = valuesOf(raw, name);
+    return values.length === 1 && !broken ? values[0] : undefined;
+  };
+  const trusted = new Map<string, string>();
+  for (const name of ['client_id', 'redirect_uri', 'state']) {
+    const value = single(name);
+    if (value) trusted.set(name, value);
+  }
+  const ctx = newAuthorizeContext(trusted);
+  try {
+    await trustClientAndRedirectUri(ctx, new ClientRepository(c.env.DB));
+  } catch {
+    return errorPage(c, 'Invalid request', err.description);
+  }
+  return redirect(c, errorLocation(ctx.redirectUri!, ctx.state, c.var.issuer, err));
+}
 
 /** Either answers at once (single sign-on, prompt=none) or parks the request for the sign-in and consent pages. */
 async function proceed(c: Context<AppEnv>, request: AuthorizationRequest, client: Client): Promise<Response> {

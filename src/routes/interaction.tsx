@@ -8,6 +8,7 @@ import type { AppEnv } from '../env';
 import { AccessDenied, OAuthError } from '../errors';
 import { clearInteractionCookie, readInteractionCookie, readSessionCookie, setSessionCookie } from '../http/cookies';
 import { formParams, type Params } from '../http/params';
+import { methodNotAllowed } from '../http/json_error';
 import { currentSession } from '../http/session';
 import { ClientRepository, type Client } from '../storage/clients';
 import { ConsentRepository } from '../storage/consents';
@@ -57,7 +58,6 @@ async function loadForPost(c: Context<AppEnv>, id: string): Promise<{ loaded: Lo
   return { loaded, form };
 }
 
-/** Works out the next step and answers with it: a page, or the redirect back to the client. */
 interface AdvanceOptions {
   consentedHere?: boolean;
   error?: string;
@@ -67,8 +67,11 @@ interface AdvanceOptions {
   session?: Session;
   /** After a successful POST, pages are reached by a 303 (post/redirect/get), not rendered inline. */
   redirectToPages?: boolean;
+  /** Runs only when the request is about to be answered with a code (records the consent given here). */
+  beforeIssue?: (session: Session) => Promise<void>;
 }
 
+/** Works out the next step and answers with it: a page, or the redirect back to the client. */
 async function advance(c: Context<AppEnv>, l: Loaded, opts: AdvanceOptions = {}) {
   const { interaction: ia, client } = l;
   const session = opts.session ?? (await currentSession(c));
@@ -98,6 +101,7 @@ async function advance(c: Context<AppEnv>, l: Loaded, opts: AdvanceOptions = {})
     case 'error':
       return finish(c, ia, errorLocation(ia.request.redirectUri, ia.request.state, c.var.issuer, next.error));
     case 'issue':
+      await opts.beforeIssue?.(next.session);
       return finish(c, ia, await issueCode(c.env, ia.request, next.session, c.var.issuer));
   }
 }
@@ -112,6 +116,8 @@ interaction.get('/:id', async (c) => {
   const loaded = await load(c, c.req.param('id'));
   return loaded ? advance(c, loaded) : expired(c);
 });
+
+interaction.all('/:id', (c) => methodNotAllowed(c, 'GET'));
 
 interaction.post('/:id/login', async (c) => {
   const r = await loadForPost(c, c.req.param('id'));
@@ -151,9 +157,10 @@ interaction.post('/:id/consent', async (c) => {
   if (r.form.get('decision') !== 'allow') {
     return finish(c, ia, errorLocation(ia.request.redirectUri, ia.request.state, c.var.issuer, new AccessDenied('the user denied the request')));
   }
-  const session = await currentSession(c);
-  if (session) await new ConsentRepository(c.env.DB).remember(session.userId, ia.clientId, ia.request.scopes, now());
-  return advance(c, r.loaded, { consentedHere: true });
+  return advance(c, r.loaded, {
+    consentedHere: true,
+    beforeIssue: (session) => new ConsentRepository(c.env.DB).remember(session.userId, ia.clientId, ia.request.scopes, now()),
+  });
 });
 
 interaction.post('/:id/abort', async (c) => {
@@ -162,3 +169,5 @@ interaction.post('/:id/abort', async (c) => {
   const { interaction: ia } = r.loaded;
   return finish(c, ia, errorLocation(ia.request.redirectUri, ia.request.state, c.var.issuer, new AccessDenied('the user cancelled the sign-in')));
 });
+
+interaction.all('/:id/:action', (c) => methodNotAllowed(c, 'POST'));
