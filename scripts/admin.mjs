@@ -1,0 +1,393 @@
+#!/usr/bin/env node
+// Admin CLI for the OpenID Provider's admin API (docs/admin-api.md).
+//
+//   npm run admin -- <group> <command> [args] [flags]
+//
+// Plain Node ESM, built-ins only. To add a command, add an entry to COMMANDS: its flags are
+// declared there and parsed by the shared parser (repeatable flags, booleans, choices, required).
+import { pathToFileURL } from 'node:url';
+import { adminClient, CliError, DEFAULT_ISSUER, readDevVars } from './lib/op.mjs';
+
+// ---------------------------------------------------------------------------------------------
+// Flag parsing
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Flag spec: { type: 'string' | 'boolean', repeat?: true, required?: true, choices?: string[],
+ *              desc: string, value?: 'NAME' (placeholder shown in help) }
+ * Accepts --flag value, --flag=value, --no-flag for booleans, and `--` to end flags.
+ * Returns { flags, positionals }; repeatable flags collect into arrays.
+ */
+export function parseArgs(argv, spec) {
+  const flags = {};
+  const positionals = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--') {
+      positionals.push(...argv.slice(i + 1));
+      break;
+    }
+    if (!arg.startsWith('--') || arg === '--') {
+      if (arg.startsWith('-') && arg.length > 1 && arg !== '-') {
+        if (arg === '-h') {
+          flags.help = true;
+          continue;
+        }
+        throw new CliError(`unknown flag ${arg}`, 2);
+      }
+      positionals.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    let name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
+    let inline = eq === -1 ? undefined : arg.slice(eq + 1);
+    let negated = false;
+    if (!(name in spec) && name.startsWith('no-') && spec[name.slice(3)]?.type === 'boolean') {
+      name = name.slice(3);
+      negated = true;
+    }
+    const def = spec[name];
+    if (!def) throw new CliError(`unknown flag --${name}`, 2);
+    const key = camel(name);
+    let value;
+    if (def.type === 'boolean') {
+      if (inline !== undefined) {
+        if (!['true', 'false', '1', '0', 'yes', 'no'].includes(inline)) {
+          throw new CliError(`--${name} is a switch; got --${name}=${inline}`, 2);
+        }
+        value = ['true', '1', 'yes'].includes(inline);
+      } else value = !negated;
+    } else {
+      if (negated) throw new CliError(`unknown flag --no-${name}`, 2);
+      if (inline !== undefined) value = inline;
+      else {
+        if (i + 1 >= argv.length || argv[i + 1].startsWith('--')) {
+          throw new CliError(`--${name} needs a value${def.value ? ` (${def.value})` : ''}`, 2);
+        }
+        value = argv[++i];
+      }
+      if (def.choices && !def.choices.includes(value)) {
+        throw new CliError(`--${name} must be one of ${def.choices.join(', ')}; got "${value}"`, 2);
+      }
+    }
+    if (def.repeat) (flags[key] ??= []).push(value);
+    else if (key in flags && def.type !== 'boolean') {
+      throw new CliError(`--${name} given more than once`, 2);
+    } else flags[key] = value;
+  }
+  return { flags, positionals };
+}
+
+function camel(name) {
+  return name.replace(/-([a-z])/g, (_, c) => c.toUpperCase());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Commands
+// ---------------------------------------------------------------------------------------------
+
+const GLOBAL_FLAGS = {
+  issuer: { type: 'string', value: 'URL', desc: `OP base URL (env OP_URL, default ${DEFAULT_ISSUER})` },
+  json: { type: 'boolean', desc: "print the API's JSON instead of a summary" },
+  help: { type: 'boolean', desc: 'show help' },
+};
+
+const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'];
+
+/**
+ * Each command: { summary, args?: ['ID'], flags: {...}, run({ api, flags, args, out }) }.
+ * `run` returns the API's JSON (printed as-is with --json) and may print its own summary via out.
+ */
+export const COMMANDS = {
+  'clients create': {
+    summary: 'register a client (prints client_id and, once, client_secret)',
+    flags: {
+      name: { type: 'string', required: true, value: 'NAME', desc: 'client_name' },
+      'redirect-uri': { type: 'string', repeat: true, required: true, value: 'URI', desc: 'redirect URI' },
+      public: { type: 'boolean', desc: 'public client (same as --auth-method none; PKCE required)' },
+      'first-party': { type: 'boolean', desc: 'first-party client: consent is skipped' },
+      'auth-method': {
+        type: 'string',
+        choices: AUTH_METHODS,
+        value: 'METHOD',
+        desc: `token_endpoint_auth_method: ${AUTH_METHODS.join(' | ')} (default client_secret_basic)`,
+      },
+    },
+    async run({ api, flags }) {
+      if (flags.public && flags.authMethod && flags.authMethod !== 'none') {
+        throw new CliError(`--public conflicts with --auth-method ${flags.authMethod}`, 2);
+      }
+      const body = {
+        client_name: flags.name,
+        redirect_uris: flags.redirectUri,
+        token_endpoint_auth_method: flags.public ? 'none' : (flags.authMethod ?? 'client_secret_basic'),
+        first_party: Boolean(flags.firstParty),
+      };
+      return api.request('POST', '/admin/clients', body);
+    },
+    print(client) {
+      printClient(client);
+      if (client.client_secret) {
+        console.log('');
+        console.log('client_secret is shown only once; the OP stores only its hash.');
+      }
+    },
+  },
+  'clients list': {
+    summary: 'list clients',
+    flags: {},
+    run: ({ api }) => api.request('GET', '/admin/clients'),
+    print(res) {
+      const clients = res?.clients ?? [];
+      if (!clients.length) return console.log('no clients');
+      printTable(clients, [
+        ['CLIENT_ID', (c) => c.client_id],
+        ['NAME', (c) => c.client_name],
+        ['AUTH_METHOD', (c) => c.token_endpoint_auth_method],
+        ['FIRST_PARTY', (c) => (c.first_party ? 'yes' : 'no')],
+        ['REDIRECT_URIS', (c) => (c.redirect_uris ?? []).join(' ')],
+      ]);
+    },
+  },
+  'clients get': {
+    summary: 'show one client',
+    args: ['CLIENT_ID'],
+    flags: {},
+    run: ({ api, args }) => api.request('GET', `/admin/clients/${encodeURIComponent(args[0])}`),
+    print: printClient,
+  },
+  'clients delete': {
+    summary: 'delete a client',
+    args: ['CLIENT_ID'],
+    flags: {},
+    async run({ api, args }) {
+      await api.request('DELETE', `/admin/clients/${encodeURIComponent(args[0])}`);
+      return { deleted: args[0] };
+    },
+    print: (res) => console.log(`deleted client ${res.deleted}`),
+  },
+  'users create': {
+    summary: 'create a user',
+    flags: {
+      username: { type: 'string', required: true, value: 'U', desc: 'username' },
+      password: { type: 'string', required: true, value: 'P', desc: 'password' },
+      email: { type: 'string', value: 'E', desc: 'email' },
+      'given-name': { type: 'string', value: 'G', desc: 'given_name claim' },
+      'family-name': { type: 'string', value: 'F', desc: 'family_name claim' },
+      name: { type: 'string', value: 'N', desc: 'name claim (full name)' },
+    },
+    run({ api, flags }) {
+      const body = { username: flags.username, password: flags.password };
+      if (flags.email !== undefined) body.email = flags.email;
+      if (flags.givenName !== undefined) body.given_name = flags.givenName;
+      if (flags.familyName !== undefined) body.family_name = flags.familyName;
+      if (flags.name !== undefined) body.name = flags.name;
+      return api.request('POST', '/admin/users', body);
+    },
+    print: printUser,
+  },
+  'users list': {
+    summary: 'list users',
+    flags: {},
+    run: ({ api }) => api.request('GET', '/admin/users'),
+    print(res) {
+      const users = res?.users ?? [];
+      if (!users.length) return console.log('no users');
+      printTable(users, [
+        ['ID', (u) => u.id],
+        ['USERNAME', (u) => u.username],
+        ['EMAIL', (u) => u.email ?? ''],
+        ['NAME', (u) => displayName(u)],
+      ]);
+    },
+  },
+  'users get': {
+    summary: 'show one user',
+    args: ['USER_ID'],
+    flags: {},
+    run: ({ api, args }) => api.request('GET', `/admin/users/${encodeURIComponent(args[0])}`),
+    print: printUser,
+  },
+  'users delete': {
+    summary: 'delete a user',
+    args: ['USER_ID'],
+    flags: {},
+    async run({ api, args }) {
+      await api.request('DELETE', `/admin/users/${encodeURIComponent(args[0])}`);
+      return { deleted: args[0] };
+    },
+    print: (res) => console.log(`deleted user ${res.deleted}`),
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// Output
+// ---------------------------------------------------------------------------------------------
+
+function printClient(c) {
+  console.log(`client_id:                  ${c.client_id}`);
+  if (c.client_secret) console.log(`client_secret:              ${c.client_secret}`);
+  console.log(`client_name:                ${c.client_name}`);
+  console.log(`token_endpoint_auth_method: ${c.token_endpoint_auth_method}`);
+  console.log(`first_party:                ${c.first_party ? 'yes' : 'no'}`);
+  for (const [i, uri] of (c.redirect_uris ?? []).entries()) {
+    console.log(`${i === 0 ? 'redirect_uris:' : ''.padEnd(14)}              ${uri}`);
+  }
+  if (c.created_at !== undefined) console.log(`created_at:                 ${fmtTime(c.created_at)}`);
+}
+
+function printUser(u) {
+  const rows = [['id (sub)', u.id], ['username', u.username]];
+  if (u.email) rows.push(['email', u.email]);
+  const name = displayName(u);
+  if (name) rows.push(['name', name]);
+  const claims = { ...(u.claims ?? {}) };
+  for (const k of ['email', 'name', 'given_name', 'family_name']) delete claims[k];
+  for (const [k, v] of Object.entries(claims)) rows.push([k, typeof v === 'string' ? v : JSON.stringify(v)]);
+  if (u.created_at !== undefined) rows.push(['created_at', fmtTime(u.created_at)]);
+  const width = Math.max(...rows.map(([k]) => k.length)) + 2;
+  for (const [k, v] of rows) console.log(`${`${k}:`.padEnd(width)}${v}`);
+}
+
+function displayName(u) {
+  const c = u.claims ?? {};
+  return c.name ?? [c.given_name, c.family_name].filter(Boolean).join(' ');
+}
+
+function fmtTime(t) {
+  return typeof t === 'number' ? new Date(t * 1000).toISOString() : String(t);
+}
+
+function printTable(rows, cols) {
+  const cells = rows.map((r) => cols.map(([, f]) => String(f(r) ?? '')));
+  const widths = cols.map(([h], i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
+  const line = (vals) => vals.map((v, i) => (i === vals.length - 1 ? v : v.padEnd(widths[i]))).join('  ');
+  console.log(line(cols.map(([h]) => h)));
+  for (const c of cells) console.log(line(c));
+}
+
+function flagHelp(spec) {
+  return Object.entries(spec).map(([name, d]) => {
+    const left = `  --${name}${d.type === 'string' ? ` ${d.value ?? 'VALUE'}` : ''}`;
+    const extra = [d.required ? 'required' : '', d.repeat ? 'repeatable' : ''].filter(Boolean).join(', ');
+    return `${left.padEnd(46)} ${d.desc}${extra ? ` (${extra})` : ''}`;
+  });
+}
+
+function usage(cmdName) {
+  if (cmdName && COMMANDS[cmdName]) {
+    const c = COMMANDS[cmdName];
+    const args = (c.args ?? []).map((a) => ` ${a}`).join('');
+    return [
+      `Usage: npm run admin -- ${cmdName}${args} [flags]`,
+      '',
+      c.summary,
+      '',
+      'Flags:',
+      ...flagHelp(c.flags),
+      ...flagHelp(GLOBAL_FLAGS),
+    ].join('\n');
+  }
+  const names = Object.keys(COMMANDS);
+  const width = Math.max(...names.map((n) => n.length + (COMMANDS[n].args ?? []).join(' ').length + 1));
+  return [
+    'Usage: npm run admin -- <command> [args] [flags]',
+    '',
+    'Commands:',
+    ...names.map((n) => {
+      const c = COMMANDS[n];
+      const left = `${n}${(c.args ?? []).map((a) => ` ${a}`).join('')}`;
+      return `  ${left.padEnd(width)}  ${c.summary}`;
+    }),
+    '',
+    'Global flags:',
+    ...flagHelp(GLOBAL_FLAGS),
+    '',
+    'The admin token comes from env ADMIN_TOKEN, else from ADMIN_TOKEN in .dev.vars.',
+    'Run `npm run admin -- <command> --help` for the flags of a command.',
+  ].join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Main
+// ---------------------------------------------------------------------------------------------
+
+export async function main(argv) {
+  // The command name is the leading positional words that form a key of COMMANDS.
+  const words = [];
+  for (const a of argv) {
+    if (a.startsWith('-')) break;
+    words.push(a);
+  }
+  let cmdName;
+  for (let n = Math.min(words.length, 3); n > 0; n--) {
+    const candidate = words.slice(0, n).join(' ');
+    if (COMMANDS[candidate]) {
+      cmdName = candidate;
+      break;
+    }
+  }
+  if (!cmdName) {
+    const wantsHelp = argv.includes('--help') || argv.includes('-h') || argv[0] === 'help';
+    if (wantsHelp || argv.length === 0) {
+      console.log(usage());
+      return wantsHelp ? 0 : 2;
+    }
+    const group = words[0];
+    const known = Object.keys(COMMANDS).filter((n) => n.startsWith(`${group} `));
+    if (known.length && words.length === 1) {
+      throw new CliError(`missing subcommand for "${group}": one of ${known.map((n) => n.split(' ')[1]).join(', ')}`, 2);
+    }
+    throw new CliError(`unknown command "${words.join(' ') || argv[0]}"; run with --help for the list`, 2);
+  }
+  const cmd = COMMANDS[cmdName];
+  const rest = argv.slice(cmdName.split(' ').length);
+  const { flags, positionals } = parseArgs(rest, { ...cmd.flags, ...GLOBAL_FLAGS });
+  if (flags.help) {
+    console.log(usage(cmdName));
+    return 0;
+  }
+  const expected = cmd.args ?? [];
+  if (positionals.length < expected.length) {
+    throw new CliError(`${cmdName}: missing ${expected.slice(positionals.length).join(' ')}\n\n${usage(cmdName)}`, 2);
+  }
+  if (positionals.length > expected.length) {
+    throw new CliError(`${cmdName}: unexpected argument "${positionals[expected.length]}"`, 2);
+  }
+  const missing = Object.entries(cmd.flags)
+    .filter(([name, d]) => d.required && flags[camel(name)] === undefined)
+    .map(([name]) => `--${name}`);
+  if (missing.length) {
+    throw new CliError(`${cmdName}: missing required ${missing.join(', ')}\n\n${usage(cmdName)}`, 2);
+  }
+
+  const issuer = flags.issuer ?? process.env.OP_URL ?? DEFAULT_ISSUER;
+  try {
+    new URL(issuer);
+  } catch {
+    throw new CliError(`invalid issuer URL "${issuer}"`, 2);
+  }
+  const token = process.env.ADMIN_TOKEN || readDevVars().vars.ADMIN_TOKEN;
+  const api = adminClient({ issuer, token });
+  const result = await cmd.run({ api, flags, args: positionals });
+  if (flags.json) console.log(JSON.stringify(result, null, 2));
+  else cmd.print(result);
+  return 0;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err) => {
+      if (err instanceof CliError) {
+        console.error(`error: ${err.message}`);
+        process.exitCode = err.exitCode;
+      } else {
+        console.error(err);
+        process.exitCode = 1;
+      }
+    },
+  );
+}
