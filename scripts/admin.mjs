@@ -312,7 +312,20 @@ function usage(cmdName) {
 // Main
 // ---------------------------------------------------------------------------------------------
 
-export async function main(argv) {
+export async function main(argvIn) {
+  // Global flags that take a value may stand before the command (`--issuer URL clients list`):
+  // move them behind it, where the shared parser reads them.
+  const argv = [];
+  const leading = [];
+  for (let i = 0; i < argvIn.length; i++) {
+    const a = argvIn[i];
+    const name = a.startsWith('--') ? a.slice(2).split('=')[0] : undefined;
+    if (argv.length === 0 && name && GLOBAL_FLAGS[name]) {
+      leading.push(a);
+      if (GLOBAL_FLAGS[name].type === 'string' && !a.includes('=') && i + 1 < argvIn.length) leading.push(argvIn[++i]);
+    } else argv.push(a);
+  }
+  argv.push(...leading);
   // The command name is the leading positional words that form a key of COMMANDS.
   const words = [];
   for (const a of argv) {
