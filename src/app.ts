@@ -4,7 +4,7 @@ import type { AppEnv } from './env';
 import { OAuthError } from './errors';
 import { jsonError } from './http/json_error';
 import { securityHeaders } from './http/security';
-import { admin } from './routes/admin';
+import { admin } from './routes/admin/index';
 import { assets } from './routes/assets';
 import { authorize } from './routes/authorize';
 import { discovery } from './routes/discovery';

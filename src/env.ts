@@ -1,4 +1,5 @@
 import type { AuthorizationCodeStore } from './durable/authorization_code_store';
+import type { KeyManager } from './durable/key_manager';
 import type { LoginThrottle } from './durable/login_throttle';
 
 /** Everything the Worker is bound to (see wrangler.toml and docs/storage-schema.md). */
@@ -7,6 +8,7 @@ export interface Bindings {
   KEYS: KVNamespace;
   AUTH_CODES: DurableObjectNamespace<AuthorizationCodeStore>;
   THROTTLE: DurableObjectNamespace<LoginThrottle>;
+  KEY_MANAGER: DurableObjectNamespace<KeyManager>;
   /** Canonical issuer URL. When unset (local development) the request origin is used. */
   ISSUER?: string;
   /** Bearer secret for /admin/*. The admin API is disabled while it is unset. */
@@ -16,6 +18,18 @@ export interface Bindings {
   ACCESS_TOKEN_TTL?: string;
   ID_TOKEN_TTL?: string;
   SESSION_TTL?: string;
+  /** AES-256-GCM key (base64url) that seals private signing keys at rest. */
+  KEY_ENCRYPTION_KEY?: string;
+  /** Comma-separated signing algorithms kept in rotation (RS256 always included). */
+  SIGNING_ALGS?: string;
+  /** Default ID token algorithm when the client registered none. */
+  ID_TOKEN_SIGNING_ALG?: string;
+  /** 2048 (default), 3072 or 4096. */
+  RSA_MODULUS_LENGTH?: string;
+  /** `<days>d` (default `30d`) or `monthly`. */
+  KEY_ROTATION?: string;
+  /** Seconds a new key is published before it signs (default 86400). */
+  KEY_PREPUBLICATION?: string;
 }
 
 export type AppEnv = { Bindings: Bindings; Variables: { issuer: string } };

@@ -1,4 +1,5 @@
 import { InvalidRequest } from '../errors';
+import type { KeyAlg } from '../keys/types';
 import type { ClientAuthMethod } from '../storage/clients';
 import type { UserClaims } from '../storage/users';
 
@@ -9,6 +10,7 @@ export interface NewClientInput {
   redirectUris: string[];
   authMethod: ClientAuthMethod;
   firstParty: boolean;
+  idTokenAlg: KeyAlg | null;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -33,7 +35,8 @@ export function checkRedirectUri(uri: unknown): string {
   return uri;
 }
 
-export function parseNewClient(body: unknown): NewClientInput {
+/** `algorithms`: the signing algorithms this server keeps keys for (a client may pick only those). */
+export function parseNewClient(body: unknown, algorithms: readonly KeyAlg[]): NewClientInput {
   if (!isObject(body)) throw new InvalidRequest('body must be a JSON object');
   const name = body.client_name;
   if (typeof name !== 'string' || name.trim() === '' || name.length > 200) throw new InvalidRequest('client_name is required (at most 200 characters)');
@@ -42,7 +45,17 @@ export function parseNewClient(body: unknown): NewClientInput {
   const method = body.token_endpoint_auth_method ?? 'client_secret_basic';
   if (!AUTH_METHODS.includes(method as ClientAuthMethod)) throw new InvalidRequest(`token_endpoint_auth_method must be one of ${AUTH_METHODS.join(', ')}`);
   if (body.first_party !== undefined && typeof body.first_party !== 'boolean') throw new InvalidRequest('first_party must be a boolean');
-  return { name: name.trim(), redirectUris: [...new Set(uris.map(checkRedirectUri))], authMethod: method as ClientAuthMethod, firstParty: body.first_party === true };
+  const alg = body.id_token_signed_response_alg;
+  if (alg !== undefined && !algorithms.includes(alg as KeyAlg)) {
+    throw new InvalidRequest(`id_token_signed_response_alg must be one of ${algorithms.join(', ')}`);
+  }
+  return {
+    name: name.trim(),
+    redirectUris: [...new Set(uris.map(checkRedirectUri))],
+    authMethod: method as ClientAuthMethod,
+    firstParty: body.first_party === true,
+    idTokenAlg: (alg as KeyAlg | undefined) ?? null,
+  };
 }
 
 const STRING_CLAIMS = [

@@ -5,6 +5,7 @@ import type { Bindings } from '../env';
 import { InvalidGrant, InvalidRequest } from '../errors';
 import type { Params } from '../http/params';
 import { signingKey } from '../keys/keystore';
+import { keyPolicy } from '../keys/policy_config';
 import type { Client } from '../storage/clients';
 import type { CodeRecord } from './code_record';
 import { GrantRepository } from '../storage/grants';
@@ -68,10 +69,10 @@ export async function authorizationCodeGrant(env: Bindings, client: Client, body
   // tokens below are still issued (the redemption itself was the one valid use) but are dead on arrival.
   await grants.insert(grantOf(record, grantId));
 
-  const key = await signingKey(env);
+  const policy = keyPolicy(env);
   const accessToken = await signAccessToken(
     { issuer, subject: user.id, clientId: client.id, scope: record.scope, grantId, authTime: record.authTime, issuedAt, lifetime: ttl.accessToken },
-    key,
+    await signingKey(env, policy.defaultAlg),
   );
   const idToken = await signIdToken(
     {
@@ -86,7 +87,8 @@ export async function authorizationCodeGrant(env: Bindings, client: Client, body
       issuedAt,
       lifetime: ttl.idToken,
     },
-    key,
+    // OIDC Registration §2: the client's id_token_signed_response_alg, else the server default.
+    await signingKey(env, client.idTokenAlg ?? policy.defaultAlg),
   );
   return { access_token: accessToken, token_type: 'Bearer', expires_in: ttl.accessToken, id_token: idToken, scope: record.scope };
 }

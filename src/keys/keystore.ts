@@ -1,93 +1,126 @@
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK, type CryptoKey } from 'jose';
+import { importJWK, type CryptoKey, type JWK } from 'jose';
+import { sha256Base64url } from '../crypto/hash';
 import type { Bindings } from '../env';
+import { keyEncryptionKey, KeyEncryptionError, openPrivateKey } from './encryption';
+import type { KeyAlg, KeyDocument } from './types';
 
 /**
- * The signing key set, kept in KV under `signing-keys`. This module is the only reader and
- * writer of that key, so rotation (cron) can replace what it does without touching callers.
+ * The read side of the signing keys: every isolate reads the document that the KeyManager
+ * Durable Object publishes in KV, at most once a minute, and keeps everything the hot paths
+ * need ready in memory: imported signing keys, verification keys by kid, and the JWKS body with
+ * its ETag. Signing and serving the JWKS cost no KV read, no JSON building and no key import.
  */
 export const KEYSET_KV_KEY = 'signing-keys';
-const CACHE_SECONDS = 60;
-
-export interface StoredKey {
-  kid: string;
-  alg: 'RS256';
-  privateJwk: JWK;
-  publicJwk: JWK;
-  createdAt: number;
-}
+export const KEYSET_CACHE_SECONDS = 60;
 
 export interface SigningKey {
   kid: string;
-  alg: string;
+  alg: KeyAlg;
   key: CryptoKey;
 }
 
-interface LoadedKeySet {
-  signing: SigningKey;
-  publicJwks: { keys: JWK[] };
-  verifying: Map<string, CryptoKey>;
+export interface LoadedKeySet {
+  version: number;
+  /** The active key of each algorithm. */
+  signing: Map<KeyAlg, SigningKey>;
+  /** Every published key, by kid. */
+  verifying: Map<string, { alg: KeyAlg; key: CryptoKey }>;
+  /** Algorithms with an active key, RS256 first: exactly what discovery advertises. */
+  activeAlgs: KeyAlg[];
+  jwks: { body: string; etag: string };
+  /** Per-isolate memo for documents derived from this key set (e.g. discovery per issuer). */
+  derived: Map<string, { body: string; etag: string }>;
   loadedAt: number;
 }
 
-let cache: { value: Promise<LoadedKeySet>; loadedAt: number } | undefined;
+let cache: { value: Promise<LoadedKeySet>; loadedAt: number; resolved?: LoadedKeySet } | undefined;
 
-/** The key set for this isolate: read from KV at most once a minute, created on first need. */
-export function keySet(env: Bindings): Promise<LoadedKeySet> {
-  const nowMs = Date.now();
-  if (!cache || nowMs - cache.loadedAt > CACHE_SECONDS * 1000) {
-    const value = load(env);
-    cache = { value, loadedAt: nowMs };
-    value.catch(() => (cache = undefined));
-  }
-  return cache.value;
+const fresh = (nowMs: number) => cache !== undefined && nowMs - cache.loadedAt < KEYSET_CACHE_SECONDS * 1000;
+
+/** The key set for this isolate, refreshed at most every KEYSET_CACHE_SECONDS. */
+export function keySet(env: Bindings, nowMs = Date.now()): Promise<LoadedKeySet> {
+  if (fresh(nowMs)) return cache!.value;
+  const previous = cache;
+  const entry: NonNullable<typeof cache> = { value: Promise.resolve(undefined as never), loadedAt: nowMs };
+  entry.value = load(env, nowMs).then(
+    (set) => (entry.resolved = set),
+    (err) => {
+      // A failed refresh keeps serving the last good key set, unless the keys cannot be opened at all.
+      if (previous?.resolved && !(err instanceof KeyEncryptionError)) return (entry.resolved = previous.resolved);
+      if (cache === entry) cache = undefined;
+      throw err;
+    },
+  );
+  cache = entry;
+  return entry.value;
 }
 
-/** Drops the in-isolate cache (tests, and after an administrative change to the keys). */
+/** The loaded key set if this isolate has a fresh one, without waiting: the hot path of /jwks and discovery. */
+export function peekKeySet(nowMs = Date.now()): LoadedKeySet | undefined {
+  return fresh(nowMs) ? cache!.resolved : undefined;
+}
+
+/** Drops this isolate's copy, so the next call reads KV again (after a change made here). */
 export function forgetKeySet(): void {
   cache = undefined;
 }
 
-async function load(env: Bindings): Promise<LoadedKeySet> {
-  let stored = await env.KEYS.get<StoredKey[]>(KEYSET_KV_KEY, 'json');
-  if (!stored || stored.length === 0) {
-    stored = [await createKey()];
-    await env.KEYS.put(KEYSET_KV_KEY, JSON.stringify(stored));
+async function readDocument(env: Bindings): Promise<KeyDocument> {
+  const stored = await env.KEYS.get<KeyDocument>(KEYSET_KV_KEY, 'json');
+  if (stored && !Array.isArray(stored) && stored.keys?.some((k) => k.state === 'active')) return stored;
+  // Nothing published yet (first request ever, or a fresh namespace): the single writer creates it.
+  const manager = env.KEY_MANAGER.get(env.KEY_MANAGER.idFromName('signing-keys'));
+  return manager.ensure(Math.floor(Date.now() / 1000));
+}
+
+const STATE_ORDER = { active: 0, next: 1, retired: 2 } as const;
+const ALG_ORDER: KeyAlg[] = ['RS256', 'PS256', 'ES256', 'EdDSA'];
+
+async function load(env: Bindings, nowMs: number): Promise<LoadedKeySet> {
+  return openKeySet(await readDocument(env), env.KEY_ENCRYPTION_KEY, nowMs);
+}
+
+/** Everything the hot paths need from a key document: imported keys and the rendered JWKS. */
+export async function openKeySet(doc: KeyDocument, kekSecret: string | undefined, nowMs = Date.now()): Promise<LoadedKeySet> {
+  const kek = await keyEncryptionKey(kekSecret);
+  if (doc.kekId !== kek.id) {
+    throw new KeyEncryptionError('the signing keys were sealed with a different KEY_ENCRYPTION_KEY; restore the original secret');
   }
-  const newest = stored[stored.length - 1]!;
-  const verifying = new Map<string, CryptoKey>();
-  for (const k of stored) verifying.set(k.kid, (await importJWK(k.publicJwk, k.alg)) as CryptoKey);
+  const published = [...doc.keys].sort((a, b) => ALG_ORDER.indexOf(a.alg) - ALG_ORDER.indexOf(b.alg) || STATE_ORDER[a.state] - STATE_ORDER[b.state]);
+  const verifying = new Map<string, { alg: KeyAlg; key: CryptoKey }>();
+  const signing = new Map<KeyAlg, SigningKey>();
+  await Promise.all(
+    published.map(async (k) => {
+      verifying.set(k.kid, { alg: k.alg, key: (await importJWK(k.publicJwk, k.alg)) as CryptoKey });
+      if (k.state === 'active') {
+        const priv = await openPrivateKey(kek, k.kid, k.privateKey);
+        signing.set(k.alg, { kid: k.kid, alg: k.alg, key: (await importJWK(priv, k.alg)) as CryptoKey });
+      }
+    }),
+  );
+  const body = JSON.stringify({ keys: published.map((k) => k.publicJwk satisfies JWK) });
   return {
-    signing: { kid: newest.kid, alg: newest.alg, key: (await importJWK(newest.privateJwk, newest.alg)) as CryptoKey },
-    publicJwks: { keys: stored.map((k) => k.publicJwk) },
+    version: doc.version,
+    signing,
     verifying,
-    loadedAt: Date.now(),
+    activeAlgs: ALG_ORDER.filter((a) => signing.has(a)),
+    jwks: { body, etag: `"${(await sha256Base64url(body)).slice(0, 27)}"` },
+    derived: new Map(),
+    loadedAt: nowMs,
   };
 }
 
-async function createKey(): Promise<StoredKey> {
-  const { publicKey, privateKey } = await generateKeyPair('RS256', { modulusLength: 2048, extractable: true });
-  const pub = await exportJWK(publicKey);
-  // RFC 7638 thumbprint as kid: stable, derived from the key itself, unique per key.
-  const kid = await calculateJwkThumbprint(pub, 'sha256');
-  return {
-    kid,
-    alg: 'RS256',
-    privateJwk: { ...(await exportJWK(privateKey)), kid, alg: 'RS256' },
-    publicJwk: { kty: pub.kty, n: pub.n, e: pub.e, kid, alg: 'RS256', use: 'sig' },
-    createdAt: Math.floor(Date.now() / 1000),
-  };
+/** The active key for `alg`, falling back to RS256 (always present) if that algorithm has none. */
+export async function signingKey(env: Bindings, alg: KeyAlg = 'RS256'): Promise<SigningKey> {
+  const set = await keySet(env);
+  const key = set.signing.get(alg) ?? set.signing.get('RS256');
+  if (!key) throw new KeyEncryptionError('no active RS256 signing key');
+  return key;
 }
 
-export async function signingKey(env: Bindings): Promise<SigningKey> {
-  return (await keySet(env)).signing;
-}
-
-export async function publicJwks(env: Bindings): Promise<{ keys: JWK[] }> {
-  return (await keySet(env)).publicJwks;
-}
-
-/** Key resolver for jwtVerify: only our own published keys, looked up by kid. */
-export async function verificationKey(env: Bindings, kid: string | undefined): Promise<CryptoKey | undefined> {
+/** Key resolver for our own tokens: only currently published keys, by kid and matching alg. */
+export async function verificationKey(env: Bindings, kid: string | undefined, alg: string | undefined): Promise<CryptoKey | undefined> {
   if (!kid) return undefined;
-  return (await keySet(env)).verifying.get(kid);
+  const found = (await keySet(env)).verifying.get(kid);
+  return found && found.alg === alg ? found.key : undefined;
 }

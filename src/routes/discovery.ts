@@ -1,25 +1,40 @@
 import { Hono } from 'hono';
+import { sha256Base64url } from '../crypto/hash';
 import { providerMetadata } from '../discovery/metadata';
 import type { AppEnv } from '../env';
+import { fromEdge, serveDocument, toEdge, waitUntil, type RenderedDocument } from '../http/cached_document';
 import { methodNotAllowed } from '../http/json_error';
+import { keySet, peekKeySet, type LoadedKeySet } from '../keys/keystore';
 
-/** Discovery 1.0 §4: GET /.well-known/openid-configuration (and RFC 8414's well-known path). */
+/** Discovery 1.0 §4 (and RFC 8414 §3): the provider metadata, rendered once per key set and issuer. */
 export const discovery = new Hono<AppEnv>();
 
-/** Rendered documents per issuer. With ISSUER unset (development) the issuer follows the Host header, so the map is bounded. */
-const rendered = new Map<string, string>();
-const MAX_RENDERED = 16;
+export const discoveryEdgeKey = (issuer: string) => `${issuer}/.well-known/openid-configuration`;
+const CONTENT_TYPE = 'application/json';
+/** With ISSUER unset (development) the issuer follows the Host header, so the memo is bounded. */
+const MAX_ISSUERS = 16;
 
-discovery.get('/', (c) => {
-  let body = rendered.get(c.var.issuer);
-  if (!body) {
-    body = JSON.stringify(providerMetadata(c.var.issuer, ['RS256']));
-    if (rendered.size >= MAX_RENDERED) rendered.clear();
-    rendered.set(c.var.issuer, body);
+/** Rendering needs a hash (async), so it happens once and is then read synchronously. */
+async function render(set: LoadedKeySet, issuer: string): Promise<RenderedDocument> {
+  const body = JSON.stringify(providerMetadata(issuer, set.activeAlgs));
+  const doc = { body, etag: `"${(await sha256Base64url(body)).slice(0, 27)}"` };
+  if (set.derived.size >= MAX_ISSUERS) set.derived.clear();
+  set.derived.set(issuer, doc);
+  return doc;
+}
+
+discovery.get('/', async (c) => {
+  const issuer = c.var.issuer;
+  const warm = peekKeySet()?.derived.get(issuer);
+  if (warm) return serveDocument(c, warm, CONTENT_TYPE);
+  const edge = await fromEdge(discoveryEdgeKey(issuer));
+  if (edge) {
+    waitUntil(c, keySet(c.env).then((set) => render(set, issuer)));
+    return serveDocument(c, edge, CONTENT_TYPE);
   }
-  c.header('Cache-Control', 'public, max-age=300');
-  c.header('Access-Control-Allow-Origin', '*');
-  return c.body(body, 200, { 'Content-Type': 'application/json' });
+  const doc = await render(await keySet(c.env), issuer);
+  toEdge(c, discoveryEdgeKey(issuer), doc);
+  return serveDocument(c, doc, CONTENT_TYPE);
 });
 
 discovery.all('/', (c) => methodNotAllowed(c, 'GET'));

@@ -1,15 +1,26 @@
 import { Hono } from 'hono';
 import type { AppEnv } from '../env';
+import { fromEdge, serveDocument, toEdge, waitUntil } from '../http/cached_document';
 import { methodNotAllowed } from '../http/json_error';
-import { publicJwks } from '../keys/keystore';
+import { keySet, peekKeySet } from '../keys/keystore';
 
-/** The jwks_uri (RFC 7517 §5): public signing keys only, never a private member. */
+/** The jwks_uri (RFC 7517 §5): public signing keys only, served from memory. */
 export const jwks = new Hono<AppEnv>();
 
+export const JWKS_CONTENT_TYPE = 'application/jwk-set+json';
+export const jwksEdgeKey = (issuer: string) => `${issuer}/jwks`;
+
 jwks.get('/', async (c) => {
-  c.header('Cache-Control', 'public, max-age=300');
-  c.header('Access-Control-Allow-Origin', '*');
-  return c.body(JSON.stringify(await publicJwks(c.env)), 200, { 'Content-Type': 'application/jwk-set+json' });
+  const warm = peekKeySet();
+  if (warm) return serveDocument(c, warm.jwks, JWKS_CONTENT_TYPE);
+  const edge = await fromEdge(jwksEdgeKey(c.var.issuer));
+  if (edge) {
+    waitUntil(c, keySet(c.env));
+    return serveDocument(c, edge, JWKS_CONTENT_TYPE);
+  }
+  const set = await keySet(c.env);
+  toEdge(c, jwksEdgeKey(c.var.issuer), set.jwks);
+  return serveDocument(c, set.jwks, JWKS_CONTENT_TYPE);
 });
 
 jwks.all('/', (c) => methodNotAllowed(c, 'GET'));

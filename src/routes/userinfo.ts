@@ -48,7 +48,7 @@ userinfo.on(['GET', 'POST'], '/', async (c) => {
   try {
     const token = await bearerToken(c);
     if (!token) return challenge(c);
-    const claims = await verifyAccessToken(token, c.var.issuer, (kid) => verificationKey(c.env, kid));
+    const claims = await verifyAccessToken(token, c.var.issuer, (kid, alg) => verificationKey(c.env, kid, alg));
     const [grant, user] = await Promise.all([new GrantRepository(c.env.DB).find(claims.gid), new UserRepository(c.env.DB).find(claims.sub)]);
     if (!grant || grant.revokedAt !== null) throw new InvalidToken('access token has been revoked');
     if (!user) throw new InvalidToken('the user of this access token no longer exists');

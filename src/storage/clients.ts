@@ -1,3 +1,5 @@
+import type { KeyAlg } from '../keys/types';
+
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
 
 export interface Client {
@@ -7,6 +9,8 @@ export interface Client {
   redirectUris: string[];
   tokenEndpointAuthMethod: ClientAuthMethod;
   firstParty: boolean;
+  /** The client's id_token_signed_response_alg, or null for the server default. */
+  idTokenAlg: KeyAlg | null;
   createdAt: number;
 }
 
@@ -17,6 +21,7 @@ interface ClientRow {
   redirect_uris: string;
   token_endpoint_auth_method: string;
   first_party: number;
+  id_token_signed_response_alg: string | null;
   created_at: number;
 }
 
@@ -27,6 +32,7 @@ const fromRow = (r: ClientRow): Client => ({
   redirectUris: JSON.parse(r.redirect_uris) as string[],
   tokenEndpointAuthMethod: r.token_endpoint_auth_method as ClientAuthMethod,
   firstParty: r.first_party === 1,
+  idTokenAlg: r.id_token_signed_response_alg as KeyAlg | null,
   createdAt: r.created_at,
 });
 
@@ -48,8 +54,8 @@ export class ClientRepository {
   async insert(client: Client): Promise<void> {
     await this.db
       .prepare(
-        `INSERT INTO clients (id, secret_hash, name, redirect_uris, token_endpoint_auth_method, first_party, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO clients (id, secret_hash, name, redirect_uris, token_endpoint_auth_method, first_party, id_token_signed_response_alg, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .bind(
         client.id,
@@ -58,6 +64,7 @@ export class ClientRepository {
         JSON.stringify(client.redirectUris),
         client.tokenEndpointAuthMethod,
         client.firstParty ? 1 : 0,
+        client.idTokenAlg,
         client.createdAt,
       )
       .run();

@@ -53,13 +53,13 @@ export async function signAccessToken(input: AccessTokenInput, key: SigningKey):
 export async function verifyAccessToken(
   token: string,
   issuer: string,
-  keyFor: (kid: string | undefined) => Promise<CryptoKey | undefined>,
+  keyFor: (kid: string | undefined, alg: string | undefined) => Promise<CryptoKey | undefined>,
 ): Promise<AccessTokenClaims> {
   try {
     const { payload } = await jwtVerify(
       token,
       async (header) => {
-        const key = await keyFor(header.kid);
+        const key = await keyFor(header.kid, header.alg);
         if (!key) throw new InvalidToken('access token was not signed by a current key');
         return key;
       },

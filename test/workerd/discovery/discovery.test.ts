@@ -19,7 +19,7 @@ describe('discovery (OpenID Connect Discovery 1.0 §3, §4)', () => {
       response_modes_supported: ['query'],
       grant_types_supported: ['authorization_code'],
       subject_types_supported: ['public'],
-      id_token_signing_alg_values_supported: ['RS256'],
+      id_token_signing_alg_values_supported: ['RS256', 'PS256', 'ES256'],
       token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
       code_challenge_methods_supported: ['S256'],
       request_parameter_supported: false,
@@ -48,15 +48,16 @@ describe('discovery (OpenID Connect Discovery 1.0 §3, §4)', () => {
 });
 
 describe('jwks_uri', () => {
-  it('publishes public RSA signing keys with kid, and no private member', async () => {
+  it('publishes public signing keys with kid, use and alg, and no private member', async () => {
     const res = await fetchOp('/jwks');
     expect(res.status).toBe(200);
     const { keys } = (await res.json()) as { keys: Record<string, unknown>[] };
-    expect(keys.length).toBeGreaterThan(0);
+    // An active and a next key for each default algorithm.
+    expect(keys.map((k) => k.alg).sort()).toEqual(['ES256', 'ES256', 'PS256', 'PS256', 'RS256', 'RS256']);
     for (const key of keys) {
-      expect(key).toMatchObject({ kty: 'RSA', alg: 'RS256', use: 'sig' });
+      expect(key.use).toBe('sig');
+      expect(key.kty).toBe(key.alg === 'ES256' ? 'EC' : 'RSA');
       expect(typeof key.kid).toBe('string');
-      expect(typeof key.n).toBe('string');
       for (const secret of ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k']) expect(key).not.toHaveProperty(secret);
     }
     expect(new Set(keys.map((k) => k.kid)).size).toBe(keys.length);
@@ -64,8 +65,10 @@ describe('jwks_uri', () => {
 
   it('uses the RFC 7638 thumbprint as kid', async () => {
     const { calculateJwkThumbprint } = await import('jose');
-    const { keys } = (await (await fetchOp('/jwks')).json()) as { keys: { kid: string; kty: string; n: string; e: string }[] };
-    const key = keys[0]!;
-    expect(key.kid).toBe(await calculateJwkThumbprint({ kty: key.kty, n: key.n, e: key.e }));
+    const { keys } = (await (await fetchOp('/jwks')).json()) as { keys: { kid: string; kty: string; n?: string; e?: string; crv?: string; x?: string; y?: string }[] };
+    for (const key of keys) {
+      const members = key.kty === 'RSA' ? { kty: key.kty, n: key.n, e: key.e } : { kty: key.kty, crv: key.crv, x: key.x, y: key.y };
+      expect(key.kid).toBe(await calculateJwkThumbprint(members));
+    }
   });
 });

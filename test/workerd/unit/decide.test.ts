@@ -4,7 +4,7 @@ import type { AuthorizationRequest } from '../../../src/authorize/request';
 
 const request: AuthorizationRequest = { clientId: 'c', redirectUri: 'https://rp/cb', responseType: 'code', responseMode: 'query', scopes: ['openid', 'email'], prompt: [] };
 const session = { sid: 's', userId: 'u', authTime: 1000, amr: ['pwd'], expiresAt: 99999 };
-const client = { id: 'c', secretHash: null, name: 'App', redirectUris: [], tokenEndpointAuthMethod: 'none' as const, firstParty: false, createdAt: 0 };
+const client = { id: 'c', secretHash: null, name: 'App', redirectUris: [], tokenEndpointAuthMethod: 'none' as const, firstParty: false, idTokenAlg: null, createdAt: 0 };
 const base: DecisionInput = { request, client, session, consentedScopes: new Set(['openid', 'email']), authenticatedHere: false, consentedHere: false, now: 1100 };
 
 const step = (over: Partial<DecisionInput>, req: Partial<AuthorizationRequest> = {}) => {

@@ -1,5 +1,7 @@
 import { SignJWT, decodeJwt, decodeProtectedHeader, importJWK, type JWK } from 'jose';
 import { expect } from 'vitest';
+import { keyEncryptionKey, openPrivateKey } from '../../../src/keys/encryption';
+import type { KeyDocument } from '../../../src/keys/types';
 import { ISSUER, createClient, createUser, env, fetchOp, obtainTokens } from '../helpers';
 
 export interface Tokens {
@@ -35,18 +37,17 @@ export async function expectInvalidToken(res: Response): Promise<void> {
   expect(text).not.toContain('"sub"');
 }
 
-interface StoredKey {
-  kid: string;
-  alg: string;
-  privateJwk: JWK;
-}
-
-/** The server's own current signing key, read from KV, to forge tokens that differ from real ones in one respect only. */
+/**
+ * The server's own active RS256 signing key, read from KV and opened with the key-encryption key,
+ * to forge tokens that differ from real ones in one respect only.
+ */
 export async function serverSigningKey() {
-  const keys = await env.KEYS.get<StoredKey[]>('signing-keys', 'json');
-  expect(keys && keys.length > 0).toBe(true);
-  const newest = keys![keys!.length - 1]!;
-  return { kid: newest.kid, alg: newest.alg, key: await importJWK(newest.privateJwk, newest.alg) };
+  const doc = await env.KEYS.get<KeyDocument>('signing-keys', 'json');
+  const active = doc?.keys.find((k) => k.alg === 'RS256' && k.state === 'active');
+  expect(active).toBeDefined();
+  const kek = await keyEncryptionKey(env.KEY_ENCRYPTION_KEY);
+  const jwk: JWK = await openPrivateKey(kek, active!.kid, active!.privateKey);
+  return { kid: active!.kid, alg: active!.alg, key: await importJWK(jwk, active!.alg) };
 }
 
 export interface ForgeOptions {

@@ -1,0 +1,102 @@
+import { DurableObject } from 'cloudflare:workers';
+import type { Bindings } from '../env';
+import { keyEncryptionKey, KeyEncryptionError, type KeyEncryptionKey } from '../keys/encryption';
+import { generateKey } from '../keys/generate';
+import { keyPolicy } from '../keys/policy_config';
+import { forceRotation, planRotation, revokeKey, type KeyFactory, type RotationEvent, type RotationResult } from '../keys/rotation_policy';
+import { KEYSET_KV_KEY } from '../keys/keystore';
+import type { KeyAlg, KeyDocument } from '../keys/types';
+
+const DOC = 'doc';
+
+export interface KeyChange {
+  document: KeyDocument;
+  events: RotationEvent[];
+}
+
+/**
+ * The single writer of the signing key set (one instance, named "signing-keys"). KV has no
+ * transactions, so every change runs here under blockConcurrencyWhile: concurrent cron runs,
+ * admin calls and first requests are serialized, never produce two active keys per algorithm
+ * and never lose a key. The document is kept in this object's storage (the writers' source of
+ * truth) and then published to KV, from which every isolate reads. A key is published only in
+ * a document that also holds its sealed private half.
+ */
+export class KeyManager extends DurableObject<Bindings> {
+  /** The current document, creating the first keys if there are none (a cold start). */
+  async ensure(now: number): Promise<KeyDocument> {
+    const { document } = await this.change(now, async (doc, create) =>
+      doc && doc.keys.some((k) => k.state === 'active') ? null : planRotation(doc, now, keyPolicy(this.env), create),
+    );
+    // Callers come here because KV had no document: publish it again in case that write was lost.
+    if (document) await this.env.KEYS.put(KEYSET_KV_KEY, JSON.stringify(document));
+    return document;
+  }
+
+  /** The scheduled policy (see planRotation). */
+  rotate(now: number): Promise<KeyChange> {
+    return this.change(now, (doc, create) => planRotation(doc, now, keyPolicy(this.env), create));
+  }
+
+  /** Emergency: promote next now, for one algorithm or all of them. */
+  forceRotate(now: number, alg?: KeyAlg): Promise<KeyChange> {
+    return this.change(now, async (doc, create) => {
+      const policy = keyPolicy(this.env);
+      let keys = doc?.keys ?? [];
+      const events: RotationEvent[] = [];
+      for (const a of alg ? [alg] : policy.algorithms) {
+        const r = await forceRotation(keys, a, now, create);
+        keys = r.keys;
+        events.push(...r.events);
+      }
+      return { keys, events };
+    });
+  }
+
+  /** Emergency: unpublish a key and stop signing with it. Returns null for an unknown kid. */
+  async revoke(now: number, kid: string): Promise<KeyChange | null> {
+    let found = true;
+    const change = await this.change(now, async (doc, create) => {
+      const r = await revokeKey(doc?.keys ?? [], kid, now, create);
+      if (!r) found = false;
+      return r;
+    });
+    return found ? change : null;
+  }
+
+  async document(): Promise<KeyDocument | null> {
+    return this.ctx.storage.kv.get<KeyDocument>(DOC) ?? null;
+  }
+
+  private change(now: number, apply: (doc: KeyDocument | null, create: KeyFactory) => Promise<RotationResult | null>): Promise<KeyChange> {
+    return this.ctx.blockConcurrencyWhile(async () => {
+      const kek = await keyEncryptionKey(this.env.KEY_ENCRYPTION_KEY);
+      const doc = await this.current(kek);
+      const policy = keyPolicy(this.env);
+      const subject = new URL(this.env.ISSUER ?? 'http://localhost').host;
+      const create: KeyFactory = (alg, state) => generateKey(alg, { kek, rsaModulusLength: policy.rsaModulusLength, subject, now, state });
+      const result = await apply(doc, create);
+      const changed = result !== null && result.events.some((e) => e.type !== 'postponed');
+      if (!result || !changed) return { document: doc!, events: result?.events ?? [] };
+      const next: KeyDocument = { version: (doc?.version ?? 0) + 1, kekId: kek.id, keys: result.keys, updatedAt: now };
+      // Our own storage first: if the KV write fails, the next call publishes the same document.
+      this.ctx.storage.kv.put(DOC, next);
+      await this.env.KEYS.put(KEYSET_KV_KEY, JSON.stringify(next));
+      return { document: next, events: result.events };
+    });
+  }
+
+  /** The stored document, adopting KV's copy if this object has none (e.g. a restored namespace). */
+  private async current(kek: KeyEncryptionKey): Promise<KeyDocument | null> {
+    let doc = this.ctx.storage.kv.get<KeyDocument>(DOC) ?? null;
+    if (!doc) {
+      const published = await this.env.KEYS.get<KeyDocument>(KEYSET_KV_KEY, 'json');
+      doc = published && !Array.isArray(published) && Array.isArray(published.keys) ? published : null;
+    }
+    if (doc && doc.keys.length > 0 && doc.kekId !== kek.id) {
+      // Never replace keys we cannot open: that would silently invalidate every issued token.
+      throw new KeyEncryptionError('the signing keys were sealed with a different KEY_ENCRYPTION_KEY; restore the original secret');
+    }
+    return doc;
+  }
+}

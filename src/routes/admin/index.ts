@@ -1,0 +1,31 @@
+import { Hono } from 'hono';
+import { timingSafeEqual } from '../../crypto/hash';
+import type { AppEnv } from '../../env';
+import { InvalidToken, OAuthError } from '../../errors';
+import { jsonError } from '../../http/json_error';
+import { adminClients } from './clients';
+import { adminKeys } from './keys';
+import { adminUsers } from './users';
+
+/** Operator API behind the ADMIN_TOKEN bearer secret (docs/admin-api.md). */
+export const admin = new Hono<AppEnv>();
+
+admin.use('*', async (c, next) => {
+  const expected = c.env.ADMIN_TOKEN;
+  if (!expected) return c.json({ error: 'not_found', error_description: 'the admin API is disabled (ADMIN_TOKEN is not set)' }, 404);
+  const m = /^Bearer (.+)$/.exec(c.req.header('Authorization') ?? '');
+  if (!m || !(await timingSafeEqual(m[1]!, expected))) {
+    c.header('WWW-Authenticate', 'Bearer realm="admin", error="invalid_token"');
+    return jsonError(c, new InvalidToken('a valid admin token is required'));
+  }
+  await next();
+});
+
+admin.onError((err, c) => {
+  if (err instanceof OAuthError) return jsonError(c, err);
+  throw err;
+});
+
+admin.route('/clients', adminClients);
+admin.route('/users', adminUsers);
+admin.route('/keys', adminKeys);

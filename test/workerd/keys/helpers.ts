@@ -1,0 +1,35 @@
+import { applyD1Migrations, env, reset } from 'cloudflare:test';
+import { createLocalJWKSet, jwtVerify, type JWK } from 'jose';
+import { forgetKeySet, openKeySet } from '../../../src/keys/keystore';
+import type { KeyDocument } from '../../../src/keys/types';
+
+export const manager = () => env.KEY_MANAGER.get(env.KEY_MANAGER.idFromName('signing-keys'));
+
+export async function publishedDocument(): Promise<KeyDocument> {
+  const doc = await env.KEYS.get<KeyDocument>('signing-keys', 'json');
+  if (!doc) throw new Error('no key document in KV');
+  return doc;
+}
+
+/** What every isolate derives from KV: the signing keys and the JWKS body. */
+export async function published() {
+  return openKeySet(await publishedDocument(), env.KEY_ENCRYPTION_KEY);
+}
+
+/** Verifies a JWT against a JWKS body, as a relying party would. */
+export async function verifiesAgainst(jwksBody: string, token: string, at: number): Promise<boolean> {
+  const jwks = createLocalJWKSet(JSON.parse(jwksBody) as { keys: JWK[] });
+  try {
+    await jwtVerify(token, jwks, { currentDate: new Date(at * 1000) });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Empty storage (no keys anywhere), with the schema re-applied. */
+export async function freshStorage(): Promise<void> {
+  await reset();
+  await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
+  forgetKeySet();
+}

@@ -1,0 +1,113 @@
+import { createScheduledController, createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
+import { decodeProtectedHeader } from 'jose';
+import { beforeEach, describe, expect, it } from 'vitest';
+import worker from '../../../src/index';
+import { KeyEncryptionError, keyEncryptionKey, openPrivateKey } from '../../../src/keys/encryption';
+import { forgetKeySet, keySet, openKeySet } from '../../../src/keys/keystore';
+import { keyPolicy } from '../../../src/keys/policy_config';
+import { ADMIN, createClient, createUser, fetchOp, obtainTokens } from '../helpers';
+import { freshStorage, manager, publishedDocument, verifiesAgainst } from './helpers';
+
+const OTHER_KEK = 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8';
+
+describe('concurrent writers', () => {
+  beforeEach(freshStorage);
+
+  it('parallel cron runs and first requests produce exactly one active key per algorithm', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const jobs: Promise<unknown>[] = [];
+    for (let i = 0; i < 6; i++) {
+      jobs.push(manager().rotate(now));
+      jobs.push(manager().ensure(now));
+      jobs.push(fetchOp('/jwks').then((r) => r.text()));
+    }
+    await Promise.all(jobs);
+    const doc = await publishedDocument();
+    for (const alg of keyPolicy(env).algorithms) {
+      expect(doc.keys.filter((k) => k.alg === alg && k.state === 'active')).toHaveLength(1);
+      expect(doc.keys.filter((k) => k.alg === alg && k.state === 'next')).toHaveLength(1);
+    }
+    // What the DO holds and what KV publishes are the same document.
+    expect((await manager().document())!.version).toBe(doc.version);
+    forgetKeySet();
+    const jwks = JSON.parse(await (await fetchOp('/jwks')).text()) as { keys: { kid: string }[] };
+    expect(jwks.keys.map((k) => k.kid).sort()).toEqual(doc.keys.map((k) => k.kid).sort());
+  });
+
+  it('the scheduled handler runs the rotation policy', async () => {
+    const ctx = createExecutionContext();
+    await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: '17 3 * * *' }), env, ctx);
+    await waitOnExecutionContext(ctx);
+    const doc = await publishedDocument();
+    expect(doc.keys.filter((k) => k.state === 'active')).toHaveLength(keyPolicy(env).algorithms.length);
+  });
+});
+
+describe('private keys at rest', () => {
+  beforeEach(freshStorage);
+
+  it('are sealed in KV: no private member in the clear, and unreadable without KEY_ENCRYPTION_KEY', async () => {
+    await fetchOp('/jwks');
+    const raw = (await env.KEYS.get('signing-keys'))!;
+    for (const member of ['"d"', '"p"', '"q"', '"dp"', '"dq"', '"qi"']) expect(raw).not.toContain(member);
+    const doc = await publishedDocument();
+    const key = doc.keys[0]!;
+    const wrong = await keyEncryptionKey(OTHER_KEK);
+    await expect(openPrivateKey(wrong, key.kid, key.privateKey)).rejects.toBeInstanceOf(KeyEncryptionError);
+    const right = await keyEncryptionKey(env.KEY_ENCRYPTION_KEY);
+    expect((await openPrivateKey(right, key.kid, key.privateKey)).d).toBeTruthy();
+    // The ciphertext is bound to its kid: moving it to another key fails.
+    await expect(openPrivateKey(right, doc.keys[1]!.kid, key.privateKey)).rejects.toBeInstanceOf(KeyEncryptionError);
+  });
+
+  it('a wrong KEY_ENCRYPTION_KEY is a clear error, never a silent new key set', async () => {
+    await fetchOp('/jwks');
+    const before = await publishedDocument();
+    await expect(openKeySet(before, OTHER_KEK)).rejects.toThrow(/KEY_ENCRYPTION_KEY/);
+    await expect(openKeySet(before, undefined)).rejects.toThrow(/KEY_ENCRYPTION_KEY is not set/);
+    await expect(keySet({ ...env, KEY_ENCRYPTION_KEY: OTHER_KEK }, Date.now() + 3_600_000)).rejects.toThrow(/KEY_ENCRYPTION_KEY/);
+    // The writer refuses too, and leaves the published document alone.
+    const stub = env.KEY_MANAGER.get(env.KEY_MANAGER.idFromName('signing-keys'));
+    expect(before.version).toBe((await stub.document())!.version);
+    expect((await publishedDocument()).version).toBe(before.version);
+    forgetKeySet();
+  });
+});
+
+describe('emergency operations', () => {
+  it('revoking the active key stops its tokens at userinfo and at a relying party, and the next key signs', async () => {
+    const client = await createClient({ first_party: true });
+    const user = await createUser();
+    const tokens = await obtainTokens({ client, user });
+    const kid = decodeProtectedHeader(tokens.access_token).kid!;
+    expect((await fetchOp('/userinfo', { headers: { Authorization: `Bearer ${tokens.access_token}` } })).status).toBe(200);
+
+    const res = await fetchOp(`/admin/keys/${kid}/revoke`, { method: 'POST', headers: ADMIN });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { revoked: string; replaced_by: string };
+    expect(body.revoked).toBe(kid);
+
+    const after = await fetchOp('/userinfo', { headers: { Authorization: `Bearer ${tokens.access_token}` } });
+    expect(after.status).toBe(401);
+    const jwks = await (await fetchOp('/jwks')).text();
+    expect(jwks).not.toContain(kid);
+    expect(await verifiesAgainst(jwks, tokens.id_token, Math.floor(Date.now() / 1000))).toBe(false);
+
+    const fresh = await obtainTokens({ client, user });
+    expect(decodeProtectedHeader(fresh.id_token).kid).toBe(body.replaced_by);
+    expect(await verifiesAgainst(jwks, fresh.id_token, Math.floor(Date.now() / 1000))).toBe(true);
+    expect((await fetchOp('/admin/keys/no-such-kid/revoke', { method: 'POST', headers: ADMIN })).status).toBe(404);
+  });
+
+  it('a forced rotation signs with the previously published next key; keys list shows the states', async () => {
+    const listed = (await (await fetchOp('/admin/keys', { headers: ADMIN })).json()) as { keys: { kid: string; alg: string; state: string }[] };
+    const next = listed.keys.find((k) => k.alg === 'RS256' && k.state === 'next')!;
+    const res = await fetchOp('/admin/keys/rotate', { method: 'POST', headers: ADMIN, body: JSON.stringify({ alg: 'RS256' }) });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { rotated: { alg: string; activated: string }[]; warning: string };
+    expect(body.rotated).toEqual([expect.objectContaining({ alg: 'RS256', activated: next.kid })]);
+    expect(body.warning).toMatch(/cache/);
+    const bad = await fetchOp('/admin/keys/rotate', { method: 'POST', headers: ADMIN, body: JSON.stringify({ alg: 'HS256' }) });
+    expect(bad.status).toBe(400);
+  });
+});
