@@ -114,6 +114,12 @@ export const COMMANDS = {
         value: 'METHOD',
         desc: `token_endpoint_auth_method: ${AUTH_METHODS.join(' | ')} (default client_secret_basic)`,
       },
+      'id-token-alg': {
+        type: 'string',
+        choices: ['RS256', 'PS256', 'ES256', 'EdDSA'],
+        value: 'ALG',
+        desc: 'id_token_signed_response_alg (default: the server default, RS256 unless configured)',
+      },
     },
     async run({ api, flags }) {
       if (flags.public && flags.authMethod && flags.authMethod !== 'none') {
@@ -124,6 +130,7 @@ export const COMMANDS = {
         redirect_uris: flags.redirectUri,
         token_endpoint_auth_method: flags.public ? 'none' : (flags.authMethod ?? 'client_secret_basic'),
         first_party: Boolean(flags.firstParty),
+        ...(flags.idTokenAlg ? { id_token_signed_response_alg: flags.idTokenAlg } : {}),
       };
       return api.request('POST', '/admin/clients', body);
     },

@@ -29,7 +29,10 @@ const recordingFetch: client.CustomFetch = async (url, options) => {
 
 /** openid-client's discovery for a registered client, over http on loopback. */
 async function discover(c: AdminClient): Promise<client.Configuration> {
-  const config = await client.discovery(new URL(baseUrl), c.client_id, c.client_secret, clientAuth(c), {
+  const metadata: Partial<client.ClientMetadata> = { client_secret: c.client_secret };
+  // openid-client enforces the registered algorithm (RS256 unless the client chose another).
+  if (c.id_token_signed_response_alg) metadata.id_token_signed_response_alg = c.id_token_signed_response_alg;
+  const config = await client.discovery(new URL(baseUrl), c.client_id, metadata, clientAuth(c), {
     execute: [client.allowInsecureRequests],
   });
   config[client.customFetch] = recordingFetch;
@@ -154,6 +157,15 @@ describe('authorization code flow', () => {
     const c = await admin.createClient({ authMethod: 'client_secret_post' });
     expect(c.client_secret).toBeTruthy();
     await fullFlow(c, user);
+  });
+
+  test.each(['ES256', 'PS256'])('ID tokens are signed with the client\'s id_token_signed_response_alg (%s)', async (alg) => {
+    const c = await admin.createClient({ authMethod: 'client_secret_basic', idTokenAlg: alg });
+    const md = (await discover(c)).serverMetadata();
+    expect(md.id_token_signing_alg_values_supported).toContain(alg);
+    const { tokens } = await fullFlow(c, user);
+    const header = JSON.parse(Buffer.from(tokens.id_token!.split('.')[0]!, 'base64url').toString()) as { alg: string };
+    expect(header.alg).toBe(alg);
   });
 
   test('confidential client without PKCE (nonce and state only)', async () => {

@@ -8,6 +8,7 @@ export interface AdminClient {
   redirect_uris: string[];
   token_endpoint_auth_method: 'client_secret_basic' | 'client_secret_post' | 'none';
   first_party: boolean;
+  id_token_signed_response_alg?: string;
   created_at: number;
 }
 
@@ -56,12 +57,14 @@ export class Admin {
     redirectUris?: string[];
     authMethod?: AdminClient['token_endpoint_auth_method'];
     firstParty?: boolean;
+    idTokenAlg?: string;
   } = {}): Promise<AdminClient> {
     return this.request<AdminClient>('POST', '/admin/clients', {
       client_name: opts.name ?? unique('e2e-client'),
       redirect_uris: opts.redirectUris ?? [REDIRECT_URI],
       token_endpoint_auth_method: opts.authMethod ?? 'client_secret_basic',
       first_party: opts.firstParty ?? false,
+      ...(opts.idTokenAlg ? { id_token_signed_response_alg: opts.idTokenAlg } : {}),
     });
   }
 
