@@ -9,7 +9,9 @@ import { assets } from './routes/assets';
 import { authorize } from './routes/authorize';
 import { discovery } from './routes/discovery';
 import { interaction } from './routes/interaction';
+import { introspection } from './routes/introspection';
 import { jwks } from './routes/jwks';
+import { revocation } from './routes/revocation';
 import { token } from './routes/token';
 import { userinfo } from './routes/userinfo';
 
@@ -29,6 +31,8 @@ app.route('/authorize', authorize);
 app.route('/interaction', interaction);
 app.route('/token', token);
 app.route('/userinfo', userinfo);
+app.route('/revoke', revocation);
+app.route('/introspect', introspection);
 app.route('/admin', admin);
 app.route('/static', assets);
 

@@ -7,6 +7,7 @@ export const SCOPE_DESCRIPTIONS: Record<string, string> = {
   email: 'Your email address',
   address: 'Your postal address',
   phone: 'Your phone number',
+  offline_access: 'Keep access while you are not using it (stay signed in)',
 };
 
 export interface ConsentView {

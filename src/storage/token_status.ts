@@ -1,0 +1,24 @@
+/**
+ * Whether an access token is still good as far as storage knows: its grant exists and is not
+ * revoked, and the token itself was not revoked on its own (RFC 7009). One query.
+ */
+export class TokenStatus {
+  constructor(private readonly db: D1Database) {}
+
+  async isActive(grantId: string | undefined, jti: string): Promise<boolean> {
+    const row = await this.db
+      .prepare(
+        `SELECT
+           (SELECT COUNT(*) FROM grants WHERE id = ?1 AND revoked_at IS NULL) AS live_grant,
+           (SELECT COUNT(*) FROM revoked_access_tokens WHERE jti = ?2) AS revoked`,
+      )
+      .bind(grantId ?? '', jti)
+      .first<{ live_grant: number; revoked: number }>();
+    if (!row || row.revoked > 0) return false;
+    return grantId === undefined || row.live_grant > 0;
+  }
+
+  async revokeAccessToken(jti: string, expiresAt: number): Promise<void> {
+    await this.db.prepare('INSERT INTO revoked_access_tokens (jti, expires_at) VALUES (?, ?) ON CONFLICT DO NOTHING').bind(jti, expiresAt).run();
+  }
+}
