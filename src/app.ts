@@ -3,6 +3,7 @@ import { resolveIssuer } from './config';
 import type { AppEnv } from './env';
 import { OAuthError } from './errors';
 import { jsonError } from './http/json_error';
+import { publicClientCors } from './http/cors';
 import { securityHeaders } from './http/security';
 import { admin } from './routes/admin/index';
 import { assets } from './routes/assets';
@@ -23,6 +24,8 @@ app.use('*', async (c, next) => {
   c.set('issuer', resolveIssuer(c.env, c.req.url));
   await next();
 });
+
+for (const path of ['/token', '/userinfo', '/revoke']) app.use(path, publicClientCors);
 
 app.route('/.well-known/openid-configuration', discovery);
 app.route('/.well-known/oauth-authorization-server', discovery);

@@ -35,4 +35,11 @@ export interface Bindings {
   KEY_PREPUBLICATION?: string;
 }
 
-export type AppEnv = { Bindings: Bindings; Variables: { issuer: string } };
+export type AppEnv = {
+  Bindings: Bindings;
+  Variables: {
+    issuer: string;
+    /** The client authenticated by this request, once it is (token, revocation, introspection). */
+    client?: import('./storage/clients').Client;
+  };
+};

@@ -20,6 +20,7 @@ export async function withClient(c: Context<AppEnv>, endpoint: string, handle: (
       c.req.header('Authorization'),
       body,
     );
+    c.set('client', client);
     return await handle(client, body);
   } catch (err) {
     if (err instanceof ClientAuthThrottled) return jsonError(c, err, { 'Retry-After': String(err.retryAfter) });
