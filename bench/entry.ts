@@ -76,7 +76,7 @@ async function signOne(alg: Alg, bits: number, origin: string): Promise<string> 
     .sign(key);
 }
 
-async function benchRoute(request: Request, url: URL): Promise<Response> {
+async function benchRoute(request: Request, url: URL, env: Bindings): Promise<Response> {
   switch (url.pathname) {
     case '/__bench/empty':
       return new Response(null, { status: 204 });
@@ -89,8 +89,22 @@ async function benchRoute(request: Request, url: URL): Promise<Response> {
       const alg = (url.searchParams.get('alg') ?? 'RS256') as Alg;
       const bits = Number(url.searchParams.get('bits') ?? '2048');
       if (!ALGS.includes(alg) || !(BITS as readonly number[]).includes(bits)) return new Response('bad alg or bits', { status: 400 });
-      const jwt = await signOne(alg, bits, url.origin);
+      // count=2 is the cost of a refresh response, which carries an access token and an ID token.
+      const count = url.searchParams.get('count') === '2' ? 2 : 1;
+      let jwt = await signOne(alg, bits, url.origin);
+      if (count === 2) jwt += `\n${await signOne(alg, bits, url.origin)}`;
       return new Response(jwt, { status: 200, headers: { 'Content-Type': 'application/jwt' } });
+    }
+    // The local price of one storage operation, which workerd runs in the same process as the
+    // Worker (in production D1 and Durable Objects run elsewhere and cost the Worker no CPU).
+    case '/__bench/d1': {
+      const row = await env.DB.prepare('SELECT id FROM clients WHERE id = ?').bind(url.searchParams.get('id') ?? 'none').first();
+      return new Response(row ? 'found' : 'none', { status: 200 });
+    }
+    case '/__bench/do': {
+      const stub = env.THROTTLE.get(env.THROTTLE.idFromName('bench'));
+      const state = await stub.check(Math.floor(Date.now() / 1000), { maxFailures: 10, windowSeconds: 300 });
+      return new Response(String(state.allowed), { status: 200 });
     }
     default:
       return new Response(`no bench route ${request.method} ${url.pathname}`, { status: 404 });
@@ -103,7 +117,7 @@ export default {
     const url = new URL(request.url);
     if (url.pathname.startsWith('/__bench/')) {
       if (request.method !== 'GET') return new Response(null, { status: 405, headers: { Allow: 'GET' } });
-      return benchRoute(request, url);
+      return benchRoute(request, url, env);
     }
     return worker.fetch!(request, env, ctx);
   },

@@ -83,7 +83,7 @@ export async function authorizationCodeGrant(env: Bindings, client: Client, body
     env,
     issuer,
     client,
-    user,
+    subject: user.id,
     grantId,
     scope: record.scope,
     authTime: record.authTime,

@@ -3,7 +3,6 @@ import type { Bindings } from '../env';
 import { signingKey } from '../keys/keystore';
 import { keyPolicy } from '../keys/policy_config';
 import type { Client } from '../storage/clients';
-import type { User } from '../storage/users';
 import { signAccessToken } from '../tokens/access_token';
 import { signIdToken } from '../tokens/id_token';
 import type { TokenResponse } from './token_response';
@@ -12,7 +11,8 @@ export interface UserTokenInput {
   env: Bindings;
   issuer: string;
   client: Client;
-  user: User;
+  /** The user's id (`sub`). */
+  subject: string;
   grantId: string;
   /** The scope of these tokens (may be narrower than the grant's). */
   scope: string;
@@ -35,7 +35,7 @@ export async function issueUserTokens(i: UserTokenInput): Promise<TokenResponse>
   const policy = keyPolicy(i.env);
   const scopes = i.scope.split(' ');
   const accessToken = await signAccessToken(
-    { issuer: i.issuer, subject: i.user.id, clientId: i.client.id, scope: i.scope, grantId: i.grantId, authTime: i.authTime, issuedAt: i.issuedAt, lifetime: ttl.accessToken, jti: i.accessTokenJti },
+    { issuer: i.issuer, subject: i.subject, clientId: i.client.id, scope: i.scope, grantId: i.grantId, authTime: i.authTime, issuedAt: i.issuedAt, lifetime: ttl.accessToken, jti: i.accessTokenJti },
     await signingKey(i.env, policy.defaultAlg),
   );
   const response: TokenResponse = { access_token: accessToken, token_type: 'Bearer', expires_in: ttl.accessToken, scope: i.scope };
@@ -43,7 +43,7 @@ export async function issueUserTokens(i: UserTokenInput): Promise<TokenResponse>
     response.id_token = await signIdToken(
       {
         issuer: i.issuer,
-        subject: i.user.id,
+        subject: i.subject,
         clientId: i.client.id,
         authTime: i.authTime,
         sid: i.sid ?? undefined,

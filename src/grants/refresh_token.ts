@@ -6,7 +6,6 @@ import type { Params } from '../http/params';
 import type { Client } from '../storage/clients';
 import { GrantRepository } from '../storage/grants';
 import { RefreshTokenRepository, type RefreshTokenFamily } from '../storage/refresh_tokens';
-import { UserRepository } from '../storage/users';
 import { issueUserTokens } from './issue_tokens';
 import type { TokenResponse } from './token_response';
 
@@ -56,27 +55,26 @@ export async function refreshTokenGrant(env: Bindings, client: Client, body: Par
   if (family.grantExpiresAt <= at || (family.rotatedAt === null && family.expiresAt <= at)) throw new InvalidGrant('refresh token has expired');
   const scope = requestedScope(body, family);
 
+  if (!family.userExists) throw new InvalidGrant('the user of this refresh token no longer exists');
+
   const ttl = lifetimes(env, client);
+  const { successor, jti } = await derived(env, presented);
   let rotatedAt = family.rotatedAt;
   if (rotatedAt === null) {
-    if (await tokens.markRotated(family.idHash, at)) rotatedAt = at;
-    else rotatedAt = (await tokens.rotatedAt(family.idHash)) ?? at;
+    // Sliding expiry for the successor, never past the family's absolute expiry.
+    const successorExpiry = Math.min(at + ttl.refreshTokenIdle, family.grantExpiresAt);
+    const won = await tokens.rotate(family.idHash, at, successor, family.grantId, client.id, successorExpiry);
+    rotatedAt = won ? at : ((await tokens.rotatedAt(family.idHash)) ?? at);
   } else if (at - rotatedAt > ttl.refreshReuseInterval) {
     await new GrantRepository(env.DB).revoke(family.grantId, at);
     throw new InvalidGrant('refresh token was already used; the grant has been revoked');
   }
-
-  const user = await new UserRepository(env.DB).find(family.userId);
-  if (!user) throw new InvalidGrant('the user of this refresh token no longer exists');
-  const { successor, jti } = await derived(env, presented);
-  // Sliding expiry, never past the family's absolute expiry. Idempotent for the racing requests.
-  await tokens.insert(successor, family.grantId, client.id, rotatedAt, Math.min(rotatedAt + ttl.refreshTokenIdle, family.grantExpiresAt));
   // OIDC Core §12.2: a refreshed ID token keeps sub, auth_time and sid, and carries no nonce.
   return issueUserTokens({
     env,
     issuer,
     client,
-    user,
+    subject: family.userId,
     grantId: family.grantId,
     scope,
     authTime: family.authTime ?? family.issuedAt,

@@ -5,7 +5,6 @@ import { formParams } from '../http/params';
 import { jsonError, methodNotAllowed } from '../http/json_error';
 import { verificationKey } from '../keys/keystore';
 import { TokenStatus } from '../storage/token_status';
-import { UserRepository } from '../storage/users';
 import { verifyAccessToken } from '../tokens/access_token';
 import { claimsForScopes } from '../tokens/claims';
 
@@ -50,9 +49,8 @@ userinfo.on(['GET', 'POST'], '/', async (c) => {
     if (!token) return challenge(c);
     const claims = await verifyAccessToken(token, c.var.issuer, (kid, alg) => verificationKey(c.env, kid, alg));
     if (!claims.gid) throw new InvalidToken('access token was not issued for a user');
-    const [active, user] = await Promise.all([new TokenStatus(c.env.DB).isActive(claims.gid, claims.jti), new UserRepository(c.env.DB).find(claims.sub)]);
-    if (!active) throw new InvalidToken('access token has been revoked');
-    if (!user) throw new InvalidToken('the user of this access token no longer exists');
+    const user = await new TokenStatus(c.env.DB).liveUser(claims.sub, claims.gid, claims.jti);
+    if (!user) throw new InvalidToken('access token has been revoked, or its user no longer exists');
     const scopes = claims.scope.split(' ');
     if (!scopes.includes('openid')) throw new InvalidToken('access token was not issued for userinfo (no openid scope)');
     c.header('Cache-Control', 'no-store');

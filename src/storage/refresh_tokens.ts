@@ -12,6 +12,8 @@ export interface RefreshTokenRecord {
 /** The refresh token, joined with what its grant says about the family. */
 export interface RefreshTokenFamily extends RefreshTokenRecord {
   userId: string;
+  /** False when the user has been deleted since (the grant outlives nothing, but be explicit). */
+  userExists: boolean;
   sid: string | null;
   scope: string;
   authTime: number | null;
@@ -34,6 +36,7 @@ interface Row {
   amr: string | null;
   grant_expires_at: number;
   grant_revoked_at: number | null;
+  user_exists: number;
 }
 
 /** Refresh tokens, stored only as SHA-256 hashes; each belongs to a grant (its family). */
@@ -45,7 +48,8 @@ export class RefreshTokenRepository {
   async find(token: string): Promise<RefreshTokenFamily | null> {
     const r = await this.db
       .prepare(
-        `SELECT t.*, g.user_id, g.sid, g.scope, g.auth_time, g.amr, g.expires_at AS grant_expires_at, g.revoked_at AS grant_revoked_at
+        `SELECT t.*, g.user_id, g.sid, g.scope, g.auth_time, g.amr, g.expires_at AS grant_expires_at, g.revoked_at AS grant_revoked_at,
+                EXISTS (SELECT 1 FROM users u WHERE u.id = g.user_id) AS user_exists
          FROM refresh_tokens t JOIN grants g ON g.id = t.grant_id WHERE t.id_hash = ?`,
       )
       .bind(await RefreshTokenRepository.hash(token))
@@ -59,6 +63,7 @@ export class RefreshTokenRepository {
       expiresAt: r.expires_at,
       rotatedAt: r.rotated_at,
       userId: r.user_id,
+      userExists: r.user_exists === 1,
       sid: r.sid,
       scope: r.scope,
       authTime: r.auth_time,
@@ -77,12 +82,18 @@ export class RefreshTokenRepository {
   }
 
   /**
-   * Marks the token rotated, only if it was not already: a compare-and-swap, so of any number of
-   * concurrent rotations exactly one returns true.
+   * Rotates a token in one transaction: marks it rotated only if it was not already (a
+   * compare-and-swap: of any number of concurrent rotations exactly one returns true) and stores
+   * its successor. The successor is derived from the token, so a losing rotation's insert is a no-op.
    */
-  async markRotated(idHash: string, at: number): Promise<boolean> {
-    const res = await this.db.prepare('UPDATE refresh_tokens SET rotated_at = ? WHERE id_hash = ? AND rotated_at IS NULL').bind(at, idHash).run();
-    return res.meta.changes > 0;
+  async rotate(idHash: string, at: number, successor: string, grantId: string, clientId: string, successorExpiresAt: number): Promise<boolean> {
+    const [update] = await this.db.batch([
+      this.db.prepare('UPDATE refresh_tokens SET rotated_at = ? WHERE id_hash = ? AND rotated_at IS NULL').bind(at, idHash),
+      this.db
+        .prepare('INSERT INTO refresh_tokens (id_hash, grant_id, client_id, issued_at, expires_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING')
+        .bind(await RefreshTokenRepository.hash(successor), grantId, clientId, at, successorExpiresAt),
+    ]);
+    return (update?.meta.changes ?? 0) > 0;
   }
 
   async rotatedAt(idHash: string): Promise<number | null> {

@@ -1,9 +1,28 @@
+import { userFromRow, type User, type UserRow } from './users';
+
 /**
  * Whether an access token is still good as far as storage knows: its grant exists and is not
  * revoked, and the token itself was not revoked on its own (RFC 7009). One query.
  */
 export class TokenStatus {
   constructor(private readonly db: D1Database) {}
+
+  /**
+   * The user behind a user access token, or null when the user is gone, the grant is revoked or
+   * the token was revoked: the whole check of the userinfo endpoint in one query.
+   */
+  async liveUser(userId: string, grantId: string, jti: string): Promise<User | null> {
+    const row = await this.db
+      .prepare(
+        `SELECT u.* FROM users u
+         WHERE u.id = ?1
+           AND EXISTS (SELECT 1 FROM grants g WHERE g.id = ?2 AND g.user_id = u.id AND g.revoked_at IS NULL)
+           AND NOT EXISTS (SELECT 1 FROM revoked_access_tokens r WHERE r.jti = ?3)`,
+      )
+      .bind(userId, grantId, jti)
+      .first<UserRow>();
+    return row ? userFromRow(row) : null;
+  }
 
   async isActive(grantId: string | undefined, jti: string): Promise<boolean> {
     const row = await this.db
