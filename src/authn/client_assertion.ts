@@ -43,7 +43,9 @@ export async function verifyClientAssertion(client: Client, assertion: string, c
     algorithms: bySecret ? SECRET_ASSERTION_ALGS : ASSERTION_SIGNING_ALGS,
     issuer: client.id,
     subject: client.id,
-    audience: [ctx.issuer, ctx.endpoint],
+    // RFC 7523 §3 / OIDC Core §9: the issuer, or the token endpoint URL, identify us; so does the
+    // endpoint actually called (revocation, introspection).
+    audience: [...new Set([ctx.issuer, `${ctx.issuer}/token`, ctx.endpoint])],
     requiredClaims: ['exp', 'jti'],
     currentDate: new Date(ctx.now * 1000),
     clockTolerance: CLOCK_SKEW,

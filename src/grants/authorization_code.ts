@@ -77,7 +77,8 @@ export async function authorizationCodeGrant(env: Bindings, client: Client, body
   let refreshToken: string | undefined;
   if (wantsRefreshToken(client, record.scope)) {
     refreshToken = randomToken(32);
-    await new RefreshTokenRepository(env.DB).insert(refreshToken, grantId, client.id, issuedAt, Math.min(issuedAt + ttl.refreshTokenIdle, grant.expiresAt));
+    // Sliding (idle) expiry within the absolute lifetime of the family.
+    await new RefreshTokenRepository(env.DB).insert(refreshToken, grantId, client.id, issuedAt, Math.min(issuedAt + ttl.refreshTokenIdle, issuedAt + ttl.refreshToken));
   }
   return issueUserTokens({
     env,

@@ -62,7 +62,7 @@ export async function refreshTokenGrant(env: Bindings, client: Client, body: Par
   let rotatedAt = family.rotatedAt;
   if (rotatedAt === null) {
     // Sliding expiry for the successor, never past the family's absolute expiry.
-    const successorExpiry = Math.min(at + ttl.refreshTokenIdle, family.grantExpiresAt);
+    const successorExpiry = Math.min(at + ttl.refreshTokenIdle, family.grantCreatedAt + ttl.refreshToken, family.grantExpiresAt);
     const won = await tokens.rotate(family.idHash, at, successor, family.grantId, client.id, successorExpiry);
     rotatedAt = won ? at : ((await tokens.rotatedAt(family.idHash)) ?? at);
   } else if (at - rotatedAt > ttl.refreshReuseInterval) {

@@ -20,6 +20,8 @@ export interface RefreshTokenFamily extends RefreshTokenRecord {
   amr: string[];
   grantExpiresAt: number;
   grantRevokedAt: number | null;
+  /** When the family began (the code redemption): the refresh token's absolute lifetime counts from it. */
+  grantCreatedAt: number;
 }
 
 interface Row {
@@ -36,6 +38,7 @@ interface Row {
   amr: string | null;
   grant_expires_at: number;
   grant_revoked_at: number | null;
+  grant_created_at: number;
   user_exists: number;
 }
 
@@ -49,7 +52,7 @@ export class RefreshTokenRepository {
     const r = await this.db
       .prepare(
         `SELECT t.*, g.user_id, g.sid, g.scope, g.auth_time, g.amr, g.expires_at AS grant_expires_at, g.revoked_at AS grant_revoked_at,
-                EXISTS (SELECT 1 FROM users u WHERE u.id = g.user_id) AS user_exists
+                g.created_at AS grant_created_at, EXISTS (SELECT 1 FROM users u WHERE u.id = g.user_id) AS user_exists
          FROM refresh_tokens t JOIN grants g ON g.id = t.grant_id WHERE t.id_hash = ?`,
       )
       .bind(await RefreshTokenRepository.hash(token))
@@ -70,6 +73,7 @@ export class RefreshTokenRepository {
       amr: r.amr ? (JSON.parse(r.amr) as string[]) : ['pwd'],
       grantExpiresAt: r.grant_expires_at,
       grantRevokedAt: r.grant_revoked_at,
+      grantCreatedAt: r.grant_created_at,
     };
   }
 
