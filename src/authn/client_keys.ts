@@ -1,5 +1,6 @@
 import { createLocalJWKSet, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import { InvalidClient } from '../errors';
+import { readTextLimited } from '../http/body';
 import type { Client } from '../storage/clients';
 
 const FETCH_TIMEOUT_MS = 5000;
@@ -20,20 +21,9 @@ async function fetchJwks(uri: string): Promise<JSONWebKeySet> {
   if (res.status !== 200) throw new InvalidClient(`the client jwks_uri answered ${res.status}`);
   const declared = Number(res.headers.get('content-length') ?? '0');
   if (declared > MAX_JWKS_BYTES) throw new InvalidClient('the client JWK Set is too large');
-  const reader = res.body?.getReader();
-  let size = 0;
-  let text = '';
-  const decoder = new TextDecoder();
-  while (reader) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_JWKS_BYTES) {
-      await reader.cancel();
-      throw new InvalidClient('the client JWK Set is too large');
-    }
-    text += decoder.decode(value, { stream: true });
-  }
+  const text = await readTextLimited(res.body, MAX_JWKS_BYTES);
+  if (text === 'too-large') throw new InvalidClient('the client JWK Set is too large');
+  if (text === 'not-utf8') throw new InvalidClient('the client jwks_uri did not return a JWK Set');
   try {
     const jwks = JSON.parse(text) as JSONWebKeySet;
     if (!Array.isArray(jwks.keys)) throw new Error('no keys');
