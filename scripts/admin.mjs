@@ -282,6 +282,59 @@ export const COMMANDS = {
     },
     print: (res) => console.log(`deleted user ${res.deleted}`),
   },
+  'clients rotate-secret': {
+    summary: 'issue a new client_secret; the previous one keeps working for --overlap seconds (default 86400)',
+    args: ['CLIENT_ID'],
+    flags: {
+      overlap: { type: 'string', value: 'SECONDS', desc: 'how long the previous secret keeps working (0 = stops at once)' },
+    },
+    run({ api, flags, args }) {
+      const body = {};
+      if (flags.overlap !== undefined) {
+        const n = Number(flags.overlap);
+        if (!Number.isInteger(n) || n < 0) throw new CliError('--overlap must be a whole number of seconds (0 or more)', 2);
+        body.overlap = n;
+      }
+      return api.request('POST', `/admin/clients/${encodeURIComponent(args[0])}/rotate-secret`, body);
+    },
+    print(res) {
+      console.log(`client_id:       ${res.client_id}`);
+      console.log(`client_secret:   ${res.client_secret}`);
+      console.log(
+        res.previous_secret_expires_at
+          ? `previous secret: works until ${fmtTime(res.previous_secret_expires_at)}`
+          : 'previous secret: no longer works',
+      );
+      console.log('');
+      console.log('client_secret is shown only once; the OP keeps only a hash.');
+    },
+  },
+  'registration token': {
+    summary: 'issue an initial access token for the registration endpoint (REGISTRATION=token)',
+    flags: {
+      uses: { type: 'string', value: 'N', desc: 'how many registrations it allows (default 1)' },
+      ttl: { type: 'string', value: 'SECONDS', desc: 'lifetime (default 86400)' },
+    },
+    async run({ api, flags }) {
+      const body = {};
+      if (flags.uses !== undefined) {
+        const n = Number(flags.uses);
+        if (!Number.isInteger(n) || n < 1) throw new CliError('--uses must be a whole number, 1 or more', 2);
+        body.uses = n;
+      }
+      const ttl = seconds('ttl', flags.ttl);
+      if (ttl !== undefined) body.ttl = ttl;
+      const res = await api.request('POST', '/admin/registration/tokens', body);
+      // An interface for deployment pipelines: exactly these two members with --json.
+      return { initial_access_token: res.initial_access_token, expires_at: res.expires_at };
+    },
+    print(res) {
+      console.log(`initial_access_token: ${res.initial_access_token}`);
+      console.log(`expires_at:           ${fmtTime(res.expires_at)}`);
+      console.log('');
+      console.log('Send it as "Authorization: Bearer <token>" to the registration endpoint. It is shown only once.');
+    },
+  },
   'keys list': {
     summary: 'list signing keys (next, active, retired) per algorithm',
     flags: {},

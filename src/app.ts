@@ -12,6 +12,7 @@ import { discovery } from './routes/discovery';
 import { interaction } from './routes/interaction';
 import { introspection } from './routes/introspection';
 import { jwks } from './routes/jwks';
+import { registration } from './routes/registration';
 import { revocation } from './routes/revocation';
 import { token } from './routes/token';
 import { userinfo } from './routes/userinfo';
@@ -36,6 +37,7 @@ app.route('/token', token);
 app.route('/userinfo', userinfo);
 app.route('/revoke', revocation);
 app.route('/introspect', introspection);
+app.route('/register', registration);
 app.route('/admin', admin);
 app.route('/static', assets);
 

@@ -33,6 +33,8 @@ export interface Bindings {
   KEY_ROTATION?: string;
   /** Seconds a new key is published before it signs (default 86400). */
   KEY_PREPUBLICATION?: string;
+  /** Dynamic client registration: `open`, `token` (default: an initial access token is required) or `off`. */
+  REGISTRATION?: string;
 }
 
 export type AppEnv = {

@@ -45,6 +45,10 @@ export const RequestNotSupported = define('request_not_supported');
 export const RequestUriNotSupported = define('request_uri_not_supported');
 export const InvalidToken = define('invalid_token', 401);
 export const InsufficientScope = define('insufficient_scope', 403);
+/** RFC 7591 §3.2.2: errors of the registration endpoint. */
+export const InvalidClientMetadata = define('invalid_client_metadata');
+export const InvalidRedirectUri = define('invalid_redirect_uri');
+export const UnapprovedSoftwareStatement = define('unapproved_software_statement');
 
 /** A request whose client_id or redirect_uri cannot be trusted: shown as a page, never redirected. */
 export class UntrustedRedirectError extends Error {

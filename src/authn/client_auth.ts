@@ -112,13 +112,26 @@ export async function authenticateClient(ctx: ClientAuthContext, authorization: 
   return client!;
 }
 
+/**
+ * The current secret, or during a rotation's overlap the previous one. Both hashes are always
+ * checked, so the answer takes the same time whichever matches.
+ */
+export async function secretMatches(client: Client, secret: string, at: number): Promise<boolean> {
+  const previousLive = client.previousSecretHash && (client.previousSecretExpiresAt ?? 0) > at ? client.previousSecretHash : null;
+  const [current, previous] = await Promise.all([
+    client.secretHash ? verifyClientSecret(secret, client.secretHash) : false,
+    previousLive ? verifyClientSecret(secret, previousLive) : false,
+  ]);
+  return current || previous;
+}
+
 async function verify(ctx: ClientAuthContext, client: Client | null, p: Presented, Failure: typeof InvalidClient, at: number): Promise<void> {
   if (!client) throw new Failure('client authentication failed');
   const registered = client.tokenEndpointAuthMethod;
   const matches = p.method === registered || (p.method === 'private_key_jwt' && registered === 'client_secret_jwt');
   if (!matches) throw new Failure(`client authentication failed: this client is registered for ${registered}`);
   if (p.method === 'client_secret_basic' || p.method === 'client_secret_post') {
-    if (!client.secretHash || !(await verifyClientSecret(p.secret ?? '', client.secretHash))) throw new Failure('client authentication failed');
+    if (!(await secretMatches(client, p.secret ?? '', at))) throw new Failure('client authentication failed');
   } else if (p.assertion !== undefined) {
     const assertions = new AssertionRepository(ctx.env.DB);
     await verifyClientAssertion(client, p.assertion, {

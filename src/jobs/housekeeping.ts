@@ -15,6 +15,7 @@ const PURGES: Record<string, string> = {
   grants: 'DELETE FROM grants WHERE rowid IN (SELECT rowid FROM grants WHERE expires_at <= ?1 LIMIT ?2)',
   revoked_access_tokens: 'DELETE FROM revoked_access_tokens WHERE rowid IN (SELECT rowid FROM revoked_access_tokens WHERE expires_at <= ?1 LIMIT ?2)',
   used_assertions: 'DELETE FROM used_assertions WHERE rowid IN (SELECT rowid FROM used_assertions WHERE expires_at <= ?1 LIMIT ?2)',
+  initial_access_tokens: 'DELETE FROM initial_access_tokens WHERE rowid IN (SELECT rowid FROM initial_access_tokens WHERE expires_at <= ?1 OR uses_left <= 0 LIMIT ?2)',
 };
 
 export async function purgeExpired(db: D1Database, now: number): Promise<Record<string, number>> {

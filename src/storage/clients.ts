@@ -32,6 +32,13 @@ export interface Client {
   jwksUri: string | null;
   lifetimes: ClientLifetimes;
   createdAt: number;
+  /** Registration metadata kept only to be echoed back (migration 0005); null for admin-made clients. */
+  metadata?: Record<string, unknown> | null;
+  /** RFC 7592: SHA-256 of the registration access token; null for admin-made clients. */
+  registrationTokenHash?: string | null;
+  /** After a secret rotation, the previous secret's hash, accepted until previousSecretExpiresAt. */
+  previousSecretHash?: string | null;
+  previousSecretExpiresAt?: number | null;
 }
 
 interface ClientRow {
@@ -49,6 +56,10 @@ interface ClientRow {
   jwks_uri: string | null;
   lifetimes: string | null;
   created_at: number;
+  metadata?: string | null;
+  registration_token_hash?: string | null;
+  previous_secret_hash?: string | null;
+  previous_secret_expires_at?: number | null;
 }
 
 const json = <T>(text: string | null): T | null => (text === null ? null : (JSON.parse(text) as T));
@@ -68,6 +79,10 @@ const fromRow = (r: ClientRow): Client => ({
   jwksUri: r.jwks_uri,
   lifetimes: json<ClientLifetimes>(r.lifetimes) ?? {},
   createdAt: r.created_at,
+  metadata: json<Record<string, unknown>>(r.metadata ?? null),
+  registrationTokenHash: r.registration_token_hash ?? null,
+  previousSecretHash: r.previous_secret_hash ?? null,
+  previousSecretExpiresAt: r.previous_secret_expires_at ?? null,
 });
 
 const toRow = (c: Client): unknown[] => [
@@ -113,6 +128,41 @@ export class ClientRepository {
   async update(client: Client): Promise<boolean> {
     const sets = COLUMNS.split(', ').map((c) => `${c} = ?`).join(', ');
     const res = await this.db.prepare(`UPDATE clients SET ${sets} WHERE id = ?`).bind(...toRow(client), client.id).run();
+    return res.meta.changes > 0;
+  }
+
+  /**
+   * A dynamically registered client (RFC 7591): the client row and its registration metadata and
+   * registration access token hash, in one transaction.
+   */
+  async insertRegistered(client: Client, metadata: Record<string, unknown>, registrationTokenHash: string): Promise<void> {
+    await this.db.batch([
+      this.db.prepare(`INSERT INTO clients (id, ${COLUMNS}, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).bind(client.id, ...toRow(client), client.createdAt),
+      this.db.prepare('UPDATE clients SET metadata = ?, registration_token_hash = ? WHERE id = ?').bind(JSON.stringify(metadata), registrationTokenHash, client.id),
+    ]);
+  }
+
+  /** RFC 7592 §2.2: replaces a registered client's fields and metadata in one transaction. */
+  async replaceRegistered(client: Client, metadata: Record<string, unknown>): Promise<void> {
+    const sets = COLUMNS.split(', ').map((c) => `${c} = ?`).join(', ');
+    await this.db.batch([
+      this.db.prepare(`UPDATE clients SET ${sets} WHERE id = ?`).bind(...toRow(client), client.id),
+      this.db.prepare('UPDATE clients SET metadata = ? WHERE id = ?').bind(JSON.stringify(metadata), client.id),
+    ]);
+  }
+
+  /**
+   * A new secret hash for the client; the current one keeps working until `previousExpiresAt`
+   * (an overlap of 0 drops it at once). Returns false for an unknown client.
+   */
+  async rotateSecret(id: string, newHash: string, previousExpiresAt: number): Promise<boolean> {
+    const res = await this.db
+      .prepare(
+        `UPDATE clients SET previous_secret_hash = CASE WHEN ?2 > 0 THEN secret_hash END,
+           previous_secret_expires_at = CASE WHEN ?2 > 0 THEN ?2 END, secret_hash = ?1 WHERE id = ?3`,
+      )
+      .bind(newHash, previousExpiresAt, id)
+      .run();
     return res.meta.changes > 0;
   }
 

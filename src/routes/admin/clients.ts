@@ -50,7 +50,7 @@ function merge(base: Client, input: ClientInput): Client {
  * one had to be made (shown once). Secrets for basic/post are stored hashed; client_secret_jwt
  * needs the secret as its HMAC key, so that one is stored sealed under KEY_ENCRYPTION_KEY.
  */
-async function withCredentials(c: Context<AppEnv>, client: Client): Promise<{ client: Client; secret?: string }> {
+export async function withCredentials(c: Context<AppEnv>, client: Client): Promise<{ client: Client; secret?: string }> {
   const method = client.tokenEndpointAuthMethod;
   if (method === 'none' || method === 'private_key_jwt') return { client: { ...client, secretHash: null, secretSealed: null } };
   if (method === 'client_secret_jwt') {

@@ -5,6 +5,8 @@ import { InvalidToken, OAuthError } from '../../errors';
 import { jsonError } from '../../http/json_error';
 import { adminClients } from './clients';
 import { adminKeys } from './keys';
+import { adminRegistration } from './registration';
+import { adminSecrets } from './secrets';
 import { adminUsers } from './users';
 
 /** Operator API behind the ADMIN_TOKEN bearer secret (docs/admin-api.md). */
@@ -29,3 +31,5 @@ admin.onError((err, c) => {
 admin.route('/clients', adminClients);
 admin.route('/users', adminUsers);
 admin.route('/keys', adminKeys);
+admin.route('/registration', adminRegistration);
+admin.route('/clients', adminSecrets);

@@ -35,7 +35,7 @@ describe('discovery (OpenID Connect Discovery 1.0 §3, §4)', () => {
     expect(meta.scopes_supported).toEqual(['openid', 'profile', 'email', 'address', 'phone', 'offline_access']);
     expect(meta.claims_supported).toEqual(expect.arrayContaining(['sub', 'email', 'name', 'address', 'phone_number', 'auth_time', 'sid']));
     // Nothing that is not implemented is advertised.
-    for (const absent of ['registration_endpoint', 'request_object_signing_alg_values_supported']) {
+    for (const absent of ['request_object_signing_alg_values_supported']) {
       expect(meta).not.toHaveProperty(absent);
     }
   });

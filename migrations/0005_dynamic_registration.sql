@@ -1,0 +1,22 @@
+-- Issue 6: dynamic client registration (OIDC Dynamic Client Registration 1.0, RFC 7591) and its
+-- management protocol (RFC 7592), client secret rotation with an overlap.
+
+-- Registration metadata the OP stores and echoes back but keeps no column for (client_name#fr,
+-- logo_uri, contacts, application_type, logout URIs, ...): a JSON object; NULL for clients made by
+-- the admin API. Columns stay the source of truth for everything the OP acts on.
+ALTER TABLE clients ADD COLUMN metadata TEXT;
+-- RFC 7592 §1: SHA-256 of the registration access token; NULL for clients made by the admin API.
+ALTER TABLE clients ADD COLUMN registration_token_hash TEXT;
+-- Secret rotation: the previous secret's hash keeps working until previous_secret_expires_at.
+ALTER TABLE clients ADD COLUMN previous_secret_hash TEXT;
+ALTER TABLE clients ADD COLUMN previous_secret_expires_at INTEGER;
+
+-- RFC 7591 §3: initial access tokens issued by the operator, stored as SHA-256; each use is
+-- counted down atomically.
+CREATE TABLE initial_access_tokens (
+  token_hash TEXT PRIMARY KEY,
+  uses_left INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX initial_access_tokens_expiry ON initial_access_tokens(expires_at);

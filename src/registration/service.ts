@@ -1,0 +1,120 @@
+import type { Context } from 'hono';
+import { now } from '../config';
+import { verifyClientSecret } from '../crypto/client_secret';
+import { sha256Base64url, timingSafeEqual } from '../crypto/hash';
+import { randomToken } from '../crypto/random';
+import type { AppEnv } from '../env';
+import { InvalidRequest, InvalidToken } from '../errors';
+import { keyEncryptionKey, openPrivateKey } from '../keys/encryption';
+import { keyPolicy } from '../keys/policy_config';
+import { withCredentials } from '../routes/admin/clients';
+import { ClientRepository, type Client } from '../storage/clients';
+import { parseRegistration, type RegisteredMetadata } from './metadata';
+
+/** Parses a registration (or RFC 7592 update) request for this deployment. */
+export function parseRegistrationFor(c: Context<AppEnv>, body: unknown): RegisteredMetadata {
+  return parseRegistration(body, { algorithms: keyPolicy(c.env).algorithms, insecureIssuer: c.var.issuer.startsWith('http:') });
+}
+
+/** RFC 7591 §3.2.1 / RFC 7592 §3: the client information response: every registered member. */
+export function clientInformation(issuer: string, client: Client, extras: { secret?: string; registrationAccessToken: string }) {
+  const hasSecret = client.secretHash !== null || client.secretSealed !== null;
+  return {
+    client_id: client.id,
+    client_id_issued_at: client.createdAt,
+    ...(extras.secret ? { client_secret: extras.secret } : {}),
+    // 0: the secret does not expire (rotation is an operator action).
+    ...(hasSecret ? { client_secret_expires_at: 0 } : {}),
+    registration_access_token: extras.registrationAccessToken,
+    registration_client_uri: `${issuer}/register/${client.id}`,
+    client_name: client.name,
+    redirect_uris: client.redirectUris,
+    grant_types: client.grantTypes,
+    token_endpoint_auth_method: client.tokenEndpointAuthMethod,
+    ...(client.scopes ? { scope: client.scopes.join(' ') } : {}),
+    ...(client.idTokenAlg ? { id_token_signed_response_alg: client.idTokenAlg } : {}),
+    ...(client.jwks ? { jwks: client.jwks } : {}),
+    ...(client.jwksUri ? { jwks_uri: client.jwksUri } : {}),
+    ...client.metadata,
+  };
+}
+
+const columnsOf = (m: RegisteredMetadata) => ({
+  name: m.name,
+  redirectUris: m.redirectUris,
+  tokenEndpointAuthMethod: m.authMethod,
+  grantTypes: m.grantTypes,
+  idTokenAlg: m.idTokenAlg,
+  scopes: m.scopes,
+  jwks: m.jwks,
+  jwksUri: m.jwksUri,
+});
+
+/** RFC 7591 §3: creates the client; dynamically registered clients are never first-party. */
+export async function registerClient(c: Context<AppEnv>, input: RegisteredMetadata) {
+  const base: Client = {
+    id: randomToken(16),
+    secretHash: null,
+    secretSealed: null,
+    ...columnsOf(input),
+    firstParty: false,
+    lifetimes: {},
+    createdAt: now(),
+  };
+  const { client, secret } = await withCredentials(c, base);
+  const registrationAccessToken = randomToken(32);
+  await new ClientRepository(c.env.DB).insertRegistered(client, input.metadata, await sha256Base64url(registrationAccessToken));
+  return clientInformation(c.var.issuer, { ...client, metadata: input.metadata }, { secret, registrationAccessToken });
+}
+
+/**
+ * RFC 7592 §1: the registration access token (a bearer token, stored as SHA-256) authorizes
+ * access to its one client. An unknown client is answered like a wrong token (§2: 401).
+ */
+export async function registeredClient(c: Context<AppEnv>, clientId: string): Promise<{ client: Client; token: string }> {
+  const token = bearerToken(c.req.header('Authorization'), 'a registration access token is required');
+  const client = clientId.length <= 64 ? await new ClientRepository(c.env.DB).find(clientId) : null;
+  const presented = await sha256Base64url(token);
+  if (!client?.registrationTokenHash || !(await timingSafeEqual(presented, client.registrationTokenHash))) throw new InvalidToken('the registration access token is not valid for this client');
+  return { client, token };
+}
+
+/** RFC 6750 §2.1: the bearer token of the Authorization header. */
+export function bearerToken(header: string | undefined, missing: string): string {
+  const m = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(header ?? '');
+  if (!m) throw new InvalidToken(missing);
+  return m[1]!;
+}
+
+/** Constant-time check of a client_secret sent in an RFC 7592 update against the current one. */
+async function isCurrentSecret(c: Context<AppEnv>, client: Client, secret: string): Promise<boolean> {
+  if (client.secretHash) return verifyClientSecret(secret, client.secretHash);
+  if (client.secretSealed) {
+    const jwk = await openPrivateKey(await keyEncryptionKey(c.env.KEY_ENCRYPTION_KEY), `client-secret:${client.id}`, client.secretSealed);
+    return timingSafeEqual(secret, String(jwk.k));
+  }
+  return false;
+}
+
+const SERVER_MEMBERS = ['registration_access_token', 'registration_client_uri', 'client_secret_expires_at', 'client_id_issued_at'];
+
+/**
+ * RFC 7592 §2.2: replaces the client's metadata. The body carries client_id (which must match)
+ * and every member to keep; members left out return to their defaults. A client_secret, if
+ * sent, must be the current one; the server-issued members must not be sent.
+ */
+export async function updateClient(c: Context<AppEnv>, client: Client, token: string, body: unknown) {
+  if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
+    const b = body as Record<string, unknown>;
+    if (b.client_id !== client.id) throw new InvalidRequest('client_id must be present and equal to the client being updated');
+    const sent = SERVER_MEMBERS.find((m) => b[m] !== undefined);
+    if (sent) throw new InvalidRequest(`${sent} is issued by the server and must not be sent (RFC 7592 §2.2)`);
+    if (b.client_secret !== undefined && (typeof b.client_secret !== 'string' || !(await isCurrentSecret(c, client, b.client_secret)))) {
+      throw new InvalidRequest('client_secret does not match the current secret');
+    }
+  }
+  const input = parseRegistrationFor(c, body);
+  const { client: updated, secret } = await withCredentials(c, { ...client, ...columnsOf(input) });
+  await new ClientRepository(c.env.DB).replaceRegistered(updated, input.metadata);
+  return clientInformation(c.var.issuer, { ...updated, metadata: input.metadata }, { secret, registrationAccessToken: token });
+}
