@@ -7,6 +7,10 @@
 ALTER TABLE clients ADD COLUMN metadata TEXT;
 -- RFC 7592 §1: SHA-256 of the registration access token; NULL for clients made by the admin API.
 ALTER TABLE clients ADD COLUMN registration_token_hash TEXT;
+-- OIDC Core §8: `public` or `pairwise`; for pairwise clients, the sector identifier (a host) that
+-- their `sub` values are computed from.
+ALTER TABLE clients ADD COLUMN subject_type TEXT NOT NULL DEFAULT 'public';
+ALTER TABLE clients ADD COLUMN sector_identifier TEXT;
 -- Secret rotation: the previous secret's hash keeps working until previous_secret_expires_at.
 ALTER TABLE clients ADD COLUMN previous_secret_hash TEXT;
 ALTER TABLE clients ADD COLUMN previous_secret_expires_at INTEGER;

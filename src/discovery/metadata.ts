@@ -25,8 +25,11 @@ export function providerMetadata(issuer: string, signingAlgs: string[]) {
     response_types_supported: ['code'],
     response_modes_supported: ['query'],
     grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
-    subject_types_supported: ['public'],
+    // OIDC Core §8: clients register subject_type pairwise to get per-sector sub values.
+    subject_types_supported: ['public', 'pairwise'],
     id_token_signing_alg_values_supported: signingAlgs,
+    // Registration 1.0 §2: clients may register userinfo_signed_response_alg for a signed UserInfo response.
+    userinfo_signing_alg_values_supported: signingAlgs,
     token_endpoint_auth_methods_supported: clientAuth.methods,
     token_endpoint_auth_signing_alg_values_supported: clientAuth.algs,
     revocation_endpoint_auth_methods_supported: clientAuth.methods,

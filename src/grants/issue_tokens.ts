@@ -5,13 +5,14 @@ import { keyPolicy } from '../keys/policy_config';
 import type { Client } from '../storage/clients';
 import { signAccessToken } from '../tokens/access_token';
 import { signIdToken } from '../tokens/id_token';
+import { subjectFor } from '../tokens/subject';
 import type { TokenResponse } from './token_response';
 
 export interface UserTokenInput {
   env: Bindings;
   issuer: string;
   client: Client;
-  /** The user's id (`sub`). */
+  /** The user's id; the `sub` issued is derived from it per the client's subject type. */
   subject: string;
   grantId: string;
   /** The scope of these tokens (may be narrower than the grant's). */
@@ -34,8 +35,10 @@ export async function issueUserTokens(i: UserTokenInput): Promise<TokenResponse>
   const ttl = lifetimes(i.env, i.client);
   const policy = keyPolicy(i.env);
   const scopes = i.scope.split(' ');
+  // OIDC Core §8: pairwise clients get their sector's sub, in the ID token and the access token alike.
+  const subject = await subjectFor(i.env.KEY_ENCRYPTION_KEY, i.client, i.subject);
   const accessToken = await signAccessToken(
-    { issuer: i.issuer, subject: i.subject, clientId: i.client.id, scope: i.scope, grantId: i.grantId, authTime: i.authTime, issuedAt: i.issuedAt, lifetime: ttl.accessToken, jti: i.accessTokenJti },
+    { issuer: i.issuer, subject, clientId: i.client.id, scope: i.scope, grantId: i.grantId, authTime: i.authTime, issuedAt: i.issuedAt, lifetime: ttl.accessToken, jti: i.accessTokenJti },
     await signingKey(i.env, policy.defaultAlg),
   );
   const response: TokenResponse = { access_token: accessToken, token_type: 'Bearer', expires_in: ttl.accessToken, scope: i.scope };
@@ -43,7 +46,7 @@ export async function issueUserTokens(i: UserTokenInput): Promise<TokenResponse>
     response.id_token = await signIdToken(
       {
         issuer: i.issuer,
-        subject: i.subject,
+        subject,
         clientId: i.client.id,
         authTime: i.authTime,
         sid: i.sid ?? undefined,

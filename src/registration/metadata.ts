@@ -127,9 +127,9 @@ export function parseRegistration(body: unknown, ctx: RegistrationContext): Regi
   }
 
   const subjectType = body.subject_type ?? 'public';
-  if (subjectType !== 'public') throw new InvalidClientMetadata('subject_type must be public');
+  if (subjectType !== 'public' && subjectType !== 'pairwise') throw new InvalidClientMetadata('subject_type must be public or pairwise');
   meta.subject_type = subjectType;
-  if (body.sector_identifier_uri !== undefined) meta.sector_identifier_uri = checkSecureUrl(body.sector_identifier_uri, 'sector_identifier_uri', ctx.insecureIssuer, true);
+  if (body.sector_identifier_uri !== undefined) meta.sector_identifier_uri = checkSecureUrl(body.sector_identifier_uri, 'sector_identifier_uri', ctx.insecureIssuer);
 
   readDescriptive(body, meta);
   readOptional(body, meta, ctx);

@@ -10,10 +10,18 @@ import { keyPolicy } from '../keys/policy_config';
 import { withCredentials } from '../routes/admin/clients';
 import { ClientRepository, type Client } from '../storage/clients';
 import { parseRegistration, type RegisteredMetadata } from './metadata';
+import { resolveSector } from './sector';
 
-/** Parses a registration (or RFC 7592 update) request for this deployment. */
-export function parseRegistrationFor(c: Context<AppEnv>, body: unknown): RegisteredMetadata {
-  return parseRegistration(body, { algorithms: keyPolicy(c.env).algorithms, insecureIssuer: c.var.issuer.startsWith('http:') });
+export interface Registration extends RegisteredMetadata {
+  subjectType: 'public' | 'pairwise';
+  sectorIdentifier: string | null;
+}
+
+/** Parses a registration (or RFC 7592 update) request for this deployment and resolves its sector. */
+export async function parseRegistrationFor(c: Context<AppEnv>, body: unknown): Promise<Registration> {
+  const input = parseRegistration(body, { algorithms: keyPolicy(c.env).algorithms, insecureIssuer: c.var.issuer.startsWith('http:') });
+  const subjectType = input.metadata.subject_type === 'pairwise' ? 'pairwise' : 'public';
+  return { ...input, subjectType, sectorIdentifier: await resolveSector(subjectType, input.metadata.sector_identifier_uri, input.redirectUris) };
 }
 
 /** RFC 7591 §3.2.1 / RFC 7592 §3: the client information response: every registered member. */
@@ -39,7 +47,7 @@ export function clientInformation(issuer: string, client: Client, extras: { secr
   };
 }
 
-const columnsOf = (m: RegisteredMetadata) => ({
+const columnsOf = (m: Registration) => ({
   name: m.name,
   redirectUris: m.redirectUris,
   tokenEndpointAuthMethod: m.authMethod,
@@ -48,10 +56,12 @@ const columnsOf = (m: RegisteredMetadata) => ({
   scopes: m.scopes,
   jwks: m.jwks,
   jwksUri: m.jwksUri,
+  subjectType: m.subjectType,
+  sectorIdentifier: m.sectorIdentifier,
 });
 
 /** RFC 7591 §3: creates the client; dynamically registered clients are never first-party. */
-export async function registerClient(c: Context<AppEnv>, input: RegisteredMetadata) {
+export async function registerClient(c: Context<AppEnv>, input: Registration) {
   const base: Client = {
     id: randomToken(16),
     secretHash: null,
@@ -113,7 +123,7 @@ export async function updateClient(c: Context<AppEnv>, client: Client, token: st
       throw new InvalidRequest('client_secret does not match the current secret');
     }
   }
-  const input = parseRegistrationFor(c, body);
+  const input = await parseRegistrationFor(c, body);
   const { client: updated, secret } = await withCredentials(c, { ...client, ...columnsOf(input) });
   await new ClientRepository(c.env.DB).replaceRegistered(updated, input.metadata);
   return clientInformation(c.var.issuer, { ...updated, metadata: input.metadata }, { secret, registrationAccessToken: token });

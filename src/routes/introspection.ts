@@ -6,6 +6,7 @@ import { withClient } from '../http/client_request';
 import { methodNotAllowed } from '../http/json_error';
 import type { Client } from '../storage/clients';
 import { inspectToken, type InspectedToken } from '../tokens/inspect';
+import { subjectFor } from '../tokens/subject';
 
 /** RFC 7662 token introspection, for authenticated clients (resource servers register as clients). */
 export const introspection = new Hono<AppEnv>();
@@ -21,13 +22,14 @@ function concerns(found: InspectedToken, caller: Client): boolean {
   return aud.includes(caller.id);
 }
 
-function describe(found: InspectedToken, issuer: string) {
+async function describe(found: InspectedToken, issuer: string, caller: Client, kekSecret: string | undefined) {
   if (found.kind === 'access_token') {
     const t = found.claims;
     return { active: true, scope: t.scope, client_id: t.client_id, sub: t.sub, exp: t.exp, iat: t.iat, iss: issuer, aud: t.aud, jti: t.jti, token_type: 'Bearer' };
   }
   const f = found.family;
-  return { active: true, scope: f.scope, client_id: f.clientId, sub: f.userId, exp: Math.min(f.expiresAt, f.grantExpiresAt), iat: f.issuedAt, iss: issuer, aud: f.clientId, token_type: 'refresh_token' };
+  // A refresh token is only ever described to its own client: the sub is the one that client sees (OIDC Core §8).
+  return { active: true, scope: f.scope, client_id: f.clientId, sub: await subjectFor(kekSecret, caller, f.userId), exp: Math.min(f.expiresAt, f.grantExpiresAt), iat: f.issuedAt, iss: issuer, aud: f.clientId, token_type: 'refresh_token' };
 }
 
 introspection.post('/', (c) =>
@@ -38,7 +40,7 @@ introspection.post('/', (c) =>
     c.header('Cache-Control', 'no-store');
     // §2.2: expired, revoked, unknown or someone else's: just {"active": false}.
     if (!found || !found.active || !concerns(found, client)) return c.json({ active: false });
-    return c.json(describe(found, c.var.issuer));
+    return c.json(await describe(found, c.var.issuer, client, c.env.KEY_ENCRYPTION_KEY));
   }),
 );
 

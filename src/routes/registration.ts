@@ -41,7 +41,7 @@ registration.post('/', async (c) => {
   // RFC 7591 §3: with REGISTRATION=token, an initial access token from the operator is required.
   const initial = registrationPolicy(c.env) === 'token' ? bearerToken(c.req.header('Authorization'), 'an initial access token is required to register') : undefined;
   if (initial !== undefined && !(await tokens.usable(initial, at))) throw new InvalidToken('the initial access token is invalid, expired or used up');
-  const input = parseRegistrationFor(c, await jsonRequestBody(c));
+  const input = await parseRegistrationFor(c, await jsonRequestBody(c));
   // Spent only once the request is valid, atomically: concurrent requests cannot overspend it.
   if (initial !== undefined && !(await tokens.spend(initial, at))) throw new InvalidToken('the initial access token is invalid, expired or used up');
   return c.json(await registerClient(c, input), 201);

@@ -1,12 +1,16 @@
 import { Hono, type Context } from 'hono';
+import { now } from '../config';
 import type { AppEnv } from '../env';
 import { InvalidRequest, InvalidToken, OAuthError, sanitizeDescription } from '../errors';
 import { formParams } from '../http/params';
 import { jsonError, methodNotAllowed } from '../http/json_error';
-import { verificationKey } from '../keys/keystore';
+import { signingKey, verificationKey } from '../keys/keystore';
+import type { KeyAlg } from '../keys/types';
 import { TokenStatus } from '../storage/token_status';
 import { verifyAccessToken } from '../tokens/access_token';
 import { claimsForScopes } from '../tokens/claims';
+import { subjectFor } from '../tokens/subject';
+import { signUserinfo } from '../tokens/userinfo_jwt';
 
 /** OIDC Core §5.3: the UserInfo endpoint, GET and POST, with RFC 6750 bearer tokens. */
 export const userinfo = new Hono<AppEnv>();
@@ -49,12 +53,20 @@ userinfo.on(['GET', 'POST'], '/', async (c) => {
     if (!token) return challenge(c);
     const claims = await verifyAccessToken(token, c.var.issuer, (kid, alg) => verificationKey(c.env, kid, alg));
     if (!claims.gid) throw new InvalidToken('access token was not issued for a user');
-    const user = await new TokenStatus(c.env.DB).liveUser(claims.sub, claims.gid, claims.jti);
-    if (!user) throw new InvalidToken('access token has been revoked, or its user no longer exists');
+    const found = await new TokenStatus(c.env.DB).liveUserOfGrant(claims.gid, claims.jti);
+    if (!found) throw new InvalidToken('access token has been revoked, or its user no longer exists');
+    const { user } = found;
+    // OIDC Core §8: the sub this client sees (pairwise or public), which the token must carry.
+    const sub = await subjectFor(c.env.KEY_ENCRYPTION_KEY, found.client, user.id);
+    if (sub !== claims.sub || found.client.id !== claims.client_id) throw new InvalidToken('access token does not match its grant');
     const scopes = claims.scope.split(' ');
     if (!scopes.includes('openid')) throw new InvalidToken('access token was not issued for userinfo (no openid scope)');
     c.header('Cache-Control', 'no-store');
-    return c.json(claimsForScopes(user, scopes));
+    const released = { ...claimsForScopes(user, scopes), sub };
+    // OIDC Core §5.3.2 / Registration 1.0 §2: a client that registered userinfo_signed_response_alg gets a JWT.
+    const alg = found.client.metadata?.userinfo_signed_response_alg as KeyAlg | undefined;
+    if (alg) return c.body(await signUserinfo(released, c.var.issuer, found.client.id, now(), await signingKey(c.env, alg)), 200, { 'Content-Type': 'application/jwt' });
+    return c.json(released);
   } catch (err) {
     if (err instanceof InvalidToken) return challenge(c, err);
     if (err instanceof OAuthError) {

@@ -39,6 +39,9 @@ export interface Client {
   /** After a secret rotation, the previous secret's hash, accepted until previousSecretExpiresAt. */
   previousSecretHash?: string | null;
   previousSecretExpiresAt?: number | null;
+  /** OIDC Core §8: `pairwise` clients see sub values computed from their sector identifier. */
+  subjectType?: 'public' | 'pairwise';
+  sectorIdentifier?: string | null;
 }
 
 interface ClientRow {
@@ -60,6 +63,8 @@ interface ClientRow {
   registration_token_hash?: string | null;
   previous_secret_hash?: string | null;
   previous_secret_expires_at?: number | null;
+  subject_type?: string | null;
+  sector_identifier?: string | null;
 }
 
 const json = <T>(text: string | null): T | null => (text === null ? null : (JSON.parse(text) as T));
@@ -83,6 +88,8 @@ const fromRow = (r: ClientRow): Client => ({
   registrationTokenHash: r.registration_token_hash ?? null,
   previousSecretHash: r.previous_secret_hash ?? null,
   previousSecretExpiresAt: r.previous_secret_expires_at ?? null,
+  subjectType: r.subject_type === 'pairwise' ? 'pairwise' : 'public',
+  sectorIdentifier: r.sector_identifier ?? null,
 });
 
 const toRow = (c: Client): unknown[] => [
@@ -138,7 +145,9 @@ export class ClientRepository {
   async insertRegistered(client: Client, metadata: Record<string, unknown>, registrationTokenHash: string): Promise<void> {
     await this.db.batch([
       this.db.prepare(`INSERT INTO clients (id, ${COLUMNS}, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).bind(client.id, ...toRow(client), client.createdAt),
-      this.db.prepare('UPDATE clients SET metadata = ?, registration_token_hash = ? WHERE id = ?').bind(JSON.stringify(metadata), registrationTokenHash, client.id),
+      this.db
+        .prepare('UPDATE clients SET metadata = ?, registration_token_hash = ?, subject_type = ?, sector_identifier = ? WHERE id = ?')
+        .bind(JSON.stringify(metadata), registrationTokenHash, client.subjectType ?? 'public', client.sectorIdentifier ?? null, client.id),
     ]);
   }
 
@@ -147,7 +156,9 @@ export class ClientRepository {
     const sets = COLUMNS.split(', ').map((c) => `${c} = ?`).join(', ');
     await this.db.batch([
       this.db.prepare(`UPDATE clients SET ${sets} WHERE id = ?`).bind(...toRow(client), client.id),
-      this.db.prepare('UPDATE clients SET metadata = ? WHERE id = ?').bind(JSON.stringify(metadata), client.id),
+      this.db
+        .prepare('UPDATE clients SET metadata = ?, subject_type = ?, sector_identifier = ? WHERE id = ?')
+        .bind(JSON.stringify(metadata), client.subjectType ?? 'public', client.sectorIdentifier ?? null, client.id),
     ]);
   }
 

@@ -1,3 +1,4 @@
+import type { SubjectPolicy } from '../tokens/subject';
 import { userFromRow, type User, type UserRow } from './users';
 
 /**
@@ -8,20 +9,30 @@ export class TokenStatus {
   constructor(private readonly db: D1Database) {}
 
   /**
-   * The user behind a user access token, or null when the user is gone, the grant is revoked or
-   * the token was revoked: the whole check of the userinfo endpoint in one query.
+   * The user behind a user access token and the subject policy of the client it was issued to,
+   * found through the grant (a pairwise `sub` names no user by itself), or null when the user is
+   * gone, the grant is revoked or the token was revoked. One query.
    */
-  async liveUser(userId: string, grantId: string, jti: string): Promise<User | null> {
+  async liveUserOfGrant(grantId: string, jti: string): Promise<{ user: User; client: SubjectPolicy & { id: string; metadata: Record<string, unknown> | null } } | null> {
     const row = await this.db
       .prepare(
-        `SELECT u.* FROM users u
-         WHERE u.id = ?1
-           AND EXISTS (SELECT 1 FROM grants g WHERE g.id = ?2 AND g.user_id = u.id AND g.revoked_at IS NULL)
-           AND NOT EXISTS (SELECT 1 FROM revoked_access_tokens r WHERE r.jti = ?3)`,
+        `SELECT u.*, c.id AS client_id, c.subject_type AS client_subject_type, c.sector_identifier AS client_sector, c.metadata AS client_metadata
+         FROM grants g JOIN users u ON u.id = g.user_id JOIN clients c ON c.id = g.client_id
+         WHERE g.id = ?1 AND g.revoked_at IS NULL
+           AND NOT EXISTS (SELECT 1 FROM revoked_access_tokens r WHERE r.jti = ?2)`,
       )
-      .bind(userId, grantId, jti)
-      .first<UserRow>();
-    return row ? userFromRow(row) : null;
+      .bind(grantId, jti)
+      .first<UserRow & { client_id: string; client_subject_type: string | null; client_sector: string | null; client_metadata: string | null }>();
+    if (!row) return null;
+    return {
+      user: userFromRow(row),
+      client: {
+        id: row.client_id,
+        subjectType: row.client_subject_type === 'pairwise' ? 'pairwise' : 'public',
+        sectorIdentifier: row.client_sector,
+        metadata: row.client_metadata ? (JSON.parse(row.client_metadata) as Record<string, unknown>) : null,
+      },
+    };
   }
 
   async isActive(grantId: string | undefined, jti: string): Promise<boolean> {

@@ -1,9 +1,10 @@
 // Dynamic client registration end to end: the admin CLI issues an initial access token, openid-client
 // registers with it (RFC 7591) and runs the code flow; the registration is then managed (RFC 7592).
 import { execFile } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
 import { promisify } from 'node:util';
 import * as client from 'openid-client';
-import { describe, expect, inject, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { Admin, REDIRECT_URI, unique } from './helpers/admin';
 import { Browser } from './helpers/browser';
 import { authorize } from './helpers/flow';
@@ -106,5 +107,63 @@ describe('dynamic client registration (RFC 7591, RFC 7592)', () => {
     expect(await tokenWith(rotated.client_secret)).toBe('refused');
     expect(await tokenWith(c.client_secret!)).toBe('refused');
     expect(await tokenWith(again.client_secret)).toBe('ok');
+  });
+});
+
+describe('pairwise subjects with a sector_identifier_uri (OIDC Core §8.1)', () => {
+  let server: Server;
+  let sectorUri: string;
+  const OTHER_REDIRECT = 'http://localhost:3000/callback';
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      res.writeHead(req.url === '/sector.json' ? 200 : 404, { 'content-type': 'application/json' });
+      res.end(req.url === '/sector.json' ? JSON.stringify([REDIRECT_URI, OTHER_REDIRECT]) : '');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const addr = server.address();
+    if (!addr || typeof addr === 'string') throw new Error('no address');
+    sectorUri = `http://127.0.0.1:${addr.port}/sector.json`;
+  });
+
+  afterAll(async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  const registerPairwise = async (metadata: Record<string, unknown>) => {
+    const { initial_access_token } = JSON.parse(await cli('registration', 'token', '--json'));
+    return client.dynamicClientRegistration(
+      new URL(baseUrl),
+      { redirect_uris: [REDIRECT_URI], token_endpoint_auth_method: 'client_secret_post', subject_type: 'pairwise', ...metadata },
+      undefined,
+      { initialAccessToken: initial_access_token, execute: [client.allowInsecureRequests] },
+    );
+  };
+
+  test('the OP fetches the document, and clients of one sector share the pairwise sub', async () => {
+    // Two redirect hosts (127.0.0.1 and localhost) need the sector_identifier_uri.
+    const a = await registerPairwise({ sector_identifier_uri: sectorUri, redirect_uris: [REDIRECT_URI, OTHER_REDIRECT] });
+    // b also asks for signed userinfo: openid-client verifies the JWT against the JWKS.
+    const b = await registerPairwise({ sector_identifier_uri: sectorUri, userinfo_signed_response_alg: 'PS256' });
+    expect(b.clientMetadata().userinfo_signed_response_alg).toBe('PS256');
+    const user = await admin.createUser();
+    const subs: string[] = [];
+    for (const config of [a, b]) {
+      const state = client.randomState();
+      const url = client.buildAuthorizationUrl(config, { redirect_uri: REDIRECT_URI, scope: 'openid', state });
+      const { callback } = await authorize(new Browser([baseUrl]), url, { credentials: user, decision: 'allow' });
+      const tokens = await client.authorizationCodeGrant(config, callback, { expectedState: state, idTokenExpected: true });
+      const sub = tokens.claims()!.sub;
+      // openid-client checks that userinfo's sub is the ID token's.
+      const info = await client.fetchUserInfo(config, tokens.access_token, sub);
+      expect(info.sub).toBe(sub);
+      subs.push(sub);
+    }
+    expect(subs[0]).toBe(subs[1]);
+    expect(subs[0]).not.toBe(user.id);
+  });
+
+  test('a redirect_uri missing from the document -> invalid_client_metadata', async () => {
+    await expect(registerPairwise({ sector_identifier_uri: sectorUri, redirect_uris: ['http://127.0.0.1:4000/elsewhere'] })).rejects.toMatchObject({ error: 'invalid_client_metadata' });
   });
 });

@@ -1,0 +1,53 @@
+import { InvalidClientMetadata } from '../errors';
+import { readTextLimited } from '../http/body';
+
+const FETCH_TIMEOUT_MS = 5000;
+const MAX_DOCUMENT_BYTES = 64 * 1024;
+
+/** OIDC Core §8.1: a sector is a host; custom-scheme URIs (native apps) have none, so their scheme stands in. */
+const sectorOfUri = (uri: string) => {
+  const url = new URL(uri);
+  return url.host || url.protocol;
+};
+
+/**
+ * Registration 1.0 §5: the sector_identifier_uri document is a JSON array of redirect URIs,
+ * fetched over https with a timeout and a size limit. Any failure is invalid_client_metadata.
+ */
+async function fetchSectorDocument(uri: string): Promise<string[]> {
+  let res: Response;
+  try {
+    res = await fetch(uri, { headers: { Accept: 'application/json' }, signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), redirect: 'manual' });
+  } catch {
+    throw new InvalidClientMetadata('the sector_identifier_uri could not be fetched');
+  }
+  if (res.status !== 200) throw new InvalidClientMetadata(`the sector_identifier_uri answered ${res.status}`);
+  if (Number(res.headers.get('content-length') ?? '0') > MAX_DOCUMENT_BYTES) throw new InvalidClientMetadata('the sector_identifier_uri document is too large');
+  const text = await readTextLimited(res.body, MAX_DOCUMENT_BYTES);
+  if (text === 'too-large') throw new InvalidClientMetadata('the sector_identifier_uri document is too large');
+  try {
+    const list = JSON.parse(text === 'not-utf8' ? '' : text) as unknown;
+    if (!Array.isArray(list) || list.some((u) => typeof u !== 'string')) throw new Error('not a list');
+    return list as string[];
+  } catch {
+    throw new InvalidClientMetadata('the sector_identifier_uri did not return a JSON array of URIs');
+  }
+}
+
+/**
+ * The sector identifier of a registration (OIDC Core §8.1): the host of the sector_identifier_uri,
+ * whose document must list every redirect_uri (Registration 1.0 §2); without one, the host of the
+ * redirect URIs, which must then all share it. Null for public clients without a sector_identifier_uri.
+ */
+export async function resolveSector(subjectType: unknown, sectorUri: unknown, redirectUris: string[]): Promise<string | null> {
+  if (typeof sectorUri === 'string') {
+    const listed = await fetchSectorDocument(sectorUri);
+    const missing = redirectUris.find((u) => !listed.includes(u));
+    if (missing) throw new InvalidClientMetadata(`redirect_uri ${missing} is not listed in the sector_identifier_uri document`);
+    return subjectType === 'pairwise' ? sectorOfUri(sectorUri) : null;
+  }
+  if (subjectType !== 'pairwise') return null;
+  const hosts = new Set(redirectUris.map(sectorOfUri));
+  if (hosts.size !== 1) throw new InvalidClientMetadata('pairwise subjects need redirect URIs on one host, or a sector_identifier_uri (OIDC Core §8.1)');
+  return [...hosts][0]!;
+}
