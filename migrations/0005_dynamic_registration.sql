@@ -24,3 +24,20 @@ CREATE TABLE initial_access_tokens (
   created_at INTEGER NOT NULL
 );
 CREATE INDEX initial_access_tokens_expiry ON initial_access_tokens(expires_at);
+
+-- Operator-defined claims and scopes. A claim takes its value from a key of users.attributes; a
+-- scope releases claims, each optionally limited to listed values (a role decision: scope `admin`
+-- releases `roles` holding only the roles it lists that the user has).
+ALTER TABLE users ADD COLUMN attributes TEXT NOT NULL DEFAULT '{}';   -- JSON object: department, roles...
+CREATE TABLE custom_claims (
+  name TEXT PRIMARY KEY,                  -- collision-resistant (a URL or namespaced) or a non-standard name
+  attribute TEXT NOT NULL,                -- the key of users.attributes it is read from
+  description TEXT,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE custom_scopes (
+  name TEXT PRIMARY KEY,
+  description TEXT,                       -- shown on the consent page
+  claims TEXT NOT NULL,                   -- JSON [{"name": claim, "values"?: [allowed values]}]
+  created_at INTEGER NOT NULL
+);

@@ -272,6 +272,33 @@ export const COMMANDS = {
     run: ({ api, args }) => api.request('GET', `/admin/users/${encodeURIComponent(args[0])}`),
     print: printUser,
   },
+  'users update': {
+    summary: "change a user's attributes (the values custom claims are read from)",
+    args: ['USER_ID'],
+    flags: {
+      attribute: { type: 'string', repeat: true, value: 'KEY=VALUE', desc: 'set an attribute; VALUE is JSON if it parses (["a","b"], 3, true), else a string (repeatable)' },
+      'remove-attribute': { type: 'string', repeat: true, value: 'KEY', desc: 'remove an attribute (repeatable)' },
+    },
+    run({ api, flags, args }) {
+      const attributes = {};
+      for (const pair of flags.attribute ?? []) {
+        const eq = pair.indexOf('=');
+        if (eq < 1) throw new CliError(`--attribute needs KEY=VALUE; got "${pair}"`, 2);
+        const raw = pair.slice(eq + 1);
+        let value;
+        try {
+          value = JSON.parse(raw);
+        } catch {
+          value = raw;
+        }
+        attributes[pair.slice(0, eq)] = value;
+      }
+      for (const key of flags.removeAttribute ?? []) attributes[key] = null;
+      if (Object.keys(attributes).length === 0) throw new CliError('nothing to change: give --attribute or --remove-attribute', 2);
+      return api.request('PATCH', `/admin/users/${encodeURIComponent(args[0])}`, { attributes });
+    },
+    print: printUser,
+  },
   'users delete': {
     summary: 'delete a user',
     args: ['USER_ID'],
@@ -334,6 +361,81 @@ export const COMMANDS = {
       console.log('');
       console.log('Send it as "Authorization: Bearer <token>" to the registration endpoint. It is shown only once.');
     },
+  },
+  'claims create': {
+    summary: 'define a claim read from a user attribute (name: a URL such as https://example.com/claims/roles)',
+    flags: {
+      name: { type: 'string', required: true, value: 'NAME', desc: 'claim name; standard claim names are refused' },
+      attribute: { type: 'string', required: true, value: 'KEY', desc: 'the user attribute it is read from' },
+      description: { type: 'string', value: 'TEXT', desc: 'what it holds' },
+    },
+    run({ api, flags }) {
+      return api.request('POST', '/admin/claims', { name: flags.name, attribute: flags.attribute, ...(flags.description ? { description: flags.description } : {}) });
+    },
+    print: (c) => console.log(`claim ${c.name} <- attribute ${c.attribute}`),
+  },
+  'claims list': {
+    summary: 'list the operator-defined claims',
+    flags: {},
+    run: ({ api }) => api.request('GET', '/admin/claims'),
+    print(res) {
+      if (!res.claims.length) return console.log('no custom claims');
+      printTable(res.claims, [
+        ['NAME', (c) => c.name],
+        ['ATTRIBUTE', (c) => c.attribute],
+        ['DESCRIPTION', (c) => c.description ?? ''],
+      ]);
+    },
+  },
+  'claims delete': {
+    summary: 'delete a claim (not while a scope releases it)',
+    args: ['NAME'],
+    flags: {},
+    async run({ api, args }) {
+      await api.request('DELETE', `/admin/claims?name=${encodeURIComponent(args[0])}`);
+      return { deleted: args[0] };
+    },
+    print: (res) => console.log(`deleted claim ${res.deleted}`),
+  },
+  'scopes create': {
+    summary: 'define a scope and the claims it releases; CLAIM=V1,V2 releases only those values (a role decision)',
+    flags: {
+      name: { type: 'string', required: true, value: 'SCOPE', desc: 'scope name' },
+      claim: { type: 'string', repeat: true, required: true, value: 'CLAIM[=V1,V2]', desc: 'a claim it releases, optionally limited to these values (repeatable)' },
+      description: { type: 'string', value: 'TEXT', desc: 'shown to users' },
+    },
+    run({ api, flags }) {
+      const claims = flags.claim.map((spec) => {
+        // Claim names are often URLs: the value list starts at the last '=' only if one follows the name.
+        const eq = spec.lastIndexOf('=');
+        return eq > 0 ? { name: spec.slice(0, eq), values: spec.slice(eq + 1).split(',').filter(Boolean) } : { name: spec };
+      });
+      return api.request('POST', '/admin/scopes', { name: flags.name, claims, ...(flags.description ? { description: flags.description } : {}) });
+    },
+    print: (s) => console.log(`scope ${s.name} releases ${s.claims.map((c) => (c.values ? `${c.name} (only ${c.values.join(', ')})` : c.name)).join(', ')}`),
+  },
+  'scopes list': {
+    summary: 'list the operator-defined scopes',
+    flags: {},
+    run: ({ api }) => api.request('GET', '/admin/scopes'),
+    print(res) {
+      if (!res.scopes.length) return console.log('no custom scopes');
+      printTable(res.scopes, [
+        ['SCOPE', (s) => s.name],
+        ['CLAIMS', (s) => s.claims.map((c) => (c.values ? `${c.name}=${c.values.join(',')}` : c.name)).join(' ')],
+        ['DESCRIPTION', (s) => s.description ?? ''],
+      ]);
+    },
+  },
+  'scopes delete': {
+    summary: 'delete a scope',
+    args: ['SCOPE'],
+    flags: {},
+    async run({ api, args }) {
+      await api.request('DELETE', `/admin/scopes/${encodeURIComponent(args[0])}`);
+      return { deleted: args[0] };
+    },
+    print: (res) => console.log(`deleted scope ${res.deleted}`),
   },
   'keys list': {
     summary: 'list signing keys (next, active, retired) per algorithm',
@@ -463,6 +565,7 @@ function printUser(u) {
   const claims = { ...(u.claims ?? {}) };
   for (const k of ['email', 'name', 'given_name', 'family_name']) delete claims[k];
   for (const [k, v] of Object.entries(claims)) rows.push([k, typeof v === 'string' ? v : JSON.stringify(v)]);
+  for (const [k, v] of Object.entries(u.attributes ?? {})) rows.push([`attribute ${k}`, typeof v === 'string' ? v : JSON.stringify(v)]);
   if (u.created_at !== undefined) rows.push(['created_at', fmtTime(u.created_at)]);
   const width = Math.max(...rows.map(([k]) => k.length)) + 2;
   for (const [k, v] of rows) console.log(`${`${k}:`.padEnd(width)}${v}`);

@@ -1,3 +1,4 @@
+import { customClaimsForUser } from '../claims/release';
 import { lifetimes } from '../config';
 import type { Bindings } from '../env';
 import { signingKey } from '../keys/keystore';
@@ -53,6 +54,8 @@ export async function issueUserTokens(i: UserTokenInput): Promise<TokenResponse>
         amr: i.amr,
         nonce: i.nonce,
         accessToken,
+        // The operator's claims that the granted scopes release (roles, department...).
+        claims: await customClaimsForUser(i.env, i.subject, scopes),
         issuedAt: i.issuedAt,
         lifetime: ttl.idToken,
       },

@@ -1,10 +1,11 @@
 import type { Context } from 'hono';
+import { catalog } from '../claims/catalog';
 import { now } from '../config';
 import { verifyClientSecret } from '../crypto/client_secret';
 import { sha256Base64url, timingSafeEqual } from '../crypto/hash';
 import { randomToken } from '../crypto/random';
 import type { AppEnv } from '../env';
-import { InvalidRequest, InvalidToken } from '../errors';
+import { InvalidClientMetadata, InvalidRequest, InvalidToken } from '../errors';
 import { keyEncryptionKey, openPrivateKey } from '../keys/encryption';
 import { keyPolicy } from '../keys/policy_config';
 import { withCredentials } from '../routes/admin/clients';
@@ -18,8 +19,12 @@ export interface Registration extends RegisteredMetadata {
 }
 
 /** Parses a registration (or RFC 7592 update) request for this deployment and resolves its sector. */
-export async function parseRegistrationFor(c: Context<AppEnv>, body: unknown): Promise<Registration> {
+export async function parseRegistrationFor(c: Context<AppEnv>, body: unknown, existing?: Client): Promise<Registration> {
   const input = parseRegistration(body, { algorithms: keyPolicy(c.env).algorithms, insecureIssuer: c.var.issuer.startsWith('http:') });
+  // Operator-defined scopes release user attributes: only the operator grants them (a client may keep those it has).
+  const custom = await catalog(c.env);
+  const granted = input.scopes?.find((s) => custom.scopes.has(s) && !existing?.scopes?.includes(s));
+  if (granted) throw new InvalidClientMetadata(`scope ${granted} is granted by the operator only`);
   const subjectType = input.metadata.subject_type === 'pairwise' ? 'pairwise' : 'public';
   return { ...input, subjectType, sectorIdentifier: await resolveSector(subjectType, input.metadata.sector_identifier_uri, input.redirectUris) };
 }
@@ -123,7 +128,7 @@ export async function updateClient(c: Context<AppEnv>, client: Client, token: st
       throw new InvalidRequest('client_secret does not match the current secret');
     }
   }
-  const input = await parseRegistrationFor(c, body);
+  const input = await parseRegistrationFor(c, body, client);
   const { client: updated, secret } = await withCredentials(c, { ...client, ...columnsOf(input) });
   await new ClientRepository(c.env.DB).replaceRegistered(updated, input.metadata);
   return clientInformation(c.var.issuer, { ...updated, metadata: input.metadata }, { secret, registrationAccessToken: token });

@@ -1,4 +1,6 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
+import { catalog, peekCatalog, type Catalog } from '../claims/catalog';
+import { customDiscovery } from '../claims/discovery';
 import { sha256Base64url } from '../crypto/hash';
 import { providerMetadata } from '../discovery/metadata';
 import type { AppEnv, Bindings } from '../env';
@@ -16,24 +18,30 @@ const CONTENT_TYPE = 'application/json';
 const MAX_ISSUERS = 16;
 
 /** Rendering needs a hash (async), so it happens once and is then read synchronously. */
-async function render(set: LoadedKeySet, issuer: string, env: Bindings): Promise<RenderedDocument> {
-  const body = JSON.stringify({ ...providerMetadata(issuer, set.activeAlgs), ...registrationDiscovery(issuer, env) });
+async function render(set: LoadedKeySet, issuer: string, env: Bindings, custom: Catalog): Promise<RenderedDocument> {
+  const metadata = providerMetadata(issuer, set.activeAlgs);
+  const body = JSON.stringify({ ...metadata, ...registrationDiscovery(issuer, env), ...customDiscovery(metadata, custom) });
   const doc = { body, etag: `"${(await sha256Base64url(body)).slice(0, 27)}"` };
   if (set.derived.size >= MAX_ISSUERS) set.derived.clear();
-  set.derived.set(issuer, doc);
+  set.derived.set(memoKey(issuer, custom), doc);
   return doc;
 }
 
+/** The memo follows the operator's scopes and claims too (their version is part of the key). */
+const memoKey = (issuer: string, custom: Catalog) => `${issuer}#${custom.version}`;
+const renderFresh = (c: Context<AppEnv>, issuer: string) => Promise.all([keySet(c.env), catalog(c.env)]).then(([set, custom]) => render(set, issuer, c.env, custom));
+
 discovery.get('/', async (c) => {
   const issuer = c.var.issuer;
-  const warm = peekKeySet()?.derived.get(issuer);
+  const custom = peekCatalog();
+  const warm = custom && peekKeySet()?.derived.get(memoKey(issuer, custom));
   if (warm) return serveDocument(c, warm, CONTENT_TYPE);
   const edge = await fromEdge(discoveryEdgeKey(issuer));
   if (edge) {
-    waitUntil(c, keySet(c.env).then((set) => render(set, issuer, c.env)));
+    waitUntil(c, renderFresh(c, issuer));
     return serveDocument(c, edge, CONTENT_TYPE);
   }
-  const doc = await render(await keySet(c.env), issuer, c.env);
+  const doc = await renderFresh(c, issuer);
   toEdge(c, discoveryEdgeKey(issuer), doc);
   return serveDocument(c, doc, CONTENT_TYPE);
 });

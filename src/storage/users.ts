@@ -35,6 +35,8 @@ export interface User {
   claims: UserClaims;
   updatedAt: number;
   createdAt: number;
+  /** Operator-managed attributes (department, roles...) that custom claims are read from (migration 0005). */
+  attributes?: Record<string, unknown>;
 }
 
 export interface UserRow {
@@ -45,6 +47,7 @@ export interface UserRow {
   claims: string;
   updated_at: number;
   created_at: number;
+  attributes?: string;
 }
 
 export const userFromRow = (r: UserRow): User => ({
@@ -55,6 +58,7 @@ export const userFromRow = (r: UserRow): User => ({
   claims: JSON.parse(r.claims) as UserClaims,
   updatedAt: r.updated_at,
   createdAt: r.created_at,
+  attributes: r.attributes ? (JSON.parse(r.attributes) as Record<string, unknown>) : {},
 });
 
 export class UserRepository {
@@ -88,6 +92,12 @@ export class UserRepository {
       )
       .bind(user.id, user.username, user.email, user.passwordHash, JSON.stringify(user.claims), user.updatedAt, user.createdAt)
       .run();
+    return res.meta.changes > 0;
+  }
+
+  /** Replaces the user's attributes; false for an unknown user. */
+  async setAttributes(id: string, attributes: Record<string, unknown>, at: number): Promise<boolean> {
+    const res = await this.db.prepare('UPDATE users SET attributes = ?, updated_at = ? WHERE id = ?').bind(JSON.stringify(attributes), at, id).run();
     return res.meta.changes > 0;
   }
 

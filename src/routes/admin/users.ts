@@ -1,5 +1,7 @@
 import { Hono } from 'hono';
 import { parseNewUser } from '../../admin/validate';
+import { applyAttributeChanges } from '../../claims/validate';
+import { InvalidRequest } from '../../errors';
 import { now } from '../../config';
 import { hashPassword } from '../../crypto/password';
 import type { AppEnv } from '../../env';
@@ -8,10 +10,11 @@ import { jsonBody, notFound } from './common';
 
 export const adminUsers = new Hono<AppEnv>();
 
-const userJson = (user: User) => ({ id: user.id, username: user.username, email: user.email, created_at: user.createdAt, claims: user.claims });
+const userJson = (user: User) => ({ id: user.id, username: user.username, email: user.email, created_at: user.createdAt, claims: user.claims, attributes: user.attributes ?? {} });
 
 adminUsers.post('/', async (c) => {
-  const input = parseNewUser(await jsonBody(c));
+  const body = (await jsonBody(c)) as Record<string, unknown>;
+  const input = parseNewUser(body);
   const at = now();
   const user: User = {
     id: crypto.randomUUID(),
@@ -22,10 +25,13 @@ adminUsers.post('/', async (c) => {
     updatedAt: at,
     createdAt: at,
   };
-  if (!(await new UserRepository(c.env.DB).insert(user))) {
+  const attributes = body.attributes === undefined ? {} : applyAttributeChanges({}, body.attributes);
+  const users = new UserRepository(c.env.DB);
+  if (!(await users.insert(user))) {
     return c.json({ error: 'conflict', error_description: 'the username or email is already taken' }, 409);
   }
-  return c.json(userJson(user), 201);
+  if (Object.keys(attributes).length > 0) await users.setAttributes(user.id, attributes, at);
+  return c.json(userJson({ ...user, attributes }), 201);
 });
 
 adminUsers.get('/', async (c) => c.json({ users: (await new UserRepository(c.env.DB).list()).map(userJson) }));
@@ -33,6 +39,20 @@ adminUsers.get('/', async (c) => c.json({ users: (await new UserRepository(c.env
 adminUsers.get('/:id', async (c) => {
   const user = await new UserRepository(c.env.DB).find(c.req.param('id'));
   return user ? c.json(userJson(user)) : notFound(c);
+});
+
+/** Operator-managed attributes: members replace the user's, null removes one. */
+adminUsers.patch('/:id', async (c) => {
+  const body = await jsonBody(c);
+  if (typeof body !== 'object' || body === null || Array.isArray(body) || Object.keys(body).some((k) => k !== 'attributes')) {
+    throw new InvalidRequest('only attributes can be changed: {"attributes": {...}}');
+  }
+  const users = new UserRepository(c.env.DB);
+  const user = await users.find(c.req.param('id'));
+  if (!user) return notFound(c);
+  const attributes = applyAttributeChanges(user.attributes ?? {}, (body as Record<string, unknown>).attributes);
+  await users.setAttributes(user.id, attributes, now());
+  return c.json(userJson({ ...user, attributes }));
 });
 
 adminUsers.delete('/:id', async (c) => ((await new UserRepository(c.env.DB).delete(c.req.param('id'))) ? c.body(null, 204) : notFound(c)));
