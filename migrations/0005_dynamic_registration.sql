@@ -35,6 +35,8 @@ CREATE TABLE custom_claims (
   description TEXT,
   created_at INTEGER NOT NULL
 );
+-- Per-client custom claims: released to that client whenever openid is granted, without a scope.
+ALTER TABLE clients ADD COLUMN custom_claims TEXT;                    -- JSON [{"name", "values"?}]
 CREATE TABLE custom_scopes (
   name TEXT PRIMARY KEY,
   description TEXT,                       -- shown on the consent page

@@ -149,6 +149,12 @@ function clientMetadataBody(flags) {
   if (refresh !== undefined) body.refresh_token_ttl = refresh;
   return body;
 }
+/** CLAIM or CLAIM=V1,V2 (a role decision). Claim names are often URLs: values follow the last '='. */
+function claimSpec(spec) {
+  const eq = spec.lastIndexOf('=');
+  return eq > 0 ? { name: spec.slice(0, eq), values: spec.slice(eq + 1).split(',').filter(Boolean) } : { name: spec };
+}
+const describeClaim = (c) => (c.values ? `${c.name} (only ${c.values.join(', ')})` : c.name);
 const KEY_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'];
 const KEY_STATE_ORDER = ['active', 'next', 'retired'];
 
@@ -336,6 +342,20 @@ export const COMMANDS = {
       console.log('client_secret is shown only once; the OP keeps only a hash.');
     },
   },
+  'clients claims': {
+    summary: 'set the custom claims released to a client with every openid grant (CLAIM=V1,V2 limits the values)',
+    args: ['CLIENT_ID'],
+    flags: {
+      claim: { type: 'string', repeat: true, value: 'CLAIM[=V1,V2]', desc: 'a claim (repeatable; replaces the list)' },
+      none: { type: 'boolean', desc: 'clear the list' },
+    },
+    run({ api, flags, args }) {
+      if (!flags.none && !flags.claim?.length) throw new CliError('give --claim (repeatable) or --none', 2);
+      if (flags.none && flags.claim?.length) throw new CliError('--none conflicts with --claim', 2);
+      return api.request('PUT', `/admin/clients/${encodeURIComponent(args[0])}/claims`, { claims: flags.none ? [] : flags.claim.map(claimSpec) });
+    },
+    print: (res) => console.log(res.claims.length ? `client ${res.client_id} receives ${res.claims.map(describeClaim).join(', ')}` : `client ${res.client_id} receives no custom claims`),
+  },
   'registration token': {
     summary: 'issue an initial access token for the registration endpoint (REGISTRATION=token)',
     flags: {
@@ -405,14 +425,10 @@ export const COMMANDS = {
       description: { type: 'string', value: 'TEXT', desc: 'shown to users' },
     },
     run({ api, flags }) {
-      const claims = flags.claim.map((spec) => {
-        // Claim names are often URLs: the value list starts at the last '=' only if one follows the name.
-        const eq = spec.lastIndexOf('=');
-        return eq > 0 ? { name: spec.slice(0, eq), values: spec.slice(eq + 1).split(',').filter(Boolean) } : { name: spec };
-      });
+      const claims = flags.claim.map(claimSpec);
       return api.request('POST', '/admin/scopes', { name: flags.name, claims, ...(flags.description ? { description: flags.description } : {}) });
     },
-    print: (s) => console.log(`scope ${s.name} releases ${s.claims.map((c) => (c.values ? `${c.name} (only ${c.values.join(', ')})` : c.name)).join(', ')}`),
+    print: (s) => console.log(`scope ${s.name} releases ${s.claims.map(describeClaim).join(', ')}`),
   },
   'scopes list': {
     summary: 'list the operator-defined scopes',

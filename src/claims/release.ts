@@ -1,4 +1,5 @@
 import type { Bindings } from '../env';
+import type { ScopeClaim } from '../storage/custom_claims';
 import { UserRepository } from '../storage/users';
 import { catalog, type Catalog } from './catalog';
 
@@ -9,11 +10,12 @@ import { catalog, type Catalog } from './catalog';
  * add up, and a scope releasing it unfiltered releases all of it. Composable: callers spread the
  * result over the standard claims.
  */
-export function releasedCustomClaims(catalog: Catalog, attributes: Record<string, unknown>, scopes: Iterable<string>): Record<string, unknown> {
+export function releasedCustomClaims(catalog: Catalog, attributes: Record<string, unknown>, scopes: Iterable<string>, clientClaims: ScopeClaim[] = []): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const whole = new Set<string>();
-  for (const scope of scopes) {
-    for (const sc of catalog.scopes.get(scope)?.claims ?? []) {
+  // The client's own claims (released with every openid grant) come first, like one more granted scope.
+  for (const claims of [clientClaims, ...[...scopes].map((s) => catalog.scopes.get(s)?.claims ?? [])]) {
+    for (const sc of claims) {
       const def = catalog.claims.get(sc.name);
       if (!def || whole.has(sc.name)) continue;
       const value = attributes[def.attribute];
@@ -36,9 +38,9 @@ export function releasedCustomClaims(catalog: Catalog, attributes: Record<string
 export const hasCustomScope = (catalog: Catalog, scopes: Iterable<string>): boolean => [...scopes].some((s) => catalog.scopes.has(s));
 
 /** The custom claims for a user's tokens: nothing to read unless a granted scope is the operator's. */
-export async function customClaimsForUser(env: Bindings, userId: string, scopes: string[]): Promise<Record<string, unknown>> {
+export async function customClaimsForUser(env: Bindings, userId: string, scopes: string[], clientClaims: ScopeClaim[] = []): Promise<Record<string, unknown>> {
   const custom = await catalog(env);
-  if (!hasCustomScope(custom, scopes)) return {};
+  if (!hasCustomScope(custom, scopes) && !(clientClaims.length > 0 && scopes.includes('openid'))) return {};
   const user = await new UserRepository(env.DB).find(userId);
-  return user ? releasedCustomClaims(custom, user.attributes ?? {}, scopes) : {};
+  return user ? releasedCustomClaims(custom, user.attributes ?? {}, scopes, scopes.includes('openid') ? clientClaims : []) : {};
 }

@@ -55,8 +55,13 @@ export function parseScopeDefinition(body: unknown, known: (name: string) => boo
   const name = body.name;
   if (typeof name !== 'string' || !SCOPE_TOKEN.test(name)) throw new InvalidRequest('name must be an RFC 6749 scope token');
   if (RESERVED_SCOPES.has(name)) throw new InvalidRequest(`${name} is a standard scope`);
-  if (!Array.isArray(body.claims) || body.claims.length === 0 || body.claims.length > 20) throw new InvalidRequest('claims must list 1 to 20 claims');
-  const claims: ScopeClaim[] = body.claims.map((c: unknown) => {
+  return { name, description: optionalText(body.description, 'description'), claims: parseScopeClaims(body.claims, known, 1), createdAt: at };
+}
+
+/** A list of claims to release: names, or {"name", "values"?}, each defined (`known`). */
+export function parseScopeClaims(list: unknown, known: (name: string) => boolean, min: number): ScopeClaim[] {
+  if (!Array.isArray(list) || list.length < min || list.length > 20) throw new InvalidRequest(`claims must list ${min} to 20 claims`);
+  return list.map((c: unknown) => {
     const entry = typeof c === 'string' ? { name: c } : c;
     if (!isObject(entry) || typeof entry.name !== 'string') throw new InvalidRequest('each claim is a name or {"name", "values"?}');
     if (!known(entry.name)) throw new InvalidRequest(`claim ${entry.name} is not defined; create it first`);
@@ -66,7 +71,6 @@ export function parseScopeDefinition(body: unknown, known: (name: string) => boo
     }
     return { name: entry.name, values: [...new Set(entry.values as string[])] };
   });
-  return { name, description: optionalText(body.description, 'description'), claims, createdAt: at };
 }
 
 /**

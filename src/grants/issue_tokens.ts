@@ -55,7 +55,7 @@ export async function issueUserTokens(i: UserTokenInput): Promise<TokenResponse>
         nonce: i.nonce,
         accessToken,
         // The operator's claims that the granted scopes release (roles, department...).
-        claims: await customClaimsForUser(i.env, i.subject, scopes),
+        claims: await customClaimsForUser(i.env, i.subject, scopes, i.client.customClaims),
         issuedAt: i.issuedAt,
         lifetime: ttl.idToken,
       },

@@ -64,7 +64,7 @@ userinfo.on(['GET', 'POST'], '/', async (c) => {
     const scopes = claims.scope.split(' ');
     if (!scopes.includes('openid')) throw new InvalidToken('access token was not issued for userinfo (no openid scope)');
     c.header('Cache-Control', 'no-store');
-    const released = { ...claimsForScopes(user, scopes), ...releasedCustomClaims(await catalog(c.env), user.attributes ?? {}, scopes), sub };
+    const released = { ...claimsForScopes(user, scopes), ...releasedCustomClaims(await catalog(c.env), user.attributes ?? {}, scopes, found.client.customClaims), sub };
     // OIDC Core §5.3.2 / Registration 1.0 §2: a client that registered userinfo_signed_response_alg gets a JWT.
     const alg = found.client.metadata?.userinfo_signed_response_alg as KeyAlg | undefined;
     if (alg) return c.body(await signUserinfo(released, c.var.issuer, found.client.id, now(), await signingKey(c.env, alg)), 200, { 'Content-Type': 'application/jwt' });

@@ -1,6 +1,7 @@
 import type { JSONWebKeySet } from 'jose';
 import type { KeyAlg } from '../keys/types';
 import type { SealedPrivateKey } from '../keys/types';
+import type { ScopeClaim } from './custom_claims';
 
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'client_secret_jwt' | 'private_key_jwt' | 'none';
 export type GrantType = 'authorization_code' | 'refresh_token' | 'client_credentials';
@@ -42,6 +43,8 @@ export interface Client {
   /** OIDC Core §8: `pairwise` clients see sub values computed from their sector identifier. */
   subjectType?: 'public' | 'pairwise';
   sectorIdentifier?: string | null;
+  /** Operator-defined claims released to this client whenever openid is granted (migration 0005). */
+  customClaims?: ScopeClaim[];
 }
 
 interface ClientRow {
@@ -65,6 +68,7 @@ interface ClientRow {
   previous_secret_expires_at?: number | null;
   subject_type?: string | null;
   sector_identifier?: string | null;
+  custom_claims?: string | null;
 }
 
 const json = <T>(text: string | null): T | null => (text === null ? null : (JSON.parse(text) as T));
@@ -90,6 +94,7 @@ const fromRow = (r: ClientRow): Client => ({
   previousSecretExpiresAt: r.previous_secret_expires_at ?? null,
   subjectType: r.subject_type === 'pairwise' ? 'pairwise' : 'public',
   sectorIdentifier: r.sector_identifier ?? null,
+  customClaims: json<ScopeClaim[]>(r.custom_claims ?? null) ?? [],
 });
 
 const toRow = (c: Client): unknown[] => [
@@ -174,6 +179,12 @@ export class ClientRepository {
       )
       .bind(newHash, previousExpiresAt, id)
       .run();
+    return res.meta.changes > 0;
+  }
+
+  /** Sets the operator-defined claims released to the client with every openid grant. */
+  async setCustomClaims(id: string, claims: ScopeClaim[]): Promise<boolean> {
+    const res = await this.db.prepare('UPDATE clients SET custom_claims = ? WHERE id = ?').bind(claims.length ? JSON.stringify(claims) : null, id).run();
     return res.meta.changes > 0;
   }
 

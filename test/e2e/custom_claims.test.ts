@@ -43,6 +43,16 @@ describe('custom scopes and claims (admin CLI)', () => {
     expect(info[roles]).toEqual(['admin']);
     expect(info[dept]).toBe('Finance');
 
+    // The same claim for one client with every openid grant, no scope needed.
+    expect(JSON.parse(await cli('clients', 'claims', rp.client_id, '--claim', dept, '--json')).claims).toEqual([{ name: dept }]);
+    const state2 = client.randomState();
+    const url2 = client.buildAuthorizationUrl(config, { redirect_uri: REDIRECT_URI, scope: 'openid', state: state2 });
+    const second = await authorize(new Browser([baseUrl]), url2, { credentials: user });
+    const plain = await client.authorizationCodeGrant(config, second.callback, { expectedState: state2, idTokenExpected: true });
+    expect(plain.claims()![dept]).toBe('Finance');
+    expect(plain.claims()).not.toHaveProperty(roles);
+    await cli('clients', 'claims', rp.client_id, '--none');
+
     await cli('scopes', 'delete', scope);
     await cli('claims', 'delete', roles);
     await cli('claims', 'delete', dept);

@@ -143,3 +143,40 @@ describe('release', () => {
     await expectError(await register({ redirect_uris: ['https://rp.example.test/cb'], scope: `openid ${ADMIN_SCOPE}` }, initial_access_token), 400, 'invalid_client_metadata', /operator/);
   });
 });
+
+describe('per-client custom claims', () => {
+  const put = (id: string, claims: unknown) => api('PUT', `/admin/clients/${id}/claims`, { claims });
+
+  it('are released to that client with every openid grant, without a scope, and to no other client', async () => {
+    await defined;
+    const user = await createUser({ attributes: { roles: ['hr-editor', 'admin'], department: 'People' } });
+    const hrApp = await createClient({ first_party: true });
+    const res = await put(hrApp.client_id, [DEPT, { name: ROLES, values: ['hr-editor'] }]);
+    expect(res.status).toBe(200);
+    expect(((await (await api('GET', `/admin/clients/${hrApp.client_id}/claims`)).json()) as { claims: unknown[] }).claims).toEqual([{ name: DEPT }, { name: ROLES, values: ['hr-editor'] }]);
+    const tokens = await obtainTokens({ client: hrApp, user, scope: 'openid' });
+    expect(decodeJwt(tokens.id_token)[DEPT]).toBe('People');
+    expect(decodeJwt(tokens.id_token)[ROLES]).toEqual(['hr-editor']);
+    const info = await userinfo(tokens.access_token);
+    expect(info[DEPT]).toBe('People');
+    expect(info[ROLES]).toEqual(['hr-editor']);
+
+    const otherApp = await createClient({ first_party: true });
+    const other = await obtainTokens({ client: otherApp, user, scope: 'openid' });
+    expect(decodeJwt(other.id_token)).not.toHaveProperty(DEPT);
+    expect(await userinfo(other.access_token)).not.toHaveProperty(DEPT);
+
+    expect((await put(hrApp.client_id, [])).status).toBe(200);
+    const cleared = await obtainTokens({ client: hrApp, user, scope: 'openid' });
+    expect(decodeJwt(cleared.id_token)).not.toHaveProperty(DEPT);
+  });
+
+  it('refuses undefined claims and unknown clients', async () => {
+    await defined;
+    const app = await createClient();
+    expect((await put(app.client_id, ['https://example.com/undefined'])).status).toBe(400);
+    expect((await put(app.client_id, 'not-a-list')).status).toBe(400);
+    expect((await put('no-such-client', [])).status).toBe(404);
+    expect((await api('GET', '/admin/clients/no-such-client/claims')).status).toBe(404);
+  });
+});
