@@ -1,5 +1,6 @@
 import { Hono, type Context } from 'hono';
 import { now } from '../config';
+import type { ThrottlePolicy } from '../durable/login_throttle';
 import type { AppEnv } from '../env';
 import { InvalidRequest, InvalidToken, OAuthError } from '../errors';
 import { readTextLimited } from '../http/body';
@@ -35,16 +36,27 @@ registration.use('*', async (c, next) => {
   await next();
 });
 
+/** With REGISTRATION=open, each client IP may register this many clients per hour. */
+export const OPEN_REGISTRATION_POLICY: ThrottlePolicy = { maxFailures: 20, windowSeconds: 3600 };
+
 registration.post('/', async (c) => {
   const tokens = new InitialAccessTokenRepository(c.env.DB);
   const at = now();
+  const open = registrationPolicy(c.env) === 'open';
+  const perIp = c.env.THROTTLE.get(c.env.THROTTLE.idFromName(`registration-ip:${c.req.header('CF-Connecting-IP') ?? 'unknown'}`));
+  if (open) {
+    const state = await perIp.check(at, OPEN_REGISTRATION_POLICY);
+    if (!state.allowed) return jsonError(c, new OAuthError('invalid_request', 'too many registrations from this address; retry later', 429), { 'Retry-After': String(state.retryAfter) });
+  }
   // RFC 7591 §3: with REGISTRATION=token, an initial access token from the operator is required.
   const initial = registrationPolicy(c.env) === 'token' ? bearerToken(c.req.header('Authorization'), 'an initial access token is required to register') : undefined;
   if (initial !== undefined && !(await tokens.usable(initial, at))) throw new InvalidToken('the initial access token is invalid, expired or used up');
   const input = await parseRegistrationFor(c, await jsonRequestBody(c));
   // Spent only once the request is valid, atomically: concurrent requests cannot overspend it.
   if (initial !== undefined && !(await tokens.spend(initial, at))) throw new InvalidToken('the initial access token is invalid, expired or used up');
-  return c.json(await registerClient(c, input), 201);
+  const info = await registerClient(c, input);
+  if (open) await perIp.recordFailure(at, OPEN_REGISTRATION_POLICY);
+  return c.json(info, 201);
 });
 
 registration.all('/', (c) => methodNotAllowed(c, 'POST'));
