@@ -129,6 +129,10 @@ export async function updateClient(c: Context<AppEnv>, client: Client, token: st
     }
   }
   const input = await parseRegistrationFor(c, body, client);
+  // OIDC Core §8.1: a pairwise client's sub values derive from its sector; changing it would change every user's sub.
+  if (client.subjectType === 'pairwise' && input.subjectType === 'pairwise' && client.sectorIdentifier !== input.sectorIdentifier) {
+    throw new InvalidClientMetadata(`the sector identifier of this pairwise client (${client.sectorIdentifier}) cannot change: its users' sub values would`);
+  }
   const { client: updated, secret } = await withCredentials(c, { ...client, ...columnsOf(input) });
   await new ClientRepository(c.env.DB).replaceRegistered(updated, input.metadata);
   return clientInformation(c.var.issuer, { ...updated, metadata: input.metadata }, { secret, registrationAccessToken: token });

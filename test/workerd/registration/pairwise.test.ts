@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createUser, fetchOp, obtainTokens, type TestClient } from '../helpers';
 import { basicAuth, introspect, postForm } from '../tokens/helpers';
 import { expectInvalidToken, forgeAccessToken } from '../userinfo/local-helpers';
-import { expectError, initialAccessToken, register, registered, type Registered } from './local-helpers';
+import { expectError, initialAccessToken, manage, register, registered, type Registered } from './local-helpers';
 
 const asTestClient = (c: Registered | TestClient): TestClient => ({ client_id: c.client_id, client_secret: c.client_secret, redirect_uris: c.redirect_uris });
 const pairwise = (redirectUris: string[], extra: Record<string, unknown> = {}) => registered({ subject_type: 'pairwise', redirect_uris: redirectUris, ...extra });
@@ -70,6 +70,13 @@ describe('pairwise subject identifiers', () => {
     await expectInvalidToken(await fetchOp('/userinfo', { headers: { Authorization: `Bearer ${forged}` } }));
     const genuine = await forgeAccessToken(s.tokens.access_token);
     expect((await fetchOp('/userinfo', { headers: { Authorization: `Bearer ${genuine}` } })).status).toBe(200);
+  });
+
+  it('an RFC 7592 update may not move a pairwise client to another sector', async () => {
+    const c = await pairwise(['https://rp-e.example.test/cb']);
+    const base = { client_id: c.client_id, subject_type: 'pairwise' };
+    await expectError(await manage(c, 'PUT', { ...base, redirect_uris: ['https://rp-f.example.test/cb'] }), 400, 'invalid_client_metadata', /sector identifier/);
+    expect((await manage(c, 'PUT', { ...base, redirect_uris: ['https://rp-e.example.test/cb', 'https://rp-e.example.test/cb2'] })).status).toBe(200);
   });
 
   it('several redirect hosts without a sector_identifier_uri -> invalid_client_metadata', async () => {
