@@ -8,16 +8,21 @@ import { securityHeaders } from './http/security';
 import { admin } from './routes/admin/index';
 import { assets } from './routes/assets';
 import { authorize } from './routes/authorize';
-import { discovery } from './routes/discovery';
+import { discovery, getDiscovery } from './routes/discovery';
 import { interaction } from './routes/interaction';
 import { introspection } from './routes/introspection';
-import { jwks } from './routes/jwks';
+import { getJwks, jwks } from './routes/jwks';
 import { revocation } from './routes/revocation';
 import { token } from './routes/token';
 import { userinfo } from './routes/userinfo';
 
 /** The one Hono app serving every endpoint. Each route lives in src/routes/<name>. */
 export const app = new Hono<AppEnv>();
+
+// The published documents come first: precomputed responses, no middleware, static-file speed.
+app.get('/jwks', getJwks);
+app.get('/.well-known/openid-configuration', getDiscovery);
+app.get('/.well-known/oauth-authorization-server', getDiscovery);
 
 app.use('*', securityHeaders);
 app.use('*', async (c, next) => {
