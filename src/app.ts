@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { resolveIssuer } from './config';
 import type { AppEnv } from './env';
 import { OAuthError } from './errors';
+import { KeyEncryptionError } from './keys/encryption';
 import { jsonError } from './http/json_error';
 import { publicClientCors } from './http/cors';
 import { securityHeaders } from './http/security';
@@ -48,6 +49,11 @@ app.notFound((c) => c.json({ error: 'not_found', error_description: 'no such end
 
 app.onError((err, c) => {
   if (err instanceof OAuthError) return jsonError(c, err);
+  if (err instanceof KeyEncryptionError) {
+    // A deployment problem the operator must fix (missing or wrong KEY_ENCRYPTION_KEY): say so plainly.
+    console.error(`signing keys unavailable: ${err.message}`);
+    return c.json({ error: 'server_error', error_description: `signing keys unavailable: ${err.message}` }, 500);
+  }
   console.error('unhandled error', err);
   return c.json({ error: 'server_error', error_description: 'the server hit an unexpected error' }, 500);
 });
