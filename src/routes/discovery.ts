@@ -1,6 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { catalog, peekCatalog, type Catalog } from '../claims/catalog';
 import { customDiscovery } from '../claims/discovery';
+import { resolveIssuer } from '../config';
 import { sha256Base64url } from '../crypto/hash';
 import { providerMetadata } from '../discovery/metadata';
 import type { AppEnv, Bindings } from '../env';
@@ -31,8 +32,9 @@ async function render(set: LoadedKeySet, issuer: string, env: Bindings, custom: 
 const memoKey = (issuer: string, custom: Catalog) => `${issuer}#${custom.version}`;
 const renderFresh = (c: Context<AppEnv>, issuer: string) => Promise.all([keySet(c.env), catalog(c.env)]).then(([set, custom]) => render(set, issuer, c.env, custom));
 
-discovery.get('/', async (c) => {
-  const issuer = c.var.issuer;
+/** GET of the discovery document, registered ahead of the app's middleware (see serveDocument). */
+export async function getDiscovery(c: Context<AppEnv>): Promise<Response> {
+  const issuer = resolveIssuer(c.env, c.req.url);
   const custom = peekCatalog();
   const warm = custom && peekKeySet()?.derived.get(memoKey(issuer, custom));
   if (warm) return serveDocument(c, warm, CONTENT_TYPE);
@@ -44,6 +46,6 @@ discovery.get('/', async (c) => {
   const doc = await renderFresh(c, issuer);
   toEdge(c, discoveryEdgeKey(issuer), doc);
   return serveDocument(c, doc, CONTENT_TYPE);
-});
+}
 
 discovery.all('/', (c) => methodNotAllowed(c, 'GET'));
