@@ -30,6 +30,21 @@ export interface Bindings {
   KEY_ROTATION?: string;
   /** Seconds a new key is published before it signs (default 86400). */
   KEY_PREPUBLICATION?: string;
+  /** Self-service sign-up and prompt=create: `on` (default) or `off`. */
+  SIGNUP?: string;
+  /** Server-side lifetime of a session without "remember me", seconds (default 86400). */
+  BROWSER_SESSION_TTL?: string;
+  /** First back-channel logout retry delay, seconds (default 5; doubles per attempt). */
+  BACKCHANNEL_RETRY_BASE?: string;
+  /** One Durable Object per back-channel logout delivery. */
+  LOGOUT_DELIVERY: DurableObjectNamespace<import('./durable/logout_delivery').LogoutDelivery>;
 }
 
-export type AppEnv = { Bindings: Bindings; Variables: { issuer: string } };
+export type AppEnv = {
+  Bindings: Bindings;
+  Variables: {
+    issuer: string;
+    /** Origins a page may frame (front-channel logout iframes); set only by that page. */
+    frameSrc?: string[];
+  };
+};

@@ -11,6 +11,7 @@ import type { CodeRecord } from './code_record';
 import { GrantRepository } from '../storage/grants';
 import { UserRepository } from '../storage/users';
 import { signAccessToken } from '../tokens/access_token';
+import { requestedUserClaims, type ClaimsRequest } from '../tokens/claims_request';
 import { signIdToken } from '../tokens/id_token';
 import type { TokenResponse } from './token_response';
 
@@ -68,6 +69,8 @@ export async function authorizationCodeGrant(env: Bindings, client: Client, body
   // If a concurrent replay already recorded this grant as revoked, the insert keeps that row: the
   // tokens below are still issued (the redemption itself was the one valid use) but are dead on arrival.
   await grants.insert(grantOf(record, grantId));
+  const claimsRequest = record.claims ? (JSON.parse(record.claims) as ClaimsRequest) : undefined;
+  if (claimsRequest?.userinfo) await grants.setUserinfoClaims(grantId, JSON.stringify(claimsRequest.userinfo));
 
   const policy = keyPolicy(env);
   const accessToken = await signAccessToken(
@@ -84,6 +87,8 @@ export async function authorizationCodeGrant(env: Bindings, client: Client, body
       amr: record.amr,
       nonce: record.nonce,
       accessToken,
+      // OIDC Core §5.5: claims requested for the ID token, and the acr (§2).
+      claims: { ...requestedUserClaims(user, claimsRequest?.id_token), ...(record.acr ? { acr: record.acr } : {}) },
       issuedAt,
       lifetime: ttl.idToken,
     },

@@ -12,6 +12,7 @@ import { setInteractionCookie } from '../http/cookies';
 import { methodNotAllowed } from '../http/json_error';
 import { parseFormEncoded, rawQuery, readFormBody, valuesOf, type Params } from '../http/params';
 import { currentSession } from '../http/session';
+import { signupEnabled } from '../session/config';
 import { ClientRepository, type Client } from '../storage/clients';
 import { ConsentRepository } from '../storage/consents';
 import { InteractionRepository } from '../storage/interactions';
@@ -37,7 +38,7 @@ authorize.on(['GET', 'POST'], '/', async (c) => {
     if (err instanceof OAuthError) return malformed(c, raw, err);
     throw err;
   }
-  const ctx = newAuthorizeContext(params);
+  const ctx = newAuthorizeContext(params, { signupEnabled: signupEnabled(c.env), env: c.env, issuer: c.var.issuer });
   try {
     const request = await validateAuthorizationRequest(ctx, new ClientRepository(c.env.DB));
     return await proceed(c, request, ctx.client!);

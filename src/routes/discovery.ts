@@ -1,7 +1,8 @@
 import { Hono } from 'hono';
 import { sha256Base64url } from '../crypto/hash';
 import { providerMetadata } from '../discovery/metadata';
-import type { AppEnv } from '../env';
+import type { AppEnv, Bindings } from '../env';
+import { signupEnabled } from '../session/config';
 import { fromEdge, serveDocument, toEdge, waitUntil, type RenderedDocument } from '../http/cached_document';
 import { methodNotAllowed } from '../http/json_error';
 import { keySet, peekKeySet, type LoadedKeySet } from '../keys/keystore';
@@ -15,8 +16,8 @@ const CONTENT_TYPE = 'application/json';
 const MAX_ISSUERS = 16;
 
 /** Rendering needs a hash (async), so it happens once and is then read synchronously. */
-async function render(set: LoadedKeySet, issuer: string): Promise<RenderedDocument> {
-  const body = JSON.stringify(providerMetadata(issuer, set.activeAlgs));
+async function render(set: LoadedKeySet, issuer: string, env: Bindings): Promise<RenderedDocument> {
+  const body = JSON.stringify(providerMetadata(issuer, set.activeAlgs, { signupEnabled: signupEnabled(env) }));
   const doc = { body, etag: `"${(await sha256Base64url(body)).slice(0, 27)}"` };
   if (set.derived.size >= MAX_ISSUERS) set.derived.clear();
   set.derived.set(issuer, doc);
@@ -29,10 +30,10 @@ discovery.get('/', async (c) => {
   if (warm) return serveDocument(c, warm, CONTENT_TYPE);
   const edge = await fromEdge(discoveryEdgeKey(issuer));
   if (edge) {
-    waitUntil(c, keySet(c.env).then((set) => render(set, issuer)));
+    waitUntil(c, keySet(c.env).then((set) => render(set, issuer, c.env)));
     return serveDocument(c, edge, CONTENT_TYPE);
   }
-  const doc = await render(await keySet(c.env), issuer);
+  const doc = await render(await keySet(c.env), issuer, c.env);
   toEdge(c, discoveryEdgeKey(issuer), doc);
   return serveDocument(c, doc, CONTENT_TYPE);
 });

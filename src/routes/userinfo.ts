@@ -8,6 +8,7 @@ import { GrantRepository } from '../storage/grants';
 import { UserRepository } from '../storage/users';
 import { verifyAccessToken } from '../tokens/access_token';
 import { claimsForScopes } from '../tokens/claims';
+import { requestedUserClaims, type ClaimRequests } from '../tokens/claims_request';
 
 /** OIDC Core §5.3: the UserInfo endpoint, GET and POST, with RFC 6750 bearer tokens. */
 export const userinfo = new Hono<AppEnv>();
@@ -55,7 +56,9 @@ userinfo.on(['GET', 'POST'], '/', async (c) => {
     const scopes = claims.scope.split(' ');
     if (!scopes.includes('openid')) throw new InvalidToken('access token was not issued for userinfo (no openid scope)');
     c.header('Cache-Control', 'no-store');
-    return c.json(claimsForScopes(user, scopes));
+    // OIDC Core §5.5: claims requested one by one for userinfo come on top of the scopes' claims.
+    const requested = grant.userinfoClaims ? requestedUserClaims(user, JSON.parse(grant.userinfoClaims) as ClaimRequests) : {};
+    return c.json({ ...claimsForScopes(user, scopes), ...requested });
   } catch (err) {
     if (err instanceof InvalidToken) return challenge(c, err);
     if (err instanceof OAuthError) {

@@ -12,7 +12,20 @@ export interface Client {
   /** The client's id_token_signed_response_alg, or null for the server default. */
   idTokenAlg: KeyAlg | null;
   createdAt: number;
+  /** Logout and login-initiation metadata (migration 0004); absent means none registered. */
+  postLogoutRedirectUris?: string[];
+  frontchannelLogoutUri?: string | null;
+  frontchannelLogoutSessionRequired?: boolean;
+  backchannelLogoutUri?: string | null;
+  backchannelLogoutSessionRequired?: boolean;
+  initiateLoginUri?: string | null;
 }
+
+/** The client metadata that can be changed after registration (admin `clients update`). */
+export type ClientLogoutMetadata = Pick<
+  Client,
+  'postLogoutRedirectUris' | 'frontchannelLogoutUri' | 'frontchannelLogoutSessionRequired' | 'backchannelLogoutUri' | 'backchannelLogoutSessionRequired' | 'initiateLoginUri'
+>;
 
 interface ClientRow {
   id: string;
@@ -23,6 +36,12 @@ interface ClientRow {
   first_party: number;
   id_token_signed_response_alg: string | null;
   created_at: number;
+  post_logout_redirect_uris?: string;
+  frontchannel_logout_uri?: string | null;
+  frontchannel_logout_session_required?: number;
+  backchannel_logout_uri?: string | null;
+  backchannel_logout_session_required?: number;
+  initiate_login_uri?: string | null;
 }
 
 const fromRow = (r: ClientRow): Client => ({
@@ -34,6 +53,12 @@ const fromRow = (r: ClientRow): Client => ({
   firstParty: r.first_party === 1,
   idTokenAlg: r.id_token_signed_response_alg as KeyAlg | null,
   createdAt: r.created_at,
+  postLogoutRedirectUris: JSON.parse(r.post_logout_redirect_uris ?? '[]') as string[],
+  frontchannelLogoutUri: r.frontchannel_logout_uri ?? null,
+  frontchannelLogoutSessionRequired: r.frontchannel_logout_session_required !== 0,
+  backchannelLogoutUri: r.backchannel_logout_uri ?? null,
+  backchannelLogoutSessionRequired: r.backchannel_logout_session_required !== 0,
+  initiateLoginUri: r.initiate_login_uri ?? null,
 });
 
 export const isPublicClient = (client: Client): boolean => client.tokenEndpointAuthMethod === 'none';
@@ -68,6 +93,26 @@ export class ClientRepository {
         client.createdAt,
       )
       .run();
+  }
+
+  /** Sets the logout and login-initiation metadata given (undefined members are left as they are). */
+  async updateMetadata(id: string, m: ClientLogoutMetadata): Promise<boolean> {
+    const sets: string[] = [];
+    const values: unknown[] = [];
+    const put = (column: string, value: unknown) => {
+      if (value === undefined) return;
+      sets.push(`${column} = ?`);
+      values.push(value);
+    };
+    put('post_logout_redirect_uris', m.postLogoutRedirectUris === undefined ? undefined : JSON.stringify(m.postLogoutRedirectUris));
+    put('frontchannel_logout_uri', m.frontchannelLogoutUri);
+    put('frontchannel_logout_session_required', m.frontchannelLogoutSessionRequired === undefined ? undefined : m.frontchannelLogoutSessionRequired ? 1 : 0);
+    put('backchannel_logout_uri', m.backchannelLogoutUri);
+    put('backchannel_logout_session_required', m.backchannelLogoutSessionRequired === undefined ? undefined : m.backchannelLogoutSessionRequired ? 1 : 0);
+    put('initiate_login_uri', m.initiateLoginUri);
+    if (sets.length === 0) return (await this.find(id)) !== null;
+    const res = await this.db.prepare(`UPDATE clients SET ${sets.join(', ')} WHERE id = ?`).bind(...values, id).run();
+    return res.meta.changes > 0;
   }
 
   /** Removes the client; consents, grants and interactions go with it (ON DELETE CASCADE). */

@@ -7,6 +7,8 @@ export interface Grant {
   createdAt: number;
   expiresAt: number;
   revokedAt: number | null;
+  /** OIDC Core §5.5: the userinfo member of the claims request parameter (JSON), if any. */
+  userinfoClaims?: string | null;
 }
 
 interface GrantRow {
@@ -18,6 +20,7 @@ interface GrantRow {
   created_at: number;
   expires_at: number;
   revoked_at: number | null;
+  userinfo_claims?: string | null;
 }
 
 const fromRow = (r: GrantRow): Grant => ({
@@ -29,6 +32,7 @@ const fromRow = (r: GrantRow): Grant => ({
   createdAt: r.created_at,
   expiresAt: r.expires_at,
   revokedAt: r.revoked_at,
+  userinfoClaims: r.userinfo_claims ?? null,
 });
 
 /**
@@ -70,6 +74,17 @@ export class GrantRepository {
   async find(id: string): Promise<Grant | null> {
     const row = await this.db.prepare('SELECT * FROM grants WHERE id = ?').bind(id).first<GrantRow>();
     return row ? fromRow(row) : null;
+  }
+
+  /** Keeps the userinfo claims the authorization request asked for with the grant (OIDC Core §5.5). */
+  async setUserinfoClaims(id: string, claims: string): Promise<void> {
+    await this.db.prepare('UPDATE grants SET userinfo_claims = ? WHERE id = ?').bind(claims, id).run();
+  }
+
+  /** Revokes every grant of a user for a client (the user removed the client's access). */
+  async revokeForUserAndClient(userId: string, clientId: string, at: number): Promise<number> {
+    const res = await this.db.prepare('UPDATE grants SET revoked_at = ? WHERE user_id = ? AND client_id = ? AND revoked_at IS NULL').bind(at, userId, clientId).run();
+    return res.meta.changes;
   }
 
   async revoke(id: string, at: number): Promise<void> {

@@ -117,7 +117,7 @@ describe('authorize: errors redirected back to the client', () => {
     });
   }
 
-  for (const prompt of ['bogus', 'login bogus', 'create', 'NONE']) {
+  for (const prompt of ['bogus', 'login bogus', 'CREATE', 'NONE', 'none create']) {
     it(`unknown prompt value "${prompt}" -> invalid_request`, async () => {
       const client = await createClient();
       expectErrorRedirect(await get(authorizeQuery(client, { prompt })), 'invalid_request');
@@ -188,7 +188,6 @@ describe('authorize: accepted parameters', () => {
         ui_locales: 'fr-CA fr en',
         claims_locales: 'de',
         acr_values: 'urn:mace:incommon:iap:silver',
-        id_token_hint: 'not.a.jwt',
         claims: '{"userinfo":{"email":null}}',
         registration: '{}',
       }),
