@@ -10,6 +10,7 @@ import { authorize } from './routes/authorize';
 import { discovery } from './routes/discovery';
 import { interaction } from './routes/interaction';
 import { jwks } from './routes/jwks';
+import { logout } from './routes/logout';
 import { token } from './routes/token';
 import { userinfo } from './routes/userinfo';
 
@@ -29,6 +30,7 @@ app.route('/authorize', authorize);
 app.route('/interaction', interaction);
 app.route('/token', token);
 app.route('/userinfo', userinfo);
+app.route('/logout', logout);
 app.route('/admin', admin);
 app.route('/static', assets);
 

@@ -17,6 +17,7 @@ import type { AuthorizationRequest } from './request';
 export function withResponseParams(redirectUri: string, params: Record<string, string | undefined>): string {
   const query = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) if (v !== undefined) query.append(k, v);
+  if (query.size === 0) return redirectUri;
   const separator = redirectUri.includes('?') ? (redirectUri.endsWith('?') || redirectUri.endsWith('&') ? '' : '&') : '?';
   return `${redirectUri}${separator}${query.toString()}`;
 }

@@ -31,6 +31,12 @@ export function providerMetadata(issuer: string, signingAlgs: string[], options:
     ui_locales_supported: SUPPORTED_LOCALES,
     claims_parameter_supported: true,
     acr_values_supported: ACR_VALUES_SUPPORTED,
+    // RP-Initiated Logout 1.0 §2.1, Front-Channel Logout 1.0 §3, Back-Channel Logout 1.0 §2.1.
+    end_session_endpoint: `${issuer}/logout`,
+    frontchannel_logout_supported: true,
+    frontchannel_logout_session_supported: true,
+    backchannel_logout_supported: true,
+    backchannel_logout_session_supported: true,
     request_parameter_supported: false,
     request_uri_parameter_supported: false,
     // RFC 9207 §3: we always send `iss` in authorization responses.

@@ -1,7 +1,7 @@
 import type { Child } from 'hono/jsx';
 
 /** `display` (OIDC Core §3.1.2.1): `popup` and `touch` get a compact variant of the same page. */
-export function Layout(props: { title: string; lang?: string; display?: string; wide?: boolean; children?: Child }) {
+export function Layout(props: { title: string; lang?: string; display?: string; wide?: boolean; head?: Child; children?: Child }) {
   const classes = [props.display === 'popup' || props.display === 'touch' ? 'compact' : '', props.wide ? 'wide' : ''].filter(Boolean).join(' ');
   return (
     <html lang={props.lang ?? 'en'}>
@@ -11,6 +11,7 @@ export function Layout(props: { title: string; lang?: string; display?: string; 
         <meta name="robots" content="noindex" />
         <title>{props.title}</title>
         <link rel="stylesheet" href="/static/style.css" />
+        {props.head}
       </head>
       <body class={classes || undefined}>
         <main>{props.children}</main>

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { parseNewClient } from '../../admin/validate';
+import { parseClientLogoutMetadata, parseNewClient } from '../../admin/validate';
 import { now } from '../../config';
 import { hashClientSecret } from '../../crypto/client_secret';
 import { randomToken } from '../../crypto/random';
@@ -18,10 +18,16 @@ const clientJson = (client: Client) => ({
   first_party: client.firstParty,
   ...(client.idTokenAlg ? { id_token_signed_response_alg: client.idTokenAlg } : {}),
   created_at: client.createdAt,
+  post_logout_redirect_uris: client.postLogoutRedirectUris ?? [],
+  ...(client.frontchannelLogoutUri ? { frontchannel_logout_uri: client.frontchannelLogoutUri, frontchannel_logout_session_required: client.frontchannelLogoutSessionRequired ?? true } : {}),
+  ...(client.backchannelLogoutUri ? { backchannel_logout_uri: client.backchannelLogoutUri, backchannel_logout_session_required: client.backchannelLogoutSessionRequired ?? true } : {}),
+  ...(client.initiateLoginUri ? { initiate_login_uri: client.initiateLoginUri } : {}),
 });
 
 adminClients.post('/', async (c) => {
-  const input = parseNewClient(await jsonBody(c), keyPolicy(c.env).algorithms);
+  const body = await jsonBody(c);
+  const input = parseNewClient(body, keyPolicy(c.env).algorithms);
+  const logoutMetadata = parseClientLogoutMetadata(body);
   const secret = input.authMethod === 'none' ? undefined : randomToken(32);
   const client: Client = {
     id: randomToken(16),
@@ -33,14 +39,30 @@ adminClients.post('/', async (c) => {
     idTokenAlg: input.idTokenAlg,
     createdAt: now(),
   };
-  await new ClientRepository(c.env.DB).insert(client);
-  return c.json({ ...clientJson(client), ...(secret ? { client_secret: secret } : {}) }, 201);
+  const clients = new ClientRepository(c.env.DB);
+  await clients.insert(client);
+  await clients.updateMetadata(client.id, logoutMetadata);
+  const stored = (await clients.find(client.id)) ?? client;
+  return c.json({ ...clientJson(stored), ...(secret ? { client_secret: secret } : {}) }, 201);
 });
 
 adminClients.get('/', async (c) => c.json({ clients: (await new ClientRepository(c.env.DB).list()).map(clientJson) }));
 
 adminClients.get('/:id', async (c) => {
   const client = await new ClientRepository(c.env.DB).find(c.req.param('id'));
+  return client ? c.json(clientJson(client)) : notFound(c);
+});
+
+/** Changes the logout and login-initiation metadata (`clients update`); other members are refused. */
+adminClients.patch('/:id', async (c) => {
+  const body = await jsonBody(c);
+  const metadata = parseClientLogoutMetadata(body);
+  const UPDATABLE = ['post_logout_redirect_uris', 'frontchannel_logout_uri', 'frontchannel_logout_session_required', 'backchannel_logout_uri', 'backchannel_logout_session_required', 'initiate_login_uri'];
+  const unknown = Object.keys(body as object).find((k) => !UPDATABLE.includes(k));
+  if (unknown) return c.json({ error: 'invalid_request', error_description: `${unknown} cannot be updated; updatable: ${UPDATABLE.join(', ')}` }, 400);
+  const clients = new ClientRepository(c.env.DB);
+  if (!(await clients.updateMetadata(c.req.param('id'), metadata))) return notFound(c);
+  const client = await clients.find(c.req.param('id'));
   return client ? c.json(clientJson(client)) : notFound(c);
 });
 

@@ -5,6 +5,7 @@ import { InvalidToken, OAuthError } from '../../errors';
 import { jsonError } from '../../http/json_error';
 import { adminClients } from './clients';
 import { adminKeys } from './keys';
+import { adminLogoutDeliveries } from './logout_deliveries';
 import { adminUsers } from './users';
 
 /** Operator API behind the ADMIN_TOKEN bearer secret (docs/admin-api.md). */
@@ -29,3 +30,4 @@ admin.onError((err, c) => {
 admin.route('/clients', adminClients);
 admin.route('/users', adminUsers);
 admin.route('/keys', adminKeys);
+admin.route('/logout-deliveries', adminLogoutDeliveries);

@@ -33,7 +33,7 @@ describe('discovery (OpenID Connect Discovery 1.0 §3, §4)', () => {
     expect(meta.scopes_supported).toEqual(['openid', 'profile', 'email', 'address', 'phone']);
     expect(meta.claims_supported).toEqual(expect.arrayContaining(['sub', 'email', 'name', 'address', 'phone_number', 'auth_time', 'sid']));
     // Nothing that is not implemented is advertised.
-    for (const absent of ['registration_endpoint', 'end_session_endpoint', 'revocation_endpoint', 'introspection_endpoint', 'request_object_signing_alg_values_supported']) {
+    for (const absent of ['registration_endpoint', 'revocation_endpoint', 'introspection_endpoint', 'request_object_signing_alg_values_supported']) {
       expect(meta).not.toHaveProperty(absent);
     }
   });
