@@ -4,6 +4,7 @@ import type { AppEnv } from './env';
 import { OAuthError } from './errors';
 import { jsonError } from './http/json_error';
 import { securityHeaders } from './http/security';
+import { account } from './routes/account';
 import { admin } from './routes/admin/index';
 import { assets } from './routes/assets';
 import { authorize } from './routes/authorize';
@@ -31,6 +32,7 @@ app.route('/interaction', interaction);
 app.route('/token', token);
 app.route('/userinfo', userinfo);
 app.route('/logout', logout);
+app.route('/account', account);
 app.route('/admin', admin);
 app.route('/static', assets);
 

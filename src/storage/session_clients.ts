@@ -21,4 +21,16 @@ export class SessionClientRepository {
   async forget(sid: string): Promise<void> {
     await this.db.prepare('DELETE FROM session_clients WHERE sid = ?').bind(sid).run();
   }
+
+  /** The clients any live session of the user has signed in to (the account page's app list). */
+  async clientsOfUser(userId: string, at: number): Promise<string[]> {
+    const { results } = await this.db
+      .prepare(
+        `SELECT DISTINCT sc.client_id FROM session_clients sc JOIN sessions s ON s.sid = sc.sid
+         WHERE s.user_id = ? AND s.expires_at > ? ORDER BY sc.client_id`,
+      )
+      .bind(userId, at)
+      .all<{ client_id: string }>();
+    return results.map((r) => r.client_id);
+  }
 }
