@@ -45,11 +45,13 @@ export function AccountPage(v: AccountView) {
       <ul class="list">
         {o.sessions.map((s) => (
           <li>
-            <span>
-              {t('account.since', { when: when(s.session.authTime) })}
-              {s.current && <strong> · {t('account.thisDevice')}</strong>}
+            <span class="stack">
+              <strong>{s.current ? t('account.thisDevice') : t('account.otherDevice')}</strong>
               {s.session.remembered && <span class="muted"> · {t('account.remembered')}</span>}
-              {s.clients.length > 0 && <span class="hint"> {s.clients.join(', ')}</span>}
+              <span class="hint">
+                {t('account.since', { when: when(s.session.authTime) })}
+                {s.clients.length > 0 && ` · ${s.clients.join(', ')}`}
+              </span>
             </span>
           </li>
         ))}
@@ -62,8 +64,9 @@ export function AccountPage(v: AccountView) {
         <ul class="list">
           {o.access.map((a) => (
             <li>
-              <span>
-                {a.name} <span class="hint">{a.scopes.join(', ')}</span>
+              <span class="stack">
+                {a.name}
+                <span class="hint">{t('account.canSee', { what: a.scopes.filter((x) => x !== 'openid').join(', ') || 'openid' })}</span>
               </span>
               <form method="post" action="/account/revoke">
                 <input type="hidden" name="csrf" value={v.csrf} />

@@ -77,9 +77,14 @@ export function LoggedOutPage(v: LoggedOutView) {
         </>
       )}
       {v.returnTo && (
-        <p>
-          {t('logout.returning', { client: v.clientName ?? '' })} <a href={v.returnTo}>{t('logout.returnLink', { client: v.clientName ?? '' })}</a>
-        </p>
+        <>
+          <p class="muted">{t('logout.returning', { client: v.clientName ?? '' })}</p>
+          <div class="actions">
+            <a class="button wide" href={v.returnTo}>
+              {t('logout.returnLink', { client: v.clientName ?? '' })}
+            </a>
+          </div>
+        </>
       )}
     </Layout>
   );

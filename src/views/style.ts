@@ -36,6 +36,8 @@ ul.list li:last-child { border-bottom: 0; }
 ul.list form { margin: 0; }
 ul.list button, a.button { flex: 0 0 auto; padding: .35rem .8rem; font-size: .9rem; }
 a.button { display: inline-block; border-radius: 8px; border: 1px solid var(--accent); color: var(--accent); text-decoration: none; font-weight: 600; }
+.stack { display: flex; flex-direction: column; gap: .1rem; }
+a.button.wide { flex: 1; text-align: center; padding: .7rem 1rem; font-size: 1rem; }
 h2 { font-size: 1.05rem; margin: 1.5rem 0 .25rem; }
 .notice { border-left: 4px solid var(--accent); padding: .6rem .8rem; margin: 0 0 1rem; background: color-mix(in srgb, var(--accent) 10%, transparent); }
 iframe.logout { display: none; }

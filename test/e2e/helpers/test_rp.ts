@@ -21,8 +21,14 @@ export interface Scripted {
 export class TestRelyingParty {
   readonly received: Received[] = [];
   private scripts = new Map<string, Scripted[]>();
+  private pages = new Map<string, string>();
   private server?: Server;
   baseUrl = '';
+
+  /** An HTML page served for GET `path` (the relying party's own pages in the browser test). */
+  page(path: string, html: string): void {
+    this.pages.set(path, html);
+  }
 
   /** Answers for `path`, in order; the last one repeats. */
   script(path: string, answers: Scripted[]): void {
@@ -35,9 +41,15 @@ export class TestRelyingParty {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const path = new URL(req.url ?? '/', 'http://x').pathname;
+        const html = req.method === 'GET' ? this.pages.get(path) : undefined;
+        if (html !== undefined) {
+          this.received.push({ path: req.url ?? path, contentType: undefined, body: new URLSearchParams(), answered: 200, at: Date.now() });
+          res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' }).end(html);
+          return;
+        }
         const queue = this.scripts.get(path) ?? [{ status: 200 }];
         const answer = queue.length > 1 ? queue.shift()! : queue[0]!;
-        const record: Received = { path, contentType: req.headers['content-type'], body: new URLSearchParams(Buffer.concat(chunks).toString()), answered: answer.status, at: Date.now() };
+        const record: Received = { path: req.method === 'GET' ? (req.url ?? path) : path, contentType: req.headers['content-type'], body: new URLSearchParams(Buffer.concat(chunks).toString()), answered: answer.status, at: Date.now() };
         setTimeout(() => {
           this.received.push(record);
           res.writeHead(answer.status, { 'Cache-Control': 'no-store' }).end();

@@ -30,7 +30,7 @@ describe('account page and app launcher', () => {
     expect(launch.searchParams.get('iss')).toBe(ISSUER);
     expect(launch.searchParams.get('login_hint')).toBe(`${user.username}@example.test`);
     expect(html.match(/class="button"/g)).toHaveLength(1);
-    expect(html).toContain('this browser');
+    expect(html).toContain('This browser');
     // Only the third-party client holds a consent that can be removed.
     expect([...html.matchAll(/name="client_id" value="([^"]+)"/g)].map((m) => m[1])).toEqual([launcher.client_id]);
     expect(res.headers.getSetCookie().some((c) => c.startsWith('op_account=') && /HttpOnly/i.test(c) && /SameSite=Strict/i.test(c))).toBe(true);
