@@ -7,10 +7,10 @@ import type { AppEnv } from '../env';
 import { OAuthError } from '../errors';
 import { clearInteractionCookie, readInteractionCookie } from '../http/cookies';
 import { formParams, type Params } from '../http/params';
-import { currentSession } from '../http/session';
 import { pickLocale, translator, type Translate } from '../i18n/messages';
 import { browserHashes } from '../session/browser';
 import { signupEnabled } from '../session/config';
+import { sessionForRequest } from '../session/for_request';
 import { ClientRepository, type Client } from '../storage/clients';
 import { ConsentRepository } from '../storage/consents';
 import { InteractionRepository, type Interaction } from '../storage/interactions';
@@ -130,7 +130,7 @@ export interface AdvanceOptions extends PageOptions {
 /** Works out the next step and answers with it: a page, or the redirect back to the client. */
 export async function advance(c: Context<AppEnv>, l: Loaded, opts: AdvanceOptions = {}): Promise<Response> {
   const { interaction: ia, client } = l;
-  const session = opts.session ?? (await currentSession(c));
+  const session = opts.session ?? (await sessionForRequest(c, ia.request));
   const consented = session ? await new ConsentRepository(c.env.DB).grantedScopes(session.userId, client.id) : new Set<string>();
   const next = decideNextStep({
     request: ia.request,

@@ -11,8 +11,8 @@ import { OAuthError, UntrustedRedirectError } from '../errors';
 import { setInteractionCookie } from '../http/cookies';
 import { methodNotAllowed } from '../http/json_error';
 import { parseFormEncoded, rawQuery, readFormBody, valuesOf, type Params } from '../http/params';
-import { currentSession } from '../http/session';
 import { signupEnabled } from '../session/config';
+import { sessionForRequest } from '../session/for_request';
 import { ClientRepository, type Client } from '../storage/clients';
 import { ConsentRepository } from '../storage/consents';
 import { InteractionRepository } from '../storage/interactions';
@@ -77,7 +77,7 @@ async function malformed(c: Context<AppEnv>, raw: string, err: OAuthError): Prom
 
 /** Either answers at once (single sign-on, prompt=none) or parks the request for the sign-in and consent pages. */
 async function proceed(c: Context<AppEnv>, request: AuthorizationRequest, client: Client): Promise<Response> {
-  const session = await currentSession(c);
+  const session = await sessionForRequest(c, request);
   const consented = session ? await new ConsentRepository(c.env.DB).grantedScopes(session.userId, client.id) : new Set<string>();
   const next = decideNextStep({ request, client, session, consentedScopes: consented, authenticatedHere: false, consentedHere: false, now: now() });
   if (next.step === 'error') return redirect(c, errorLocation(request.redirectUri, request.state, c.var.issuer, next.error));

@@ -7,6 +7,7 @@ import { now } from '../config';
 import type { AppEnv } from '../env';
 import { AccessDenied } from '../errors';
 import { methodNotAllowed } from '../http/json_error';
+import { currentSession } from '../http/session';
 import { advance, expired, finish, load, loadForPost, presentation, renderLogin, renderSignup } from '../interaction/core';
 import { browserHashes } from '../session/browser';
 import { signupEnabled } from '../session/config';
@@ -103,9 +104,11 @@ interaction.post('/:id/select', async (c) => {
     return redirect(c, `/interaction/${ia.id}`, 303);
   }
   const sessions = new SessionRepository(c.env.DB);
-  const session = await sessions.findBySid(choice, now());
+  const current = await currentSession(c);
+  const session = current?.sid === choice ? current : await sessions.findBySid(choice, now());
   // Only a session of this very browser may be picked (the sid alone proves nothing).
-  if (!session || !(await sessions.belongsToBrowser(session.sid, await browserHashes(c), now()))) return redirect(c, `/interaction/${ia.id}`, 303);
+  const mine = session !== null && (session.sid === current?.sid || (await sessions.belongsToBrowser(session.sid, await browserHashes(c), now())));
+  if (!session || !mine) return redirect(c, `/interaction/${ia.id}`, 303);
   await switchTo(c, session);
   await interactions.select(ia.id, session.sid);
   return advance(c, { ...r.loaded, interaction: { ...ia, selected: session.sid } }, { session, redirectToPages: true });

@@ -10,10 +10,12 @@ import { methodNotAllowed } from '../http/json_error';
 import { formParams, queryParams, type Params } from '../http/params';
 import { currentSession } from '../http/session';
 import { pickLocale, translator } from '../i18n/messages';
+import { browserHashes } from '../session/browser';
+import { now } from '../config';
 import { endSession, type FrontChannelFrame } from '../logout/end_session';
 import { UntrustedLogoutRequest, parseLogoutRequest, type LogoutRequest } from '../logout/request';
 import { ClientRepository } from '../storage/clients';
-import type { Session } from '../storage/sessions';
+import { SessionRepository, type Session } from '../storage/sessions';
 import { ErrorPage } from '../views/error';
 import { LoggedOutPage, LogoutConfirmPage, StayedSignedInPage } from '../views/logout';
 import { renderPage } from '../views/render';
@@ -46,6 +48,18 @@ async function complete(c: Context<AppEnv>, req: LogoutRequest, session: Session
   return renderPage(c, <LoggedOutPage lang={lang} t={translator(lang)} frames={frames} returnTo={returnTo} clientName={req.client?.name} />);
 }
 
+/**
+ * The session a logout is about: the one named by `sid` (the hint's, or the confirmation form's)
+ * when it is signed in to this browser (several accounts may be), else the current one.
+ */
+async function targetSession(c: Context<AppEnv>, sid: string | undefined): Promise<Session | null> {
+  const current = await currentSession(c);
+  if (sid === undefined || sid === current?.sid) return current;
+  const sessions = new SessionRepository(c.env.DB);
+  const named = await sessions.findBySid(sid, now());
+  return named && (await sessions.belongsToBrowser(named.sid, await browserHashes(c), now())) ? named : current;
+}
+
 logout.on(['GET', 'POST'], '/', async (c) => {
   let req: LogoutRequest;
   try {
@@ -54,7 +68,7 @@ logout.on(['GET', 'POST'], '/', async (c) => {
     if (err instanceof UntrustedLogoutRequest || err instanceof OAuthError) return invalid(c, err instanceof OAuthError ? err.description : err.message);
     throw err;
   }
-  const session = await currentSession(c);
+  const session = await targetSession(c, req.hint?.sid);
   // Nothing to end: the RP's user is signed out already. A verified hint proves the client, so it
   // may be sent back at once; otherwise the page says so.
   if (!session) return complete(c, req, null, req.hint !== null);
@@ -105,9 +119,8 @@ logout.post('/confirm', async (c) => {
   }
   const lang = pickLocale(req.uiLocales);
   if (form.get('decision') !== 'logout') return renderPage(c, <StayedSignedInPage lang={lang} t={translator(lang)} />);
-  const session = await currentSession(c);
   // The user confirmed: the registered post_logout_redirect_uri may now be used.
-  return complete(c, req, session && (form.get('sid') === undefined || form.get('sid') === session.sid) ? session : null, true);
+  return complete(c, req, await targetSession(c, form.get('sid')), true);
 });
 
 logout.all('/confirm', (c) => methodNotAllowed(c, 'POST'));

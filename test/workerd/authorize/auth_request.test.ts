@@ -196,6 +196,21 @@ describe('id_token_hint', () => {
     expect(decodeJwt(tokens.id_token).sub).toBe(bob.id);
   });
 
+  it('a hint for another account signed in to this browser answers from that account without a page', async () => {
+    const [ada, bob] = [await createUser(), await createUser()];
+    const client = await createClient({ first_party: true });
+    const browser = new LocalBrowser();
+    const adaTokens = await tokensFor(client, await runFlow(browser, authorizeQuery(client), ada));
+    await runFlow(browser, authorizeQuery(client, { prompt: 'login' }), bob);
+    const res = await browser.get(`/authorize?${authorizeQuery(client, { prompt: 'none', id_token_hint: adaTokens.id_token })}`);
+    const id = decodeJwt((await tokensFor(client, new URL(res.headers.get('Location')!))).id_token);
+    expect(id.sub).toBe(ada.id);
+    expect(id.sid).toBe(decodeJwt(adaTokens.id_token).sid);
+    // The browser's current account is still Bob.
+    const sso = await browser.get(`/authorize?${authorizeQuery(client)}`);
+    expect(decodeJwt((await tokensFor(client, new URL(sso.headers.get('Location')!))).id_token).sub).toBe(bob.id);
+  });
+
   it('a hint that is not ours, for another client, or tampered with is invalid_request', async () => {
     const ada = await createUser();
     const [client, other] = [await createClient({ first_party: true }), await createClient()];

@@ -149,6 +149,19 @@ describe('RP-Initiated Logout 1.0: end_session_endpoint', () => {
     expect(await sessionRows(sid)).toBe(0);
   });
 
+  it('with several accounts in the browser, the hint\'s session is the one that ends', async () => {
+    const { client, browser, idToken, sid } = await signedIn();
+    const bob = await createUser();
+    await runFlow(browser, authorizeQuery(client, { prompt: 'login' }), bob);
+    const bobSid = (await env.DB.prepare('SELECT sid FROM sessions WHERE user_id = ?').bind(bob.id).first<{ sid: string }>())!.sid;
+    const res = await browser.get(`/logout?${q({ id_token_hint: idToken, post_logout_redirect_uri: PLRU })}`);
+    expect(res.status).toBe(303);
+    expect(await sessionRows(sid)).toBe(0);
+    expect(await sessionRows(bobSid)).toBe(1);
+    // Bob is still signed in here.
+    expect(new URL((await browser.get(`/authorize?${authorizeQuery(client, { prompt: 'none' })}`)).headers.get('Location')!).searchParams.get('code')).toBeTruthy();
+  });
+
   it('ui_locales picks the language of the logout pages', async () => {
     const { browser } = await signedIn();
     const html = await (await browser.get('/logout?ui_locales=fr')).text();
