@@ -1,6 +1,6 @@
 /**
- * The one message catalogue of the pages. English is complete; other languages may leave
- * messages out, which then fall back to English. `{name}` placeholders are filled by `t`.
+ * The one message catalogue of the pages: English and French. A language may leave messages out,
+ * which then fall back to English. `{name}` placeholders are filled by `t`.
  */
 const en = {
   'login.title': 'Sign in',
@@ -99,21 +99,86 @@ const fr: Catalogue = {
   'login.cancel': 'Annuler',
   'login.noAccount': 'Pas encore de compte ?',
   'login.signupLink': 'Créer un compte',
+  'login.missing': "Saisissez votre nom d'utilisateur ou votre e-mail, et votre mot de passe.",
   'login.invalid': "Le nom d'utilisateur ou le mot de passe est incorrect.",
+  'login.throttled': 'Trop de tentatives de connexion échouées. Réessayez dans {minutes} minute(s).',
+  'login.otherAccount': '{client} a demandé un autre compte. Connectez-vous avec ce compte.',
+  'consent.title': 'Autoriser {client} ?',
+  'consent.lead': 'Connecté en tant que {user}. {client} demande à :',
   'consent.allow': 'Autoriser',
   'consent.deny': 'Refuser',
+  'consent.remembered': 'Votre choix est mémorisé ; la même demande ne vous sera plus posée.',
+  'scope.openid': 'Vous connecter et savoir qui vous êtes (un identifiant stable de votre compte)',
+  'scope.profile': 'Votre nom et les informations de base de votre profil',
+  'scope.email': 'Votre adresse e-mail',
+  'scope.address': 'Votre adresse postale',
+  'scope.phone': 'Votre numéro de téléphone',
   'select.title': 'Choisissez un compte',
+  'select.lead': 'pour continuer vers {client}',
+  'select.use': 'Continuer',
+  'select.signedInAt': 'connecté {when}',
   'select.another': 'Utiliser un autre compte',
   'signup.title': 'Créez votre compte',
+  'signup.lead': 'pour continuer vers {client}',
+  'signup.username': "Nom d'utilisateur",
+  'signup.usernameHint': '3 à 64 lettres, chiffres ou . _ - (vous vous connecterez avec)',
+  'signup.email': 'E-mail',
+  'signup.givenName': 'Prénom',
+  'signup.familyName': 'Nom',
+  'signup.password': 'Mot de passe',
+  'signup.passwordHint': "Au moins 10 caractères, différent de votre nom d'utilisateur et de votre e-mail, et pas un mot de passe courant.",
+  'signup.confirm': 'Répétez le mot de passe',
   'signup.submit': 'Créer le compte',
+  'signup.haveAccount': 'Vous avez déjà un compte ?',
+  'signup.signinLink': 'Se connecter',
+  'signup.taken': "Ce nom d'utilisateur ou cet e-mail ne peut pas être utilisé. Choisissez-en un autre, ou connectez-vous si ce compte est le vôtre.",
+  'signup.badUsername': "Choisissez un nom d'utilisateur de 3 à 64 lettres, chiffres ou . _ -",
+  'signup.badEmail': 'Saisissez une adresse e-mail valide.',
+  'signup.badName': 'Saisissez votre prénom et votre nom (100 caractères au plus chacun).',
+  'signup.mismatch': 'Les deux mots de passe sont différents.',
+  'signup.weak': "Choisissez un mot de passe plus solide : au moins 10 caractères, différent de votre nom d'utilisateur et de votre e-mail, et pas un mot de passe courant.",
+  'signup.throttled': 'Trop de comptes ont été créés depuis votre réseau. Réessayez plus tard.',
   'logout.confirmTitle': 'Se déconnecter ?',
+  'logout.confirmLead': 'Voulez-vous vous déconnecter de {what} ?',
+  'logout.everything': 'ce service de connexion et de toutes les applications où vous vous êtes connecté avec lui',
+  'logout.confirmRemembered': "Vous avez demandé à cet appareil de se souvenir de vous. La déconnexion y met fin et vous déconnecte de toutes les applications utilisées avec ce compte.",
+  'logout.from': '{client} a demandé votre déconnexion.',
   'logout.yes': 'Se déconnecter',
   'logout.no': 'Rester connecté',
   'logout.doneTitle': 'Vous êtes déconnecté',
+  'logout.doneLead': 'Vous avez été déconnecté de ce service de connexion.',
+  'logout.notified': 'Applications en cours de déconnexion :',
+  'logout.returning': 'Retour vers {client}…',
+  'logout.returnLink': 'Continuer vers {client}',
+  'logout.stayedTitle': 'Vous êtes toujours connecté',
+  'logout.stayedLead': 'Rien n’a été modifié. Vous pouvez fermer cette page.',
+  'account.title': 'Votre compte',
+  'account.lead': 'Connecté en tant que {user}',
+  'account.apps': 'Vos applications',
+  'account.open': 'Ouvrir',
+  'account.noApps': "Vous n'avez encore utilisé aucune application avec ce compte.",
+  'account.sessions': 'Où vous êtes connecté',
+  'account.thisDevice': 'Ce navigateur',
+  'account.otherDevice': 'Un autre navigateur ou appareil',
+  'account.since': 'Connecté le {when}',
+  'account.canSee': 'Peut voir : {what}',
+  'account.remembered': 'mémorisé',
+  'account.access': 'Applications ayant accès',
+  'account.revoke': "Retirer l'accès",
+  'account.noAccess': "Aucune application n'a accès à votre compte.",
+  'account.signOutAll': 'Se déconnecter partout',
+  'account.signedOutTitle': "Vous n'êtes pas connecté",
+  'account.signedOutLead': "Connectez-vous depuis l'une de vos applications, puis revenez sur cette page.",
+  'account.revoked': 'Accès retiré pour {client}.',
+  'error.return': "Revenez à l'application d'où vous venez et réessayez. Si le problème persiste, contactez son support.",
 };
 
 const CATALOGUES: Record<string, Catalogue> = { en, fr };
 export const SUPPORTED_LOCALES = Object.keys(CATALOGUES);
+export const MESSAGE_KEYS = Object.keys(en) as MessageKey[];
+
+/** The messages a language lacks (shown in English). */
+export const missingMessages = (locale: string): MessageKey[] => MESSAGE_KEYS.filter((k) => CATALOGUES[locale]?.[k] === undefined);
 
 /**
  * OIDC Core §3.1.2.1 ui_locales: space-separated BCP47 tags in order of preference. The first one
