@@ -2,6 +2,7 @@ import type { Bindings } from '../env';
 import { purgeEdge } from '../http/cached_document';
 import { forgetKeySet } from '../keys/keystore';
 import { discoveryEdgeKey } from '../routes/discovery';
+import { cleanUpSessions } from './session_cleanup';
 import { jwksEdgeKey } from '../routes/jwks';
 
 /** The daily cron (wrangler.toml [triggers]): runs the key rotation policy in the KeyManager. */
@@ -11,6 +12,7 @@ export async function runScheduled(env: Bindings, now = Math.floor(Date.now() / 
   const changes = events.filter((e) => e.type !== 'postponed');
   for (const e of events) console.log(`key rotation: ${JSON.stringify(e)}`);
   if (changes.length > 0) await keySetChanged(env);
+  console.log(`session clean-up: ${JSON.stringify(await cleanUpSessions(env, now))}`);
 }
 
 /** After any change of the key set: drop this isolate's copy and this colo's edge copies. */
