@@ -5,7 +5,7 @@ import { timingSafeEqual } from '../crypto/hash';
 import { randomToken } from '../crypto/random';
 import type { AppEnv } from '../env';
 import { OAuthError } from '../errors';
-import { clearSessionCookie } from '../http/cookies';
+import { clearSessionCookie, readSessionCookie } from '../http/cookies';
 import { methodNotAllowed } from '../http/json_error';
 import { formParams, queryParams, type Params } from '../http/params';
 import { currentSession } from '../http/session';
@@ -63,7 +63,11 @@ async function targetSession(c: Context<AppEnv>, sid: string | undefined): Promi
 logout.on(['GET', 'POST'], '/', async (c) => {
   let req: LogoutRequest;
   try {
-    req = await parseLogoutRequest(c.env, await readParams(c), c.var.issuer, new ClientRepository(c.env.DB));
+    const params = await readParams(c);
+    // A cross-site form POST does not carry our SameSite=Lax session cookie: the same request as a
+    // top-level GET navigation does, so the browser is sent there before anything is decided.
+    if (c.req.method === 'POST' && !readSessionCookie(c)) return redirect(c, `/logout?${new URLSearchParams([...params]).toString()}`, 303);
+    req = await parseLogoutRequest(c.env, params, c.var.issuer, new ClientRepository(c.env.DB));
   } catch (err) {
     if (err instanceof UntrustedLogoutRequest || err instanceof OAuthError) return invalid(c, err instanceof OAuthError ? err.description : err.message);
     throw err;

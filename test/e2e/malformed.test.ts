@@ -395,7 +395,8 @@ describe('malformed requests never cause a 5xx', () => {
   });
 
   test('logout and account pages', async () => {
-    const notRedirected = (a: Answer) => (a.status >= 300 && a.status < 400 ? `redirected to ${a.headers.get('location')}` : undefined);
+    // Never to a client; a cookie-less POST /logout goes on to GET /logout (the same request).
+    const notRedirected = (a: Answer) => (a.status >= 300 && a.status < 400 && !(a.headers.get('location') ?? '').startsWith('/logout?') ? `redirected to ${a.headers.get('location')}` : undefined);
     const page = (a: Answer) => (a.headers.get('content-type')?.startsWith('text/html') || a.status === 405 ? undefined : `content-type ${a.headers.get('content-type')}`);
     const hints = ['a.b.c', '..', 'x', `${btoa('{"alg":"none"}')}.${btoa('{"sub":"x"}')}.`, `${btoa('{"alg":"RS256","kid":"nope"}')}.e30.AAAA`, `${btoa('[]')}.${btoa('[]')}.x`, LARGE];
     await sweep([

@@ -1,4 +1,6 @@
 import { decodeJwt } from 'jose';
+import { signingKey } from '../../../src/keys/keystore';
+import { signIdToken } from '../../../src/tokens/id_token';
 import { describe, expect, it } from 'vitest';
 import { ADMIN, ISSUER, createClient, createUser, csrfOf, env, exchangeCode, fetchOp, type TestClient } from '../helpers';
 import { LocalBrowser, authorizeQuery, expectErrorRedirect, openInteraction, runFlow } from '../authorize/local-helpers';
@@ -67,10 +69,25 @@ describe('RP-Initiated Logout 1.0: end_session_endpoint', () => {
   });
 
   it('an expired hint still logs out (the spec accepts expired hints)', async () => {
-    const { browser, idToken, sid } = await signedIn();
-    // The hint is never checked for expiry; simulate age by waiting being unnecessary: verify it was accepted.
-    const res = await browser.get(`/logout?${q({ id_token_hint: idToken, post_logout_redirect_uri: PLRU })}`);
+    const { client, user, browser, sid } = await signedIn();
+    const key = await signingKey(env, 'RS256');
+    const expired = await signIdToken({ issuer: ISSUER, subject: user.id, clientId: client.client_id, authTime: 1, sid, amr: ['pwd'], issuedAt: Math.floor(Date.now() / 1000) - 7200, lifetime: 60 }, key);
+    const res = await browser.get(`/logout?${q({ id_token_hint: expired, post_logout_redirect_uri: PLRU })}`);
     expect(res.status).toBe(303);
+    expect(res.headers.get('Location')).toBe(PLRU);
+    expect(await sessionRows(sid)).toBe(0);
+  });
+
+  it('a POST without our cookies (a cross-site form post) is sent on as a GET, where the Lax session cookie comes along', async () => {
+    const { browser, idToken, sid } = await signedIn();
+    const res = await fetchOp('/logout', { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: q({ id_token_hint: idToken, post_logout_redirect_uri: PLRU, state: 'a b&c' }) });
+    expect(res.status).toBe(303);
+    const next = res.headers.get('Location')!;
+    expect(next.startsWith('/logout?')).toBe(true);
+    expect(new URLSearchParams(next.slice(8)).get('state')).toBe('a b&c');
+    expect(await sessionRows(sid)).toBe(1);
+    const done = await browser.get(next);
+    expect(done.headers.get('Location')).toBe(`${PLRU}?state=a+b%26c`);
     expect(await sessionRows(sid)).toBe(0);
   });
 
