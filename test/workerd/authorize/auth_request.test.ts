@@ -19,6 +19,22 @@ async function follow(browser: LocalBrowser, res: Response): Promise<Response> {
   return res;
 }
 
+describe('POST /authorize from another site', () => {
+  it('prompt=none without our cookies continues as a GET, where the session answers silently', async () => {
+    const ada = await createUser();
+    const client = await createClient({ first_party: true });
+    const browser = new LocalBrowser();
+    await runFlow(browser, authorizeQuery(client), ada);
+    const query = authorizeQuery(client, { prompt: 'none' });
+    const crossSite = await fetchOp('/authorize', { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: query });
+    expect(crossSite.status).toBe(303);
+    const followed = await browser.get(crossSite.headers.get('Location')!);
+    expect(codeOf(followed)).toBeTruthy();
+    // With the cookie (a same-site POST) it answers at once.
+    expect(codeOf(await browser.post('/authorize', Object.fromEntries(new URLSearchParams(query))))).toBeTruthy();
+  });
+});
+
 describe('prompt=create and self-service sign-up', () => {
   it('shows the sign-up page, creates the account and continues the request to consent and a code', async () => {
     const client = await createClient();

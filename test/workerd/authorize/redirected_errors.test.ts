@@ -156,7 +156,11 @@ describe('authorize: errors redirected back to the client', () => {
     const client = await createClient();
     expectErrorRedirect(await post(authorizeQuery(client, { response_type: 'token' })), 'unsupported_response_type');
     expectErrorRedirect(await post(authorizeQuery(client, { scope: 'email' })), 'invalid_scope');
-    expectErrorRedirect(await post(authorizeQuery(client, { prompt: 'none' })), 'login_required');
+    // prompt=none by a cookie-less (cross-site) POST continues as the same GET, which decides.
+    const replay = await post(authorizeQuery(client, { prompt: 'none' }));
+    expect(replay.status).toBe(303);
+    expect(replay.headers.get('Location')).toBe(`/authorize?${authorizeQuery(client, { prompt: 'none' })}`);
+    expectErrorRedirect(await get(authorizeQuery(client, { prompt: 'none' })), 'login_required');
   });
 
   it('carries iss = the issuer and a sanitized description on every error redirect', async () => {
