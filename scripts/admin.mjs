@@ -5,6 +5,7 @@
 //
 // Plain Node ESM, built-ins only. To add a command, add an entry to COMMANDS: its flags are
 // declared there and parsed by the shared parser (repeatable flags, booleans, choices, required).
+import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { adminClient, CliError, DEFAULT_ISSUER, HttpError, readDevVars } from './lib/op.mjs';
 
@@ -92,7 +93,62 @@ const GLOBAL_FLAGS = {
   help: { type: 'boolean', desc: 'show help' },
 };
 
-const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'];
+const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none'];
+const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'];
+
+/** Flags shared by `clients create` and `clients update` (an interface: keep the names). */
+const CLIENT_METADATA_FLAGS = {
+  'first-party': { type: 'boolean', desc: 'first-party client: consent is skipped' },
+  'auth-method': {
+    type: 'string',
+    choices: AUTH_METHODS,
+    value: 'METHOD',
+    desc: `token_endpoint_auth_method: ${AUTH_METHODS.join(' | ')} (default client_secret_basic)`,
+  },
+  'grant-type': { type: 'string', repeat: true, choices: GRANT_TYPES, value: 'GRANT', desc: `allowed grant: ${GRANT_TYPES.join(' | ')} (repeatable)` },
+  scope: { type: 'string', repeat: true, value: 'SCOPE', desc: 'allowed scope (repeatable; default: the standard OIDC scopes)' },
+  'jwks-uri': { type: 'string', value: 'URL', desc: 'where the client publishes its keys (private_key_jwt)' },
+  'jwks-file': { type: 'string', value: 'PATH', desc: 'a JSON file with the client public JWK Set (private_key_jwt)' },
+  'id-token-alg': {
+    type: 'string',
+    choices: ['RS256', 'PS256', 'ES256', 'EdDSA'],
+    value: 'ALG',
+    desc: 'id_token_signed_response_alg (default: the server default, RS256 unless configured)',
+  },
+  'access-token-ttl': { type: 'string', value: 'SECONDS', desc: 'access token lifetime for this client' },
+  'refresh-token-ttl': { type: 'string', value: 'SECONDS', desc: 'absolute refresh token lifetime for this client' },
+};
+
+function seconds(flag, value) {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new CliError(`--${flag} must be a whole number of seconds`, 2);
+  return n;
+}
+
+/** The admin API fields that the shared client flags set (only those given). */
+function clientMetadataBody(flags) {
+  if (flags.jwksUri && flags.jwksFile) throw new CliError('--jwks-uri and --jwks-file are mutually exclusive', 2);
+  const body = {};
+  if (flags.firstParty !== undefined) body.first_party = Boolean(flags.firstParty);
+  if (flags.authMethod) body.token_endpoint_auth_method = flags.authMethod;
+  if (flags.grantType?.length) body.grant_types = flags.grantType;
+  if (flags.scope?.length) body.scope = flags.scope.join(' ');
+  if (flags.jwksUri) body.jwks_uri = flags.jwksUri;
+  if (flags.jwksFile) {
+    try {
+      body.jwks = JSON.parse(readFileSync(flags.jwksFile, 'utf8'));
+    } catch (e) {
+      throw new CliError(`cannot read a JWK Set from ${flags.jwksFile}: ${e.message}`, 2);
+    }
+  }
+  if (flags.idTokenAlg) body.id_token_signed_response_alg = flags.idTokenAlg;
+  const access = seconds('access-token-ttl', flags.accessTokenTtl);
+  if (access !== undefined) body.access_token_ttl = access;
+  const refresh = seconds('refresh-token-ttl', flags.refreshTokenTtl);
+  if (refresh !== undefined) body.refresh_token_ttl = refresh;
+  return body;
+}
 
 /** Logout and login-initiation metadata, shared by `clients create` and `clients update`. */
 const LOGOUT_FLAGS = {
@@ -110,6 +166,7 @@ function logoutBody(flags) {
     ...(flags.initiateLoginUri !== undefined ? { initiate_login_uri: flags.initiateLoginUri } : {}),
   };
 }
+
 const KEY_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'];
 const KEY_STATE_ORDER = ['active', 'next', 'retired'];
 
@@ -122,21 +179,9 @@ export const COMMANDS = {
     summary: 'register a client (prints client_id and, once, client_secret)',
     flags: {
       name: { type: 'string', required: true, value: 'NAME', desc: 'client_name' },
-      'redirect-uri': { type: 'string', repeat: true, required: true, value: 'URI', desc: 'redirect URI' },
+      'redirect-uri': { type: 'string', repeat: true, value: 'URI', desc: 'redirect URI (repeatable; required for authorization_code)' },
       public: { type: 'boolean', desc: 'public client (same as --auth-method none; PKCE required)' },
-      'first-party': { type: 'boolean', desc: 'first-party client: consent is skipped' },
-      'auth-method': {
-        type: 'string',
-        choices: AUTH_METHODS,
-        value: 'METHOD',
-        desc: `token_endpoint_auth_method: ${AUTH_METHODS.join(' | ')} (default client_secret_basic)`,
-      },
-      'id-token-alg': {
-        type: 'string',
-        choices: ['RS256', 'PS256', 'ES256', 'EdDSA'],
-        value: 'ALG',
-        desc: 'id_token_signed_response_alg (default: the server default, RS256 unless configured)',
-      },
+      ...CLIENT_METADATA_FLAGS,
       ...LOGOUT_FLAGS,
     },
     async run({ api, flags }) {
@@ -145,21 +190,33 @@ export const COMMANDS = {
       }
       const body = {
         client_name: flags.name,
-        redirect_uris: flags.redirectUri,
+        redirect_uris: flags.redirectUri ?? [],
         token_endpoint_auth_method: flags.public ? 'none' : (flags.authMethod ?? 'client_secret_basic'),
         first_party: Boolean(flags.firstParty),
-        ...(flags.idTokenAlg ? { id_token_signed_response_alg: flags.idTokenAlg } : {}),
+        ...clientMetadataBody({ ...flags, authMethod: undefined, firstParty: undefined }),
         ...logoutBody(flags),
       };
       return api.request('POST', '/admin/clients', body);
     },
-    print(client) {
-      printClient(client);
-      if (client.client_secret) {
-        console.log('');
-        console.log('client_secret is shown only once; the OP stores only its hash.');
-      }
+    print: printClientWithSecret,
+  },
+  'clients update': {
+    summary: 'change a client (only the flags given change; a new secret is printed once if the method needs one)',
+    args: ['CLIENT_ID'],
+    flags: {
+      name: { type: 'string', value: 'NAME', desc: 'client_name' },
+      'redirect-uri': { type: 'string', repeat: true, value: 'URI', desc: 'redirect URI (repeatable; replaces the list)' },
+      ...CLIENT_METADATA_FLAGS,
+      ...LOGOUT_FLAGS,
     },
+    async run({ api, flags, args }) {
+      const body = { ...clientMetadataBody(flags), ...logoutBody(flags) };
+      if (flags.name) body.client_name = flags.name;
+      if (flags.redirectUri?.length) body.redirect_uris = flags.redirectUri;
+      if (Object.keys(body).length === 0) throw new CliError('nothing to change: give at least one flag', 2);
+      return api.request('PATCH', `/admin/clients/${encodeURIComponent(args[0])}`, body);
+    },
+    print: printClientWithSecret,
   },
   'clients list': {
     summary: 'list clients',
@@ -182,17 +239,6 @@ export const COMMANDS = {
     args: ['CLIENT_ID'],
     flags: {},
     run: ({ api, args }) => api.request('GET', `/admin/clients/${encodeURIComponent(args[0])}`),
-    print: printClient,
-  },
-  'clients update': {
-    summary: 'set a client\'s logout URIs and initiate_login_uri (the flags given replace those values)',
-    args: ['CLIENT_ID'],
-    flags: { ...LOGOUT_FLAGS },
-    async run({ api, flags, args }) {
-      const body = logoutBody(flags);
-      if (Object.keys(body).length === 0) throw new CliError('nothing to update: give at least one flag', 2);
-      return api.request('PATCH', `/admin/clients/${encodeURIComponent(args[0])}`, body);
-    },
     print: printClient,
   },
   'clients delete': {
@@ -375,12 +421,27 @@ async function keysRequest(api, method, path, body) {
   }
 }
 
+function printClientWithSecret(client) {
+  printClient(client);
+  if (client.client_secret) {
+    console.log('');
+    console.log('client_secret is shown only once; the OP keeps only a hash (or, for client_secret_jwt, a sealed copy).');
+  }
+}
+
 function printClient(c) {
   console.log(`client_id:                  ${c.client_id}`);
   if (c.client_secret) console.log(`client_secret:              ${c.client_secret}`);
   console.log(`client_name:                ${c.client_name}`);
   console.log(`token_endpoint_auth_method: ${c.token_endpoint_auth_method}`);
+  if (c.grant_types) console.log(`grant_types:                ${c.grant_types.join(' ')}`);
+  if (c.scope) console.log(`scope:                      ${c.scope}`);
   console.log(`first_party:                ${c.first_party ? 'yes' : 'no'}`);
+  if (c.jwks_uri) console.log(`jwks_uri:                   ${c.jwks_uri}`);
+  if (c.jwks) console.log(`jwks:                       ${c.jwks.keys?.length ?? 0} key(s)`);
+  for (const [k, label] of [['access_token_ttl', 'access_token_ttl'], ['refresh_token_ttl', 'refresh_token_ttl']]) {
+    if (c[k] !== undefined) console.log(`${`${label}:`.padEnd(28)}${c[k]}s`);
+  }
   for (const [i, uri] of (c.redirect_uris ?? []).entries()) {
     console.log(`${i === 0 ? 'redirect_uris:' : ''.padEnd(14)}              ${uri}`);
   }

@@ -3,6 +3,7 @@ import { resolveIssuer } from './config';
 import type { AppEnv } from './env';
 import { OAuthError } from './errors';
 import { jsonError } from './http/json_error';
+import { publicClientCors } from './http/cors';
 import { securityHeaders } from './http/security';
 import { account } from './routes/account';
 import { admin } from './routes/admin/index';
@@ -10,8 +11,10 @@ import { assets } from './routes/assets';
 import { authorize } from './routes/authorize';
 import { discovery } from './routes/discovery';
 import { interaction } from './routes/interaction';
+import { introspection } from './routes/introspection';
 import { jwks } from './routes/jwks';
 import { logout } from './routes/logout';
+import { revocation } from './routes/revocation';
 import { token } from './routes/token';
 import { userinfo } from './routes/userinfo';
 
@@ -24,6 +27,8 @@ app.use('*', async (c, next) => {
   await next();
 });
 
+for (const path of ['/token', '/userinfo', '/revoke']) app.use(path, publicClientCors);
+
 app.route('/.well-known/openid-configuration', discovery);
 app.route('/.well-known/oauth-authorization-server', discovery);
 app.route('/jwks', jwks);
@@ -33,6 +38,8 @@ app.route('/token', token);
 app.route('/userinfo', userinfo);
 app.route('/logout', logout);
 app.route('/account', account);
+app.route('/revoke', revocation);
+app.route('/introspect', introspection);
 app.route('/admin', admin);
 app.route('/static', assets);
 

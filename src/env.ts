@@ -18,6 +18,9 @@ export interface Bindings {
   ACCESS_TOKEN_TTL?: string;
   ID_TOKEN_TTL?: string;
   SESSION_TTL?: string;
+  REFRESH_TOKEN_TTL?: string;
+  REFRESH_TOKEN_IDLE_TTL?: string;
+  REFRESH_TOKEN_REUSE_INTERVAL?: string;
   /** AES-256-GCM key (base64url) that seals private signing keys at rest. */
   KEY_ENCRYPTION_KEY?: string;
   /** Comma-separated signing algorithms kept in rotation (RS256 always included). */
@@ -46,5 +49,7 @@ export type AppEnv = {
     issuer: string;
     /** Origins a page may frame (front-channel logout iframes); set only by that page. */
     frameSrc?: string[];
+    /** The client authenticated by this request, once it is (token, revocation, introspection). */
+    client?: import('./storage/clients').Client;
   };
 };

@@ -1,16 +1,32 @@
 import { InvalidRequest } from '../errors';
+import type { JSONWebKeySet } from 'jose';
 import type { KeyAlg } from '../keys/types';
-import type { ClientAuthMethod } from '../storage/clients';
+import type { Client, ClientAuthMethod, ClientLifetimes, GrantType } from '../storage/clients';
 import type { UserClaims } from '../storage/users';
 
-const AUTH_METHODS: ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'none'];
+const AUTH_METHODS: ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none'];
+const GRANT_TYPES: GrantType[] = ['authorization_code', 'refresh_token', 'client_credentials'];
+const LIFETIME_FIELDS = {
+  access_token_ttl: 'access_token',
+  id_token_ttl: 'id_token',
+  refresh_token_ttl: 'refresh_token',
+  refresh_token_idle_ttl: 'refresh_token_idle',
+} as const;
+/** RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ). */
+const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]{1,128}$/;
 
-export interface NewClientInput {
-  name: string;
-  redirectUris: string[];
-  authMethod: ClientAuthMethod;
-  firstParty: boolean;
-  idTokenAlg: KeyAlg | null;
+/** The client metadata the admin API accepts; on update, absent fields keep their value. */
+export interface ClientInput {
+  name?: string;
+  redirectUris?: string[];
+  authMethod?: ClientAuthMethod;
+  firstParty?: boolean;
+  idTokenAlg?: KeyAlg | null;
+  grantTypes?: GrantType[];
+  scopes?: string[] | null;
+  jwks?: JSONWebKeySet | null;
+  jwksUri?: string | null;
+  lifetimes?: ClientLifetimes;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -35,27 +51,93 @@ export function checkRedirectUri(uri: unknown): string {
   return uri;
 }
 
-/** `algorithms`: the signing algorithms this server keeps keys for (a client may pick only those). */
-export function parseNewClient(body: unknown, algorithms: readonly KeyAlg[]): NewClientInput {
-  if (!isObject(body)) throw new InvalidRequest('body must be a JSON object');
-  const name = body.client_name;
-  if (typeof name !== 'string' || name.trim() === '' || name.length > 200) throw new InvalidRequest('client_name is required (at most 200 characters)');
-  const uris = body.redirect_uris;
-  if (!Array.isArray(uris) || uris.length === 0 || uris.length > 20) throw new InvalidRequest('redirect_uris must be a list of 1 to 20 URIs');
-  const method = body.token_endpoint_auth_method ?? 'client_secret_basic';
-  if (!AUTH_METHODS.includes(method as ClientAuthMethod)) throw new InvalidRequest(`token_endpoint_auth_method must be one of ${AUTH_METHODS.join(', ')}`);
-  if (body.first_party !== undefined && typeof body.first_party !== 'boolean') throw new InvalidRequest('first_party must be a boolean');
-  const alg = body.id_token_signed_response_alg;
-  if (alg !== undefined && !algorithms.includes(alg as KeyAlg)) {
-    throw new InvalidRequest(`id_token_signed_response_alg must be one of ${algorithms.join(', ')}`);
+function checkJwksUri(uri: unknown): string {
+  if (typeof uri !== 'string') throw new InvalidRequest('jwks_uri must be a string');
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    throw new InvalidRequest('jwks_uri is not an absolute URL');
   }
-  return {
-    name: name.trim(),
-    redirectUris: [...new Set(uris.map(checkRedirectUri))],
-    authMethod: method as ClientAuthMethod,
-    firstParty: body.first_party === true,
-    idTokenAlg: (alg as KeyAlg | undefined) ?? null,
-  };
+  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) throw new InvalidRequest('jwks_uri must use https');
+  return uri;
+}
+
+function checkJwks(value: unknown): JSONWebKeySet {
+  if (!isObject(value) || !Array.isArray(value.keys) || value.keys.length === 0 || value.keys.length > 20) {
+    throw new InvalidRequest('jwks must be a JWK Set with 1 to 20 keys');
+  }
+  for (const k of value.keys) {
+    if (!isObject(k) || typeof k.kty !== 'string') throw new InvalidRequest('every key in jwks needs a kty');
+    for (const member of ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k']) if (member in k) throw new InvalidRequest('jwks must contain public keys only');
+  }
+  return value as unknown as JSONWebKeySet;
+}
+
+/** Parses admin client metadata. With `creating`, the fields a new client needs are required. */
+export function parseClientInput(body: unknown, algorithms: readonly KeyAlg[], creating: boolean): ClientInput {
+  if (!isObject(body)) throw new InvalidRequest('body must be a JSON object');
+  const out: ClientInput = {};
+  const name = body.client_name;
+  if (name !== undefined || creating) {
+    if (typeof name !== 'string' || name.trim() === '' || name.length > 200) throw new InvalidRequest('client_name is required (at most 200 characters)');
+    out.name = name.trim();
+  }
+  const uris = body.redirect_uris;
+  if (uris !== undefined) {
+    if (!Array.isArray(uris) || uris.length > 20) throw new InvalidRequest('redirect_uris must be a list of at most 20 URIs');
+    out.redirectUris = [...new Set(uris.map(checkRedirectUri))];
+  }
+  const method = body.token_endpoint_auth_method;
+  if (method !== undefined) {
+    if (!AUTH_METHODS.includes(method as ClientAuthMethod)) throw new InvalidRequest(`token_endpoint_auth_method must be one of ${AUTH_METHODS.join(', ')}`);
+    out.authMethod = method as ClientAuthMethod;
+  }
+  if (body.first_party !== undefined) {
+    if (typeof body.first_party !== 'boolean') throw new InvalidRequest('first_party must be a boolean');
+    out.firstParty = body.first_party;
+  }
+  const alg = body.id_token_signed_response_alg;
+  if (alg !== undefined) {
+    if (alg !== null && !algorithms.includes(alg as KeyAlg)) throw new InvalidRequest(`id_token_signed_response_alg must be one of ${algorithms.join(', ')}`);
+    out.idTokenAlg = alg as KeyAlg | null;
+  }
+  if (body.grant_types !== undefined) {
+    const g = body.grant_types;
+    if (!Array.isArray(g) || g.length === 0 || g.some((t) => !GRANT_TYPES.includes(t as GrantType))) {
+      throw new InvalidRequest(`grant_types must be a non-empty list of ${GRANT_TYPES.join(', ')}`);
+    }
+    out.grantTypes = [...new Set(g as GrantType[])];
+  }
+  if (body.scope !== undefined) {
+    const raw = body.scope;
+    const list = raw === null ? null : typeof raw === 'string' ? raw.split(' ').filter(Boolean) : Array.isArray(raw) ? raw : undefined;
+    if (list === undefined || (list !== null && list.some((s) => typeof s !== 'string' || !SCOPE_TOKEN.test(s)))) {
+      throw new InvalidRequest('scope must be a space-separated string (or list) of RFC 6749 scope tokens');
+    }
+    out.scopes = list === null ? null : [...new Set(list as string[])];
+  }
+  if (body.jwks !== undefined) out.jwks = body.jwks === null ? null : checkJwks(body.jwks);
+  if (body.jwks_uri !== undefined) out.jwksUri = body.jwks_uri === null ? null : checkJwksUri(body.jwks_uri);
+  const lifetimes: ClientLifetimes = {};
+  for (const [field, key] of Object.entries(LIFETIME_FIELDS)) {
+    const v = body[field];
+    if (v === undefined) continue;
+    if (!Number.isInteger(v) || (v as number) < 1 || (v as number) > 366 * 86_400) throw new InvalidRequest(`${field} must be a whole number of seconds between 1 and 31622400`);
+    lifetimes[key] = v as number;
+  }
+  if (Object.keys(lifetimes).length > 0) out.lifetimes = lifetimes;
+  return out;
+}
+
+/** Rules that span fields, checked on the client as it will be stored. */
+export function checkClientConsistency(c: Client): void {
+  if (c.grantTypes.includes('authorization_code') && c.redirectUris.length === 0) throw new InvalidRequest('the authorization_code grant needs at least one redirect_uri');
+  if (c.tokenEndpointAuthMethod === 'none' && c.grantTypes.includes('client_credentials')) throw new InvalidRequest('a public client cannot use client_credentials');
+  if (c.tokenEndpointAuthMethod === 'private_key_jwt' && !c.jwks && !c.jwksUri) throw new InvalidRequest('private_key_jwt needs jwks or jwks_uri');
+  if (c.jwks && c.jwksUri) throw new InvalidRequest('jwks and jwks_uri are mutually exclusive');
+  if (c.grantTypes.includes('refresh_token') && !c.grantTypes.includes('authorization_code')) throw new InvalidRequest('refresh_token needs the authorization_code grant');
 }
 
 const STRING_CLAIMS = [

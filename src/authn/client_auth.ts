@@ -1,17 +1,33 @@
+import { now } from '../config';
 import { verifyClientSecret } from '../crypto/client_secret';
-import { InvalidClient, InvalidRequest } from '../errors';
+import type { ThrottlePolicy } from '../durable/login_throttle';
+import type { Bindings } from '../env';
+import { InvalidClient, InvalidRequest, OAuthError } from '../errors';
 import type { Params } from '../http/params';
+import { AssertionRepository } from '../storage/assertions';
 import { ClientRepository, type Client, type ClientAuthMethod } from '../storage/clients';
+import { JWT_BEARER_ASSERTION, assertionSubject, verifyClientAssertion } from './client_assertion';
 
-export const SUPPORTED_AUTH_METHODS: ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'none'];
+export const SUPPORTED_AUTH_METHODS: ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none'];
 
 /** Thrown for a failed client_secret_basic: RFC 6749 §5.2 requires 401 with WWW-Authenticate. */
 export class InvalidBasicClient extends InvalidClient {}
+
+/** RFC 6749 §2.3.1 requires brute-force protection of client credentials. */
+export class ClientAuthThrottled extends OAuthError {
+  constructor(readonly retryAfter: number) {
+    super('invalid_client', 'too many failed client authentications; retry later', 429);
+  }
+}
+
+export const CLIENT_POLICY: ThrottlePolicy = { maxFailures: 10, windowSeconds: 5 * 60 };
+export const CLIENT_IP_POLICY: ThrottlePolicy = { maxFailures: 50, windowSeconds: 5 * 60 };
 
 interface Presented {
   method: ClientAuthMethod;
   clientId: string;
   secret?: string;
+  assertion?: string;
 }
 
 /** RFC 6749 §2.3.1: Basic credentials are form-urlencoded before base64. */
@@ -38,31 +54,79 @@ function presented(authorization: string | undefined, body: Params): Presented {
   const basic = authorization && /^basic /i.test(authorization) ? fromBasic(authorization) : undefined;
   const postId = body.get('client_id');
   const postSecret = body.get('client_secret');
-  if (basic && postSecret !== undefined) throw new InvalidRequest('client authentication must use only one method');
+  const assertionType = body.get('client_assertion_type');
+  const assertion = body.get('client_assertion');
+  const used = [basic, postSecret, assertion].filter((m) => m !== undefined).length;
+  if (used > 1) throw new InvalidRequest('client authentication must use only one method');
   if (basic) {
     if (postId !== undefined && postId !== basic.clientId) throw new InvalidRequest('client_id does not match the authenticated client');
     return basic;
+  }
+  if (assertion !== undefined || assertionType !== undefined) {
+    if (assertionType !== JWT_BEARER_ASSERTION) throw new InvalidRequest(`client_assertion_type must be ${JWT_BEARER_ASSERTION}`);
+    if (assertion === undefined) throw new InvalidRequest('client_assertion is required');
+    const clientId = assertionSubject(assertion);
+    // RFC 7523 §3: client_id, when sent, must be the assertion's subject.
+    if (postId !== undefined && postId !== clientId) throw new InvalidClient('client_id does not match the client_assertion');
+    return { method: 'private_key_jwt', clientId, assertion };
   }
   if (!postId) throw new InvalidClient('client authentication is required');
   if (postSecret !== undefined) return { method: 'client_secret_post', clientId: postId, secret: postSecret };
   return { method: 'none', clientId: postId };
 }
 
+export interface ClientAuthContext {
+  env: Bindings;
+  issuer: string;
+  /** The endpoint's own URL: an accepted audience for client assertions. */
+  endpoint: string;
+  ip: string;
+}
+
 /**
- * Authenticates the client at the token endpoint. The method must be the one the client
- * registered; secrets are compared as salted hashes in constant time. Every failure reads the
- * same to the caller, so client ids cannot be probed.
+ * Authenticates the client at the token, revocation and introspection endpoints. The method must
+ * be the one the client registered; secrets are compared as salted hashes in constant time;
+ * assertions are verified per RFC 7523. Failures are counted per client and per IP and, past the
+ * limit, answered 429 with Retry-After. Every failure reads the same, so client ids cannot be probed.
  */
-export async function authenticateClient(clients: ClientRepository, authorization: string | undefined, body: Params): Promise<Client> {
+export async function authenticateClient(ctx: ClientAuthContext, authorization: string | undefined, body: Params): Promise<Client> {
   const p = presented(authorization, body);
   const Failure = p.method === 'client_secret_basic' ? InvalidBasicClient : InvalidClient;
-  const client = await clients.find(p.clientId);
+  const throttle = ctx.env.THROTTLE;
+  const counters = [throttle.get(throttle.idFromName(`client:${p.clientId}`)), throttle.get(throttle.idFromName(`client-ip:${ctx.ip}`))] as const;
+  const at = now();
+  const [client, byClient, byIp] = await Promise.all([
+    new ClientRepository(ctx.env.DB).find(p.clientId),
+    counters[0].check(at, CLIENT_POLICY),
+    counters[1].check(at, CLIENT_IP_POLICY),
+  ]);
+  if (!byClient.allowed || !byIp.allowed) throw new ClientAuthThrottled(Math.max(byClient.retryAfter, byIp.retryAfter));
+  try {
+    await verify(ctx, client, p, Failure, at);
+  } catch (err) {
+    if (err instanceof OAuthError && err.error === 'invalid_client') {
+      await Promise.all([counters[0].recordFailure(at, CLIENT_POLICY), counters[1].recordFailure(at, CLIENT_IP_POLICY)]);
+    }
+    throw err;
+  }
+  return client!;
+}
+
+async function verify(ctx: ClientAuthContext, client: Client | null, p: Presented, Failure: typeof InvalidClient, at: number): Promise<void> {
   if (!client) throw new Failure('client authentication failed');
-  if (client.tokenEndpointAuthMethod !== p.method) {
-    throw new Failure(`client authentication failed: this client is registered for ${client.tokenEndpointAuthMethod}`);
-  }
-  if (p.method !== 'none') {
+  const registered = client.tokenEndpointAuthMethod;
+  const matches = p.method === registered || (p.method === 'private_key_jwt' && registered === 'client_secret_jwt');
+  if (!matches) throw new Failure(`client authentication failed: this client is registered for ${registered}`);
+  if (p.method === 'client_secret_basic' || p.method === 'client_secret_post') {
     if (!client.secretHash || !(await verifyClientSecret(p.secret ?? '', client.secretHash))) throw new Failure('client authentication failed');
+  } else if (p.assertion !== undefined) {
+    const assertions = new AssertionRepository(ctx.env.DB);
+    await verifyClientAssertion(client, p.assertion, {
+      issuer: ctx.issuer,
+      endpoint: ctx.endpoint,
+      now: at,
+      kekSecret: ctx.env.KEY_ENCRYPTION_KEY,
+      claimJti: (jti, expiresAt) => assertions.claim(client.id, jti, expiresAt),
+    });
   }
-  return client;
 }

@@ -1,8 +1,9 @@
+import { ASSERTION_SIGNING_ALGS, SECRET_ASSERTION_ALGS } from '../authn/client_assertion';
 import { SUPPORTED_AUTH_METHODS } from '../authn/client_auth';
 import { ACR_VALUES_SUPPORTED } from '../authorize/check_claims';
 import { supportedPrompts } from '../authorize/check_prompt';
+import { OFFLINE_ACCESS, STANDARD_SCOPES } from '../config';
 import { SUPPORTED_LOCALES } from '../i18n/messages';
-import { STANDARD_SCOPES } from '../config';
 import { SUPPORTED_CLAIMS } from '../tokens/claims';
 
 /**
@@ -10,19 +11,30 @@ import { SUPPORTED_CLAIMS } from '../tokens/claims';
  * server: nothing is advertised that is not implemented.
  */
 export function providerMetadata(issuer: string, signingAlgs: string[], options: { signupEnabled?: boolean } = {}) {
+  const clientAuth = {
+    methods: SUPPORTED_AUTH_METHODS,
+    algs: [...ASSERTION_SIGNING_ALGS, ...SECRET_ASSERTION_ALGS],
+  };
   return {
     issuer,
     authorization_endpoint: `${issuer}/authorize`,
     token_endpoint: `${issuer}/token`,
     userinfo_endpoint: `${issuer}/userinfo`,
     jwks_uri: `${issuer}/jwks`,
-    scopes_supported: [...STANDARD_SCOPES],
+    revocation_endpoint: `${issuer}/revoke`,
+    introspection_endpoint: `${issuer}/introspect`,
+    scopes_supported: [...STANDARD_SCOPES, OFFLINE_ACCESS],
     response_types_supported: ['code'],
     response_modes_supported: ['query'],
-    grant_types_supported: ['authorization_code'],
+    grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
     subject_types_supported: ['public'],
     id_token_signing_alg_values_supported: signingAlgs,
-    token_endpoint_auth_methods_supported: SUPPORTED_AUTH_METHODS,
+    token_endpoint_auth_methods_supported: clientAuth.methods,
+    token_endpoint_auth_signing_alg_values_supported: clientAuth.algs,
+    revocation_endpoint_auth_methods_supported: clientAuth.methods,
+    revocation_endpoint_auth_signing_alg_values_supported: clientAuth.algs,
+    introspection_endpoint_auth_methods_supported: clientAuth.methods,
+    introspection_endpoint_auth_signing_alg_values_supported: clientAuth.algs,
     code_challenge_methods_supported: ['S256'],
     claims_supported: SUPPORTED_CLAIMS,
     claim_types_supported: ['normal'],

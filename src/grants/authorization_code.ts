@@ -1,23 +1,24 @@
-import { lifetimes, now } from '../config';
+import { OFFLINE_ACCESS, lifetimes, now } from '../config';
 import { sha256Base64url } from '../crypto/hash';
 import { randomToken } from '../crypto/random';
 import type { Bindings } from '../env';
 import { InvalidGrant, InvalidRequest } from '../errors';
 import type { Params } from '../http/params';
-import { signingKey } from '../keys/keystore';
-import { keyPolicy } from '../keys/policy_config';
 import type { Client } from '../storage/clients';
-import type { CodeRecord } from './code_record';
-import { GrantRepository } from '../storage/grants';
+import { GrantRepository, type NewGrant } from '../storage/grants';
+import { RefreshTokenRepository } from '../storage/refresh_tokens';
 import { UserRepository } from '../storage/users';
-import { signAccessToken } from '../tokens/access_token';
+import type { CodeRecord } from './code_record';
+import { issueUserTokens } from './issue_tokens';
 import { requestedUserClaims, type ClaimsRequest } from '../tokens/claims_request';
-import { signIdToken } from '../tokens/id_token';
 import type { TokenResponse } from './token_response';
 
 const CODE_FORMAT = /^([0-9a-f]{64})\.([A-Za-z0-9_-]{43})$/;
 /** RFC 7636 §4.1: 43 to 128 characters from the unreserved set. */
 const VERIFIER_FORMAT = /^[A-Za-z0-9._~-]{43,128}$/;
+
+/** OIDC Core §11: a refresh token only for offline_access that was granted, to a client allowed the grant. */
+const wantsRefreshToken = (client: Client, scope: string) => client.grantTypes.includes('refresh_token') && scope.split(' ').includes(OFFLINE_ACCESS);
 
 /** RFC 6749 §4.1.3 with OIDC Core §3.1.3: exchanges an authorization code for tokens. */
 export async function authorizationCodeGrant(env: Bindings, client: Client, body: Params, issuer: string): Promise<TokenResponse> {
@@ -46,15 +47,18 @@ export async function authorizationCodeGrant(env: Bindings, client: Client, body
     now: issuedAt,
   });
   const grants = new GrantRepository(env.DB);
-  const ttl = lifetimes(env);
-  const grantOf = (record: CodeRecord, id: string) => ({
+  const ttl = lifetimes(env, client);
+  const grantOf = (record: CodeRecord, id: string): NewGrant => ({
     id,
     clientId: client.id,
     userId: record.userId,
     sid: record.sid,
     scope: record.scope,
+    authTime: record.authTime,
+    amr: record.amr,
     createdAt: issuedAt,
-    expiresAt: issuedAt + ttl.accessToken,
+    // The family lives as long as its longest-lived token.
+    expiresAt: issuedAt + (wantsRefreshToken(client, record.scope) ? Math.max(ttl.refreshToken, ttl.accessToken) : ttl.accessToken),
   });
   if (result.outcome === 'replayed') {
     // RFC 6749 §4.1.2 / RFC 9700 §4.5: a replayed code revokes what its first use issued.
@@ -68,33 +72,31 @@ export async function authorizationCodeGrant(env: Bindings, client: Client, body
   if (!user) throw new InvalidGrant('the user of this authorization code no longer exists');
   // If a concurrent replay already recorded this grant as revoked, the insert keeps that row: the
   // tokens below are still issued (the redemption itself was the one valid use) but are dead on arrival.
-  await grants.insert(grantOf(record, grantId));
+  const grant = grantOf(record, grantId);
+  await grants.insert(grant);
   const claimsRequest = record.claims ? (JSON.parse(record.claims) as ClaimsRequest) : undefined;
   if (claimsRequest?.userinfo) await grants.setUserinfoClaims(grantId, JSON.stringify(claimsRequest.userinfo));
 
-  const policy = keyPolicy(env);
-  const accessToken = await signAccessToken(
-    { issuer, subject: user.id, clientId: client.id, scope: record.scope, grantId, authTime: record.authTime, issuedAt, lifetime: ttl.accessToken },
-    await signingKey(env, policy.defaultAlg),
-  );
-  const idToken = await signIdToken(
-    {
-      issuer,
-      subject: user.id,
-      clientId: client.id,
-      authTime: record.authTime,
-      sid: record.sid,
-      amr: record.amr,
-      nonce: record.nonce,
-      accessToken,
-      // OIDC Core §5.5: claims requested for the ID token, and the acr (§2).
-      claims: { ...requestedUserClaims(user, claimsRequest?.id_token), ...(record.acr ? { acr: record.acr } : {}) },
-      issuedAt,
-      lifetime: ttl.idToken,
-    },
-    // OIDC Registration §2: the client's id_token_signed_response_alg, else the server default.
-    await signingKey(env, client.idTokenAlg ?? policy.defaultAlg),
-  );
-  return { access_token: accessToken, token_type: 'Bearer', expires_in: ttl.accessToken, id_token: idToken, scope: record.scope };
+  let refreshToken: string | undefined;
+  if (wantsRefreshToken(client, record.scope)) {
+    refreshToken = randomToken(32);
+    // Sliding (idle) expiry within the absolute lifetime of the family.
+    await new RefreshTokenRepository(env.DB).insert(refreshToken, grantId, client.id, issuedAt, Math.min(issuedAt + ttl.refreshTokenIdle, issuedAt + ttl.refreshToken));
+  }
+  return issueUserTokens({
+    env,
+    issuer,
+    client,
+    subject: user.id,
+    grantId,
+    scope: record.scope,
+    authTime: record.authTime,
+    sid: record.sid,
+    amr: record.amr,
+    nonce: record.nonce,
+    issuedAt,
+    refreshToken,
+    // OIDC Core §5.5: claims requested for the ID token, and the acr (§2).
+    idTokenClaims: { ...requestedUserClaims(user, claimsRequest?.id_token), ...(record.acr ? { acr: record.acr } : {}) },
+  });
 }
-

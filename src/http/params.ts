@@ -1,4 +1,5 @@
 import { InvalidRequest } from '../errors';
+import { readTextLimited } from './body';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 export const MAX_PARAM_LENGTH = 8 * 1024;
@@ -88,33 +89,8 @@ export async function readFormBody(request: Request): Promise<string> {
   }
   const declared = Number(request.headers.get('content-length') ?? '0');
   if (declared > MAX_BODY_BYTES) throw new InvalidRequest('request body is too large');
-  return readLimited(request, MAX_BODY_BYTES);
-}
-
-async function readLimited(request: Request, limit: number): Promise<string> {
-  if (!request.body) return '';
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      throw new InvalidRequest('request body is too large');
-    }
-    chunks.push(value);
-  }
-  const all = new Uint8Array(size);
-  let offset = 0;
-  for (const c of chunks) {
-    all.set(c, offset);
-    offset += c.byteLength;
-  }
-  try {
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(all);
-  } catch {
-    throw new InvalidRequest('request body is not valid UTF-8');
-  }
+  const text = await readTextLimited(request.body, MAX_BODY_BYTES);
+  if (text === 'too-large') throw new InvalidRequest('request body is too large');
+  if (text === 'not-utf8') throw new InvalidRequest('request body is not valid UTF-8');
+  return text;
 }

@@ -4,8 +4,7 @@ import { InvalidRequest, InvalidToken, OAuthError, sanitizeDescription } from '.
 import { formParams } from '../http/params';
 import { jsonError, methodNotAllowed } from '../http/json_error';
 import { verificationKey } from '../keys/keystore';
-import { GrantRepository } from '../storage/grants';
-import { UserRepository } from '../storage/users';
+import { TokenStatus } from '../storage/token_status';
 import { verifyAccessToken } from '../tokens/access_token';
 import { claimsForScopes } from '../tokens/claims';
 import { requestedUserClaims, type ClaimRequests } from '../tokens/claims_request';
@@ -50,14 +49,15 @@ userinfo.on(['GET', 'POST'], '/', async (c) => {
     const token = await bearerToken(c);
     if (!token) return challenge(c);
     const claims = await verifyAccessToken(token, c.var.issuer, (kid, alg) => verificationKey(c.env, kid, alg));
-    const [grant, user] = await Promise.all([new GrantRepository(c.env.DB).find(claims.gid), new UserRepository(c.env.DB).find(claims.sub)]);
-    if (!grant || grant.revokedAt !== null) throw new InvalidToken('access token has been revoked');
-    if (!user) throw new InvalidToken('the user of this access token no longer exists');
+    if (!claims.gid) throw new InvalidToken('access token was not issued for a user');
+    const live = await new TokenStatus(c.env.DB).liveUserWithRequestedClaims(claims.sub, claims.gid, claims.jti);
+    const user = live?.user;
+    if (!live || !user) throw new InvalidToken('access token has been revoked, or its user no longer exists');
     const scopes = claims.scope.split(' ');
     if (!scopes.includes('openid')) throw new InvalidToken('access token was not issued for userinfo (no openid scope)');
     c.header('Cache-Control', 'no-store');
     // OIDC Core §5.5: claims requested one by one for userinfo come on top of the scopes' claims.
-    const requested = grant.userinfoClaims ? requestedUserClaims(user, JSON.parse(grant.userinfoClaims) as ClaimRequests) : {};
+    const requested = live.userinfoClaims ? requestedUserClaims(user, JSON.parse(live.userinfoClaims) as ClaimRequests) : {};
     return c.json({ ...claimsForScopes(user, scopes), ...requested });
   } catch (err) {
     if (err instanceof InvalidToken) return challenge(c, err);

@@ -1,16 +1,36 @@
+import type { JSONWebKeySet } from 'jose';
 import type { KeyAlg } from '../keys/types';
+import type { SealedPrivateKey } from '../keys/types';
 
-export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
+export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'client_secret_jwt' | 'private_key_jwt' | 'none';
+export type GrantType = 'authorization_code' | 'refresh_token' | 'client_credentials';
+
+/** Per-client overrides of the global lifetimes, in seconds. */
+export interface ClientLifetimes {
+  access_token?: number;
+  id_token?: number;
+  refresh_token?: number;
+  refresh_token_idle?: number;
+}
 
 export interface Client {
   id: string;
+  /** Salted SHA-256 of the secret (client_secret_basic / client_secret_post). */
   secretHash: string | null;
+  /** client_secret_jwt needs the secret itself as its HMAC key, so it is kept sealed instead of hashed. */
+  secretSealed: SealedPrivateKey | null;
   name: string;
   redirectUris: string[];
   tokenEndpointAuthMethod: ClientAuthMethod;
   firstParty: boolean;
   /** The client's id_token_signed_response_alg, or null for the server default. */
   idTokenAlg: KeyAlg | null;
+  grantTypes: GrantType[];
+  /** Scopes the client may be given; null means the standard OIDC scopes. */
+  scopes: string[] | null;
+  jwks: JSONWebKeySet | null;
+  jwksUri: string | null;
+  lifetimes: ClientLifetimes;
   createdAt: number;
   /** Logout and login-initiation metadata (migration 0004); absent means none registered. */
   postLogoutRedirectUris?: string[];
@@ -30,11 +50,17 @@ export type ClientLogoutMetadata = Pick<
 interface ClientRow {
   id: string;
   secret_hash: string | null;
+  secret_sealed: string | null;
   name: string;
   redirect_uris: string;
   token_endpoint_auth_method: string;
   first_party: number;
   id_token_signed_response_alg: string | null;
+  grant_types: string;
+  scopes: string | null;
+  jwks: string | null;
+  jwks_uri: string | null;
+  lifetimes: string | null;
   created_at: number;
   post_logout_redirect_uris?: string;
   frontchannel_logout_uri?: string | null;
@@ -44,14 +70,22 @@ interface ClientRow {
   initiate_login_uri?: string | null;
 }
 
+const json = <T>(text: string | null): T | null => (text === null ? null : (JSON.parse(text) as T));
+
 const fromRow = (r: ClientRow): Client => ({
   id: r.id,
   secretHash: r.secret_hash,
+  secretSealed: json<SealedPrivateKey>(r.secret_sealed),
   name: r.name,
   redirectUris: JSON.parse(r.redirect_uris) as string[],
   tokenEndpointAuthMethod: r.token_endpoint_auth_method as ClientAuthMethod,
   firstParty: r.first_party === 1,
   idTokenAlg: r.id_token_signed_response_alg as KeyAlg | null,
+  grantTypes: JSON.parse(r.grant_types) as GrantType[],
+  scopes: json<string[]>(r.scopes),
+  jwks: json<JSONWebKeySet>(r.jwks),
+  jwksUri: r.jwks_uri,
+  lifetimes: json<ClientLifetimes>(r.lifetimes) ?? {},
   createdAt: r.created_at,
   postLogoutRedirectUris: JSON.parse(r.post_logout_redirect_uris ?? '[]') as string[],
   frontchannelLogoutUri: r.frontchannel_logout_uri ?? null,
@@ -60,6 +94,23 @@ const fromRow = (r: ClientRow): Client => ({
   backchannelLogoutSessionRequired: r.backchannel_logout_session_required !== 0,
   initiateLoginUri: r.initiate_login_uri ?? null,
 });
+
+const toRow = (c: Client): unknown[] => [
+  c.secretHash,
+  c.secretSealed ? JSON.stringify(c.secretSealed) : null,
+  c.name,
+  JSON.stringify(c.redirectUris),
+  c.tokenEndpointAuthMethod,
+  c.firstParty ? 1 : 0,
+  c.idTokenAlg,
+  JSON.stringify(c.grantTypes),
+  c.scopes ? JSON.stringify(c.scopes) : null,
+  c.jwks ? JSON.stringify(c.jwks) : null,
+  c.jwksUri,
+  Object.keys(c.lifetimes).length > 0 ? JSON.stringify(c.lifetimes) : null,
+];
+
+const COLUMNS = 'secret_hash, secret_sealed, name, redirect_uris, token_endpoint_auth_method, first_party, id_token_signed_response_alg, grant_types, scopes, jwks, jwks_uri, lifetimes';
 
 export const isPublicClient = (client: Client): boolean => client.tokenEndpointAuthMethod === 'none';
 
@@ -78,20 +129,8 @@ export class ClientRepository {
 
   async insert(client: Client): Promise<void> {
     await this.db
-      .prepare(
-        `INSERT INTO clients (id, secret_hash, name, redirect_uris, token_endpoint_auth_method, first_party, id_token_signed_response_alg, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .bind(
-        client.id,
-        client.secretHash,
-        client.name,
-        JSON.stringify(client.redirectUris),
-        client.tokenEndpointAuthMethod,
-        client.firstParty ? 1 : 0,
-        client.idTokenAlg,
-        client.createdAt,
-      )
+      .prepare(`INSERT INTO clients (id, ${COLUMNS}, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+      .bind(client.id, ...toRow(client), client.createdAt)
       .run();
   }
 
@@ -112,6 +151,13 @@ export class ClientRepository {
     put('initiate_login_uri', m.initiateLoginUri);
     if (sets.length === 0) return (await this.find(id)) !== null;
     const res = await this.db.prepare(`UPDATE clients SET ${sets.join(', ')} WHERE id = ?`).bind(...values, id).run();
+    return res.meta.changes > 0;
+  }
+
+  /** Replaces every mutable field of an existing client. */
+  async update(client: Client): Promise<boolean> {
+    const sets = COLUMNS.split(', ').map((c) => `${c} = ?`).join(', ');
+    const res = await this.db.prepare(`UPDATE clients SET ${sets} WHERE id = ?`).bind(...toRow(client), client.id).run();
     return res.meta.changes > 0;
   }
 

@@ -9,6 +9,8 @@ export interface Grant {
   revokedAt: number | null;
   /** OIDC Core §5.5: the userinfo member of the claims request parameter (JSON), if any. */
   userinfoClaims?: string | null;
+  authTime: number | null;
+  amr: string[];
 }
 
 interface GrantRow {
@@ -21,6 +23,8 @@ interface GrantRow {
   expires_at: number;
   revoked_at: number | null;
   userinfo_claims?: string | null;
+  auth_time: number | null;
+  amr: string | null;
 }
 
 const fromRow = (r: GrantRow): Grant => ({
@@ -33,7 +37,11 @@ const fromRow = (r: GrantRow): Grant => ({
   expiresAt: r.expires_at,
   revokedAt: r.revoked_at,
   userinfoClaims: r.userinfo_claims ?? null,
+  authTime: r.auth_time,
+  amr: r.amr ? (JSON.parse(r.amr) as string[]) : ['pwd'],
 });
+
+export type NewGrant = Omit<Grant, 'revokedAt'>;
 
 /**
  * A grant is the family of tokens issued from one code redemption. Tokens carry the grant id
@@ -46,10 +54,10 @@ export class GrantRepository {
    * Records a new grant. A row with that id can already exist only when a concurrent replay of the
    * same code got there first and recorded it revoked; that row is kept.
    */
-  async insert(grant: Omit<Grant, 'revokedAt'>): Promise<void> {
+  async insert(grant: NewGrant): Promise<void> {
     await this.db
-      .prepare('INSERT INTO grants (id, client_id, user_id, sid, scope, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING')
-      .bind(grant.id, grant.clientId, grant.userId, grant.sid, grant.scope, grant.createdAt, grant.expiresAt)
+      .prepare('INSERT INTO grants (id, client_id, user_id, sid, scope, created_at, expires_at, auth_time, amr) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING')
+      .bind(grant.id, grant.clientId, grant.userId, grant.sid, grant.scope, grant.createdAt, grant.expiresAt, grant.authTime, JSON.stringify(grant.amr))
       .run();
   }
 
@@ -58,7 +66,7 @@ export class GrantRepository {
    * redemption between the Durable Object's consumption of the code and the grant insert, so the
    * revocation is written as a row of its own that the later insert then finds.
    */
-  async revokeOrPreempt(grant: Omit<Grant, 'revokedAt'>, at: number): Promise<void> {
+  async revokeOrPreempt(grant: NewGrant, at: number): Promise<void> {
     await this.db
       .prepare(
         // The EXISTS guards skip the write when the user or client is gone (nothing left to revoke).

@@ -37,7 +37,7 @@ export interface User {
   createdAt: number;
 }
 
-interface UserRow {
+export interface UserRow {
   id: string;
   username: string;
   email: string | null;
@@ -47,7 +47,7 @@ interface UserRow {
   created_at: number;
 }
 
-const fromRow = (r: UserRow): User => ({
+export const userFromRow = (r: UserRow): User => ({
   id: r.id,
   username: r.username,
   email: r.email,
@@ -62,7 +62,7 @@ export class UserRepository {
 
   async find(id: string): Promise<User | null> {
     const row = await this.db.prepare('SELECT * FROM users WHERE id = ?').bind(id).first<UserRow>();
-    return row ? fromRow(row) : null;
+    return row ? userFromRow(row) : null;
   }
 
   /** Looks a user up by username or email, case-insensitively. */
@@ -71,12 +71,12 @@ export class UserRepository {
       .prepare('SELECT * FROM users WHERE username = ?1 OR email = ?1 LIMIT 1')
       .bind(login)
       .first<UserRow>();
-    return row ? fromRow(row) : null;
+    return row ? userFromRow(row) : null;
   }
 
   async list(): Promise<User[]> {
     const { results } = await this.db.prepare('SELECT * FROM users ORDER BY created_at, id').all<UserRow>();
-    return results.map(fromRow);
+    return results.map(userFromRow);
   }
 
   /** Returns false when the username or email is already taken. */

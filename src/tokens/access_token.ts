@@ -9,51 +9,63 @@ import type { SigningKey } from '../keys/keystore';
  */
 export interface AccessTokenInput {
   issuer: string;
+  /** The user, or the client itself for client_credentials. */
   subject: string;
   clientId: string;
   scope: string;
-  grantId: string;
-  authTime: number;
+  /** The grant (token family) for user tokens; client_credentials tokens have none. */
+  grantId?: string;
+  authTime?: number;
   issuedAt: number;
   lifetime: number;
+  /** A caller-chosen jti (a refresh retried within the reuse interval must get the same token). */
+  jti?: string;
 }
 
 export interface AccessTokenClaims {
+  iss: string;
   sub: string;
+  aud: string | string[];
   client_id: string;
   scope: string;
-  gid: string;
+  gid?: string;
   jti: string;
   exp: number;
   iat: number;
   auth_time?: number;
 }
 
-/** The audience of our access tokens: this OP's userinfo endpoint, its only protected resource. */
+/**
+ * The audience of our access tokens (RFC 9068 §3 requires one): user tokens are for this OP's
+ * userinfo endpoint, client_credentials tokens for the issuer's APIs in general.
+ */
 export const accessTokenAudience = (issuer: string) => `${issuer}/userinfo`;
 
 export async function signAccessToken(input: AccessTokenInput, key: SigningKey): Promise<string> {
-  return new SignJWT({
-    client_id: input.clientId,
-    scope: input.scope,
-    auth_time: input.authTime,
-    gid: input.grantId,
-  })
+  const claims: Record<string, unknown> = { client_id: input.clientId, scope: input.scope };
+  if (input.authTime !== undefined) claims.auth_time = input.authTime;
+  if (input.grantId !== undefined) claims.gid = input.grantId;
+  return new SignJWT(claims)
     .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt' })
     .setIssuer(input.issuer)
     .setSubject(input.subject)
-    .setAudience(accessTokenAudience(input.issuer))
-    .setJti(randomToken(16))
+    .setAudience(input.grantId !== undefined ? accessTokenAudience(input.issuer) : input.issuer)
+    .setJti(input.jti ?? randomToken(16))
     .setIssuedAt(input.issuedAt)
     .setExpirationTime(input.issuedAt + input.lifetime)
     .sign(key.key);
 }
 
-/** RFC 9068 §4: checks typ, signature, issuer, audience and expiry. Throws InvalidToken. */
+/**
+ * RFC 9068 §4: checks typ, signature, issuer, audience and expiry. Throws InvalidToken.
+ * `audience` defaults to the userinfo audience; `ignoreExpiry` serves revocation, which must
+ * recognise a token even after it expired.
+ */
 export async function verifyAccessToken(
   token: string,
   issuer: string,
   keyFor: (kid: string | undefined, alg: string | undefined) => Promise<CryptoKey | undefined>,
+  opts: { audience?: string | string[]; ignoreExpiry?: boolean } = {},
 ): Promise<AccessTokenClaims> {
   try {
     const { payload } = await jwtVerify(
@@ -63,7 +75,13 @@ export async function verifyAccessToken(
         if (!key) throw new InvalidToken('access token was not signed by a current key');
         return key;
       },
-      { issuer, audience: accessTokenAudience(issuer), typ: 'at+jwt', requiredClaims: ['sub', 'client_id', 'scope', 'gid', 'exp', 'iat', 'jti'] },
+      {
+        issuer,
+        audience: opts.audience ?? accessTokenAudience(issuer),
+        typ: 'at+jwt',
+        requiredClaims: ['sub', 'client_id', 'scope', 'exp', 'iat', 'jti'],
+        ...(opts.ignoreExpiry ? { currentDate: new Date(0) } : {}),
+      },
     );
     return payload as unknown as AccessTokenClaims;
   } catch (err) {

@@ -7,7 +7,7 @@ export interface IdTokenInput {
   subject: string;
   clientId: string;
   authTime: number;
-  sid: string;
+  sid?: string;
   amr: string[];
   nonce?: string;
   accessToken?: string;
@@ -27,7 +27,7 @@ export async function signIdToken(input: IdTokenInput, key: SigningKey): Promise
   const payload: Record<string, unknown> = {
     ...input.claims,
     auth_time: input.authTime,
-    sid: input.sid,
+    ...(input.sid !== undefined ? { sid: input.sid } : {}),
     amr: input.amr,
     // azp: the party to which the token was issued; with a single audience it equals aud.
     azp: input.clientId,

@@ -1,4 +1,4 @@
-import { translator, type MessageKey, type Translate } from '../i18n/messages';
+import { MESSAGE_KEYS, translator, type MessageKey, type Translate } from '../i18n/messages';
 import { Layout } from './layout';
 
 /** What each scope lets the application see, in words a person understands. */
@@ -8,6 +8,7 @@ export const SCOPE_DESCRIPTIONS: Record<string, string> = {
   email: 'Your email address',
   address: 'Your postal address',
   phone: 'Your phone number',
+  offline_access: 'Keep access while you are not using it (stay signed in)',
 };
 
 export interface ConsentView {
@@ -23,7 +24,8 @@ export interface ConsentView {
 
 export function ConsentPage(v: ConsentView) {
   const t = v.t ?? translator('en');
-  const describe = (s: string) => (s in SCOPE_DESCRIPTIONS ? t(`scope.${s}` as MessageKey) : s);
+  // A scope the catalogue does not know is described in English, or by its name.
+  const describe = (s: string) => (MESSAGE_KEYS.includes(`scope.${s}` as MessageKey) ? t(`scope.${s}` as MessageKey) : (SCOPE_DESCRIPTIONS[s] ?? s));
   return (
     <Layout title={t('consent.title', { client: v.clientName })} lang={v.lang} display={v.display}>
       <h1>{t('consent.title', { client: v.clientName })}</h1>

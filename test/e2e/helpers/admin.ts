@@ -68,6 +68,18 @@ export class Admin {
     });
   }
 
+  /**
+   * Registers a client with any admin API metadata (grant_types, scope, jwks, jwks_uri, lifetimes,
+   * token_endpoint_auth_method...); client_name and redirect_uris get defaults.
+   */
+  createClientWith(body: Record<string, unknown>): Promise<AdminClient & Record<string, unknown>> {
+    return this.request<AdminClient & Record<string, unknown>>('POST', '/admin/clients', {
+      client_name: unique('e2e-client'),
+      redirect_uris: [REDIRECT_URI],
+      ...body,
+    });
+  }
+
   async createUser(claims: Record<string, unknown> = {}): Promise<TestUser> {
     const username = unique('user');
     const password = `pw-${crypto.randomUUID()}`;

@@ -17,10 +17,15 @@ describe('discovery (OpenID Connect Discovery 1.0 §3, §4)', () => {
       jwks_uri: `${ISSUER}/jwks`,
       response_types_supported: ['code'],
       response_modes_supported: ['query'],
-      grant_types_supported: ['authorization_code'],
+      grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
       subject_types_supported: ['public'],
       id_token_signing_alg_values_supported: ['RS256', 'PS256', 'ES256'],
-      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none'],
+      token_endpoint_auth_signing_alg_values_supported: ['RS256', 'PS256', 'ES256', 'EdDSA', 'HS256'],
+      revocation_endpoint: `${ISSUER}/revoke`,
+      introspection_endpoint: `${ISSUER}/introspect`,
+      revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none'],
+      introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none'],
       code_challenge_methods_supported: ['S256'],
       request_parameter_supported: false,
       request_uri_parameter_supported: false,
@@ -30,10 +35,10 @@ describe('discovery (OpenID Connect Discovery 1.0 §3, §4)', () => {
       ui_locales_supported: ['en', 'fr'],
       authorization_response_iss_parameter_supported: true,
     });
-    expect(meta.scopes_supported).toEqual(['openid', 'profile', 'email', 'address', 'phone']);
+    expect(meta.scopes_supported).toEqual(['openid', 'profile', 'email', 'address', 'phone', 'offline_access']);
     expect(meta.claims_supported).toEqual(expect.arrayContaining(['sub', 'email', 'name', 'address', 'phone_number', 'auth_time', 'sid']));
     // Nothing that is not implemented is advertised.
-    for (const absent of ['registration_endpoint', 'revocation_endpoint', 'introspection_endpoint', 'request_object_signing_alg_values_supported']) {
+    for (const absent of ['registration_endpoint', 'request_object_signing_alg_values_supported']) {
       expect(meta).not.toHaveProperty(absent);
     }
   });

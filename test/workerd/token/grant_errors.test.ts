@@ -237,9 +237,15 @@ describe('token: authorization_code grant errors', () => {
 describe('token: grant_type and request format', () => {
   it('unsupported grant_type -> unsupported_grant_type', async () => {
     const client = await createClient();
-    for (const grantType of ['password', 'client_credentials', 'refresh_token', 'implicit', 'urn:ietf:params:oauth:grant-type:device_code', 'AUTHORIZATION_CODE']) {
+    for (const grantType of ['password', 'implicit', 'urn:ietf:params:oauth:grant-type:device_code', 'AUTHORIZATION_CODE', 'constructor', '__proto__']) {
       await expectTokenError(await postToken({ grant_type: grantType, code: 'x' }, { client }), 'unsupported_grant_type');
     }
+  });
+
+  it('a supported grant the client is not allowed -> unauthorized_client (RFC 6749 §5.2)', async () => {
+    const client = await createClient();
+    await expectTokenError(await postToken({ grant_type: 'client_credentials' }, { client }), 'unauthorized_client');
+    await expectTokenError(await postToken({ grant_type: 'refresh_token', refresh_token: 'x'.repeat(43) }, { client }), 'unauthorized_client');
   });
 
   it('missing or empty grant_type -> invalid_request', async () => {

@@ -1,0 +1,124 @@
+// Bench-only Worker entry (never deployed): the real app plus a few reference routes under /__bench/.
+// Built by bench/run.mjs with `wrangler deploy bench/entry.ts --dry-run --outdir bench/.build`.
+import { SignJWT, generateKeyPair, type CryptoKey } from 'jose';
+import type { Bindings } from '../src/env';
+import worker from '../src/index';
+
+// Everything the real entry exports (Durable Object classes, ...), so the bindings in wrangler.toml resolve.
+export * from '../src/index';
+
+/**
+ * Headers of the static route: the same set (and about the same size) as the app puts on /jwks
+ * (src/http/cached_document.ts plus src/http/security.ts). bench/run.mjs warns when the sets differ.
+ */
+function staticHeaders(): Headers {
+  return new Headers({
+    'Content-Type': 'application/json',
+    'Cache-Control': 'public, max-age=300, stale-while-revalidate=600',
+    ETag: `"${'x'.repeat(27)}"`,
+    'Access-Control-Allow-Origin': '*',
+    'Access-Control-Expose-Headers': 'ETag',
+    'Content-Security-Policy': "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'",
+    'X-Frame-Options': 'DENY',
+    'X-Content-Type-Options': 'nosniff',
+    'Referrer-Policy': 'no-referrer',
+  });
+}
+
+/** Constant JSON documents of an exact byte length, built once per length. */
+const staticBodies = new Map<number, string>();
+function staticBody(bytes: number): string {
+  let body = staticBodies.get(bytes);
+  if (body === undefined) {
+    const skeleton = '{"keys":[{"kty":"RSA","pad":""}]}';
+    body = skeleton.replace('"pad":""', `"pad":"${'x'.repeat(Math.max(0, bytes - skeleton.length))}"`);
+    staticBodies.set(bytes, body);
+  }
+  return body;
+}
+
+type Alg = 'RS256' | 'PS256' | 'ES256' | 'EdDSA';
+const ALGS: readonly Alg[] = ['RS256', 'PS256', 'ES256', 'EdDSA'];
+const BITS = [2048, 3072, 4096] as const;
+
+/** One private key per (alg, bits), generated on first use and kept for the isolate's lifetime. */
+const signingKeys = new Map<string, Promise<CryptoKey>>();
+function signingKeyFor(alg: Alg, bits: number): Promise<CryptoKey> {
+  const id = alg.startsWith('RS') || alg.startsWith('PS') ? `${alg}-${bits}` : alg;
+  let key = signingKeys.get(id);
+  if (!key) {
+    const opts = alg === 'RS256' || alg === 'PS256' ? { modulusLength: bits } : alg === 'EdDSA' ? { crv: 'Ed25519' } : {};
+    key = generateKeyPair(alg, opts).then((pair) => pair.privateKey);
+    key.catch(() => signingKeys.delete(id));
+    signingKeys.set(id, key);
+  }
+  return key;
+}
+
+/** Signs one ID-token-sized JWT (about ten claims). */
+async function signOne(alg: Alg, bits: number, origin: string): Promise<string> {
+  const key = await signingKeyFor(alg, bits);
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({
+    nonce: 'n-0S6_WzA2Mj',
+    auth_time: now - 30,
+    sid: '08a5019c-17e1-4977-8f42-65a12843ea02',
+    amr: ['pwd'],
+    email: 'alice@example.com',
+    email_verified: true,
+  })
+    .setProtectedHeader({ alg, typ: 'JWT', kid: `bench-${alg}-${bits}` })
+    .setIssuer(origin)
+    .setSubject('248289761001')
+    .setAudience('s6BhdRkqt3')
+    .setIssuedAt(now)
+    .setExpirationTime(now + 300)
+    .sign(key);
+}
+
+async function benchRoute(request: Request, url: URL, env: Bindings): Promise<Response> {
+  switch (url.pathname) {
+    case '/__bench/empty':
+      return new Response(null, { status: 204 });
+    case '/__bench/static-json': {
+      const bytes = Number(url.searchParams.get('bytes') ?? '1024');
+      if (!Number.isInteger(bytes) || bytes < 0 || bytes > 1 << 20) return new Response('bad bytes', { status: 400 });
+      return new Response(staticBody(bytes), { status: 200, headers: staticHeaders() });
+    }
+    case '/__bench/sign': {
+      const alg = (url.searchParams.get('alg') ?? 'RS256') as Alg;
+      const bits = Number(url.searchParams.get('bits') ?? '2048');
+      if (!ALGS.includes(alg) || !(BITS as readonly number[]).includes(bits)) return new Response('bad alg or bits', { status: 400 });
+      // count=2 is the cost of a refresh response, which carries an access token and an ID token.
+      const count = url.searchParams.get('count') === '2' ? 2 : 1;
+      let jwt = await signOne(alg, bits, url.origin);
+      if (count === 2) jwt += `\n${await signOne(alg, bits, url.origin)}`;
+      return new Response(jwt, { status: 200, headers: { 'Content-Type': 'application/jwt' } });
+    }
+    // The local price of one storage operation, which workerd runs in the same process as the
+    // Worker (in production D1 and Durable Objects run elsewhere and cost the Worker no CPU).
+    case '/__bench/d1': {
+      const row = await env.DB.prepare('SELECT id FROM clients WHERE id = ?').bind(url.searchParams.get('id') ?? 'none').first();
+      return new Response(row ? 'found' : 'none', { status: 200 });
+    }
+    case '/__bench/do': {
+      const stub = env.THROTTLE.get(env.THROTTLE.idFromName('bench'));
+      const state = await stub.check(Math.floor(Date.now() / 1000), { maxFailures: 10, windowSeconds: 300 });
+      return new Response(String(state.allowed), { status: 200 });
+    }
+    default:
+      return new Response(`no bench route ${request.method} ${url.pathname}`, { status: 404 });
+  }
+}
+
+export default {
+  ...worker,
+  async fetch(request: Request, env: Bindings, ctx: ExecutionContext): Promise<Response> {
+    const url = new URL(request.url);
+    if (url.pathname.startsWith('/__bench/')) {
+      if (request.method !== 'GET') return new Response(null, { status: 405, headers: { Allow: 'GET' } });
+      return benchRoute(request, url, env);
+    }
+    return worker.fetch!(request, env, ctx);
+  },
+} satisfies ExportedHandler<Bindings>;

@@ -1,0 +1,65 @@
+import { lifetimes } from '../config';
+import type { Bindings } from '../env';
+import { signingKey } from '../keys/keystore';
+import { keyPolicy } from '../keys/policy_config';
+import type { Client } from '../storage/clients';
+import { signAccessToken } from '../tokens/access_token';
+import { signIdToken } from '../tokens/id_token';
+import type { TokenResponse } from './token_response';
+
+export interface UserTokenInput {
+  env: Bindings;
+  issuer: string;
+  client: Client;
+  /** The user's id (`sub`). */
+  subject: string;
+  grantId: string;
+  /** The scope of these tokens (may be narrower than the grant's). */
+  scope: string;
+  authTime: number;
+  sid: string | null;
+  amr: string[];
+  nonce?: string;
+  issuedAt: number;
+  /** A fixed jti, for a refresh retried within the reuse interval. */
+  accessTokenJti?: string;
+  refreshToken?: string;
+  /** Extra ID token claims: those asked for with the claims parameter, and the acr (issue 5). */
+  idTokenClaims?: Record<string, unknown>;
+}
+
+/**
+ * The token response for a user's grant: an RFC 9068 access token signed with the default
+ * algorithm, and (when `openid` is in scope) an ID token signed with the client's algorithm.
+ */
+export async function issueUserTokens(i: UserTokenInput): Promise<TokenResponse> {
+  const ttl = lifetimes(i.env, i.client);
+  const policy = keyPolicy(i.env);
+  const scopes = i.scope.split(' ');
+  const accessToken = await signAccessToken(
+    { issuer: i.issuer, subject: i.subject, clientId: i.client.id, scope: i.scope, grantId: i.grantId, authTime: i.authTime, issuedAt: i.issuedAt, lifetime: ttl.accessToken, jti: i.accessTokenJti },
+    await signingKey(i.env, policy.defaultAlg),
+  );
+  const response: TokenResponse = { access_token: accessToken, token_type: 'Bearer', expires_in: ttl.accessToken, scope: i.scope };
+  if (scopes.includes('openid')) {
+    response.id_token = await signIdToken(
+      {
+        issuer: i.issuer,
+        subject: i.subject,
+        clientId: i.client.id,
+        authTime: i.authTime,
+        sid: i.sid ?? undefined,
+        amr: i.amr,
+        nonce: i.nonce,
+        accessToken,
+        claims: i.idTokenClaims,
+        issuedAt: i.issuedAt,
+        lifetime: ttl.idToken,
+      },
+      // OIDC Registration §2: the client's id_token_signed_response_alg, else the server default.
+      await signingKey(i.env, i.client.idTokenAlg ?? policy.defaultAlg),
+    );
+  }
+  if (i.refreshToken) response.refresh_token = i.refreshToken;
+  return response;
+}

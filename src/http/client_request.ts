@@ -1,0 +1,34 @@
+import type { Context } from 'hono';
+import { ClientAuthThrottled, InvalidBasicClient, authenticateClient } from '../authn/client_auth';
+import type { AppEnv } from '../env';
+import { OAuthError } from '../errors';
+import type { Client } from '../storage/clients';
+import { formParams, type Params } from './params';
+import { jsonError } from './json_error';
+
+/**
+ * The shared front of the endpoints that authenticate clients (token, revocation, introspection):
+ * parse the form strictly, authenticate the client for this endpoint, then run `handle`. Errors
+ * become RFC 6749 §5.2 JSON; a failed authentication is 401 with WWW-Authenticate, a throttled
+ * one 429 with Retry-After.
+ */
+export async function withClient(c: Context<AppEnv>, endpoint: string, handle: (client: Client, body: Params) => Promise<Response>): Promise<Response> {
+  try {
+    const body = await formParams(c.req.raw);
+    const client = await authenticateClient(
+      { env: c.env, issuer: c.var.issuer, endpoint: `${c.var.issuer}${endpoint}`, ip: c.req.header('CF-Connecting-IP') ?? 'unknown' },
+      c.req.header('Authorization'),
+      body,
+    );
+    c.set('client', client);
+    return await handle(client, body);
+  } catch (err) {
+    if (err instanceof ClientAuthThrottled) return jsonError(c, err, { 'Retry-After': String(err.retryAfter) });
+    if (err instanceof InvalidBasicClient || (err instanceof OAuthError && err.error === 'invalid_client')) {
+      // RFC 6749 §5.2 and RFC 9110 §15.5.2: a 401 names the scheme to authenticate with.
+      return jsonError(c, err, { 'WWW-Authenticate': 'Basic realm="token", charset="UTF-8"' });
+    }
+    if (err instanceof OAuthError) return jsonError(c, err);
+    throw err;
+  }
+}

@@ -1,0 +1,45 @@
+import { Hono } from 'hono';
+import { now } from '../config';
+import type { AppEnv } from '../env';
+import { InvalidRequest } from '../errors';
+import { withClient } from '../http/client_request';
+import { methodNotAllowed } from '../http/json_error';
+import type { Client } from '../storage/clients';
+import { inspectToken, type InspectedToken } from '../tokens/inspect';
+
+/** RFC 7662 token introspection, for authenticated clients (resource servers register as clients). */
+export const introspection = new Hono<AppEnv>();
+
+/**
+ * RFC 7662 §4: the caller learns about a token only if it may use it: the token was issued to
+ * the caller, or names the caller in its audience. Anything else is simply inactive.
+ */
+function concerns(found: InspectedToken, caller: Client): boolean {
+  if (found.clientId === caller.id) return true;
+  if (found.kind !== 'access_token') return false;
+  const aud = Array.isArray(found.claims.aud) ? found.claims.aud : [found.claims.aud];
+  return aud.includes(caller.id);
+}
+
+function describe(found: InspectedToken, issuer: string) {
+  if (found.kind === 'access_token') {
+    const t = found.claims;
+    return { active: true, scope: t.scope, client_id: t.client_id, sub: t.sub, exp: t.exp, iat: t.iat, iss: issuer, aud: t.aud, jti: t.jti, token_type: 'Bearer' };
+  }
+  const f = found.family;
+  return { active: true, scope: f.scope, client_id: f.clientId, sub: f.userId, exp: Math.min(f.expiresAt, f.grantExpiresAt), iat: f.issuedAt, iss: issuer, aud: f.clientId, token_type: 'refresh_token' };
+}
+
+introspection.post('/', (c) =>
+  withClient(c, '/introspect', async (client, body) => {
+    const token = body.get('token');
+    if (!token) throw new InvalidRequest('token is required');
+    const found = await inspectToken(c.env, c.var.issuer, token, body.get('token_type_hint'), now());
+    c.header('Cache-Control', 'no-store');
+    // §2.2: expired, revoked, unknown or someone else's: just {"active": false}.
+    if (!found || !found.active || !concerns(found, client)) return c.json({ active: false });
+    return c.json(describe(found, c.var.issuer));
+  }),
+);
+
+introspection.all('/', (c) => methodNotAllowed(c, 'POST'));

@@ -1,0 +1,310 @@
+// RFC 7523 §3 and OIDC Core §9: private_key_jwt and client_secret_jwt client authentication.
+import { exportJWK } from 'jose';
+import { describe, expect, it } from 'vitest';
+import { ADMIN, authorizeInBrowser, fetchOp } from '../helpers';
+import {
+  assertionAuth,
+  basicAuth,
+  clientKey,
+  createClient,
+  createUser,
+  expectError,
+  expectTokens,
+  ISSUER,
+  postForm,
+  sign,
+  signAssertion,
+  TOKEN_URL,
+  uniqueIp,
+  userinfo,
+  type ClientKey,
+} from './helpers';
+
+const es = await clientKey('ES256');
+const rs = await clientKey('RS256');
+
+/** A private_key_jwt client with both keys, allowed client_credentials and the code flow. */
+const keyClient = (overrides: Record<string, unknown> = {}) =>
+  createClient({
+    token_endpoint_auth_method: 'private_key_jwt',
+    jwks: { keys: [es.publicJwk, rs.publicJwk] },
+    grant_types: ['authorization_code', 'client_credentials'],
+    scope: 'openid profile api:read',
+    first_party: true,
+    ...overrides,
+  });
+
+const ccWith = (assertion: string, ip?: string) => postForm('/token', { grant_type: 'client_credentials' }, assertionAuth(assertion), ip);
+
+describe('private_key_jwt', () => {
+  it('client_credentials with an ES256 assertion whose aud is the token endpoint', async () => {
+    const client = await keyClient();
+    const tokens = await expectTokens(await ccWith(await sign(client.client_id, es)));
+    expect(tokens.scope).toBe('api:read');
+  });
+
+  it('client_credentials with an RS256 assertion whose aud is the issuer, with client_id also sent', async () => {
+    const client = await keyClient();
+    const assertion = await sign(client.client_id, rs, { aud: ISSUER });
+    const tokens = await expectTokens(await postForm('/token', { grant_type: 'client_credentials' }, assertionAuth(assertion, client.client_id)));
+    expect(tokens.access_token).toBeTruthy();
+  });
+
+  it('an aud array that contains the token endpoint is accepted', async () => {
+    const client = await keyClient();
+    await expectTokens(await ccWith(await sign(client.client_id, es, { aud: ['https://other.example/', TOKEN_URL] })));
+  });
+
+  it('authorization_code with a private_key_jwt assertion; the access token works at userinfo', async () => {
+    const client = await keyClient();
+    const user = await createUser();
+    const callback = await authorizeInBrowser({ client, user, scope: 'openid profile' });
+    const code = callback.searchParams.get('code')!;
+    expect(code).toBeTruthy();
+    const res = await postForm('/token', { grant_type: 'authorization_code', code, redirect_uri: client.redirect_uris[0]! }, assertionAuth(await sign(client.client_id, rs)));
+    const tokens = await expectTokens(res);
+    expect(tokens.id_token).toBeTruthy();
+    const info = await userinfo(tokens.access_token);
+    expect(info.status).toBe(200);
+    expect(((await info.json()) as { sub: string }).sub).toBe(user.id);
+  });
+
+  it('the registration returns no client_secret', async () => {
+    const client = await keyClient();
+    expect(client).not.toHaveProperty('client_secret');
+  });
+
+  it('a private_key_jwt client without jwks or jwks_uri cannot be registered', async () => {
+    const res = await fetchOp('/admin/clients', {
+      method: 'POST',
+      headers: ADMIN,
+      body: JSON.stringify({ client_name: 'no keys', redirect_uris: ['https://rp.example.test/cb'], token_endpoint_auth_method: 'private_key_jwt' }),
+    });
+    expect(res.status).toBe(400);
+  });
+
+  describe('errors: every one is 401 invalid_client and issues nothing', () => {
+    const cases: [string, (clientId: string) => Promise<string>][] = [
+      [
+        'signed with another key under the registered kid',
+        async (id) => {
+          const impostor: ClientKey = { ...(await clientKey('ES256')), kid: es.kid };
+          return sign(id, impostor);
+        },
+      ],
+      ['signed with a key under an unknown kid', async (id) => sign(id, await clientKey('ES256'))],
+      ['aud is another URL', (id) => sign(id, es, { aud: 'https://evil.example/token' })],
+      ['aud is another endpoint of this OP (userinfo)', (id) => sign(id, es, { aud: `${ISSUER}/userinfo` })],
+      ['exp is missing', (id) => sign(id, es, { expIn: null })],
+      ['jti is missing', (id) => sign(id, es, { jti: null })],
+      ['exp is too far ahead (10 minutes)', (id) => sign(id, es, { expIn: 600 })],
+      ['expired (2 minutes ago)', (id) => sign(id, es, { expIn: -120 })],
+      ['iss differs from sub', (id) => sign(id, es, { iss: 'someone-else' })],
+      ['sub differs from the client (iss = sub = another id)', (id) => sign(id, es, { iss: `${id}x`, sub: `${id}x` })],
+      ['HS256 assertion (a symmetric algorithm for a private_key_jwt client)', (id) => signAssertion(id, new TextEncoder().encode('a'.repeat(32)), { alg: 'HS256' })],
+      ['alg none', async (id) => {
+        const now = Math.floor(Date.now() / 1000);
+        const b64 = (o: unknown) => btoa(JSON.stringify(o)).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
+        return `${b64({ alg: 'none' })}.${b64({ iss: id, sub: id, aud: TOKEN_URL, exp: now + 60, jti: crypto.randomUUID() })}.`;
+      }],
+    ];
+    for (const [what, make] of cases) {
+      it(what, async () => {
+        const client = await keyClient();
+        const res = await ccWith(await make(client.client_id));
+        const body = await expectError(res, 'invalid_client', 401);
+        expect(res.headers.get('WWW-Authenticate')).toBeTruthy();
+        expect(body.error_description).toBeTruthy();
+      });
+    }
+
+    it('a replayed assertion (same jti, second use)', async () => {
+      const client = await keyClient();
+      const assertion = await sign(client.client_id, es);
+      await expectTokens(await ccWith(assertion));
+      await expectError(await ccWith(assertion), 'invalid_client', 401);
+      // A new assertion with the same jti is refused too.
+      const jti = crypto.randomUUID();
+      await expectTokens(await ccWith(await sign(client.client_id, es, { jti })));
+      await expectError(await ccWith(await sign(client.client_id, rs, { jti })), 'invalid_client', 401);
+    });
+
+    it('client_id in the body that differs from the assertion subject', async () => {
+      const client = await keyClient();
+      const other = await keyClient();
+      const res = await postForm('/token', { grant_type: 'client_credentials' }, assertionAuth(await sign(client.client_id, es), other.client_id));
+      await expectError(res, 'invalid_client', 401);
+    });
+
+    it('an assertion for a client registered for client_secret_basic (wrong method)', async () => {
+      const client = await createClient({ grant_types: ['authorization_code', 'client_credentials'], scope: 'api:read' });
+      // Even an assertion signed with the client's own secret is the wrong method.
+      const assertion = await signAssertion(client.client_id, new TextEncoder().encode(client.client_secret!), { alg: 'HS256' });
+      await expectError(await ccWith(assertion), 'invalid_client', 401);
+      // The registered method still works.
+      await expectTokens(await postForm('/token', { grant_type: 'client_credentials' }, basicAuth(client)));
+    });
+
+    it('Basic credentials for a private_key_jwt client (wrong method)', async () => {
+      const client = await keyClient();
+      const res = await postForm('/token', { grant_type: 'client_credentials' }, basicAuth({ ...client, client_secret: 'anything' }));
+      await expectError(res, 'invalid_client', 401);
+      expect(res.headers.get('WWW-Authenticate')).toMatch(/^Basic /i);
+      await expectError(await postForm('/token', { grant_type: 'client_credentials', client_id: client.client_id }), 'invalid_client', 401);
+    });
+
+    it('a wrong client_assertion_type -> invalid_request; a missing assertion -> invalid_request', async () => {
+      const client = await keyClient();
+      const assertion = await sign(client.client_id, es);
+      await expectError(
+        await postForm('/token', { grant_type: 'client_credentials', client_assertion_type: 'urn:example:other', client_assertion: assertion }),
+        'invalid_request',
+      );
+      await expectError(
+        await postForm('/token', { grant_type: 'client_credentials', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_id: client.client_id }),
+        'invalid_request',
+      );
+    });
+
+    it('a garbage assertion -> invalid_client, never 5xx', async () => {
+      for (const garbage of ['x', 'a.b.c', 'eyJhbGciOiJFUzI1NiJ9.e30.', '...']) {
+        await expectError(await ccWith(garbage), 'invalid_client', 401);
+      }
+    });
+  });
+
+  it('at /revoke and /introspect: aud = that endpoint and aud = issuer are accepted, another endpoint of the OP is not', async () => {
+    const client = await keyClient();
+    const tokens = await expectTokens(await ccWith(await sign(client.client_id, es)));
+    const ok = await postForm('/introspect', { token: tokens.access_token }, assertionAuth(await sign(client.client_id, es, { aud: `${ISSUER}/introspect` })));
+    expect(((await ok.json()) as { active: boolean }).active).toBe(true);
+    const byIssuer = await postForm('/introspect', { token: tokens.access_token }, assertionAuth(await sign(client.client_id, es, { aud: ISSUER })));
+    expect(byIssuer.status).toBe(200);
+    await expectError(await postForm('/introspect', { token: tokens.access_token }, assertionAuth(await sign(client.client_id, es, { aud: `${ISSUER}/userinfo` }))), 'invalid_client', 401);
+    expect((await postForm('/revoke', { token: tokens.access_token }, assertionAuth(await sign(client.client_id, es, { aud: `${ISSUER}/revoke` })))).status).toBe(200);
+    const after = await postForm('/introspect', { token: tokens.access_token }, assertionAuth(await sign(client.client_id, es, { aud: ISSUER })));
+    expect(await after.json()).toEqual({ active: false });
+  });
+
+  it('OIDC Core §9 / RFC 7523 §3: aud = the token endpoint URL identifies the OP, so it is accepted at /revoke and /introspect too', async () => {
+    const client = await keyClient();
+    const tokens = await expectTokens(await ccWith(await sign(client.client_id, es)));
+    const res = await postForm('/introspect', { token: tokens.access_token }, assertionAuth(await sign(client.client_id, es, { aud: TOKEN_URL })));
+    const text = await res.text();
+    expect(res.status, text).toBe(200);
+    expect(JSON.parse(text).active).toBe(true);
+    const revoked = await postForm('/revoke', { token: tokens.access_token }, assertionAuth(await sign(client.client_id, es, { aud: TOKEN_URL })));
+    expect(revoked.status, await revoked.text()).toBe(200);
+  });
+
+  it('20 parallel uses of one assertion: exactly one 200, the others invalid_client', async () => {
+    const client = await keyClient();
+    const assertion = await sign(client.client_id, es);
+    const ip = uniqueIp();
+    const responses = await Promise.all(Array.from({ length: 20 }, () => ccWith(assertion, ip)));
+    const results = await Promise.all(responses.map(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, string> })));
+    const ok = results.filter((r) => r.status === 200);
+    expect(ok).toHaveLength(1);
+    expect(ok[0]!.body.access_token).toBeTruthy();
+    for (const r of results.filter((x) => x.status !== 200)) {
+      // 401, or 429 once the failures of this very burst pass the per-client limit.
+      expect([401, 429]).toContain(r.status);
+      expect(r.body.error).toBe('invalid_client');
+    }
+  });
+});
+
+describe('client_secret_jwt', () => {
+  const secretClient = () =>
+    createClient({ token_endpoint_auth_method: 'client_secret_jwt', grant_types: ['authorization_code', 'client_credentials'], scope: 'api:read' });
+  const hs = (secret: string) => new TextEncoder().encode(secret);
+
+  it('registration returns the client_secret once; it never appears again', async () => {
+    const client = await secretClient();
+    expect(typeof client.client_secret).toBe('string');
+    expect(client.client_secret!.length).toBeGreaterThanOrEqual(32);
+    const read = (await (await fetchOp(`/admin/clients/${client.client_id}`, { headers: ADMIN })).json()) as Record<string, unknown>;
+    expect(read).not.toHaveProperty('client_secret');
+    expect(read.token_endpoint_auth_method).toBe('client_secret_jwt');
+  });
+
+  it('an HS256 assertion signed with the secret works (aud = token endpoint, and aud = issuer)', async () => {
+    const client = await secretClient();
+    await expectTokens(await ccWith(await signAssertion(client.client_id, hs(client.client_secret!), { alg: 'HS256' })));
+    await expectTokens(await ccWith(await signAssertion(client.client_id, hs(client.client_secret!), { alg: 'HS256', aud: ISSUER })));
+  });
+
+  it('the same assertion works at introspection (aud = the introspection endpoint)', async () => {
+    const client = await secretClient();
+    const tokens = await expectTokens(await ccWith(await signAssertion(client.client_id, hs(client.client_secret!), { alg: 'HS256' })));
+    const assertion = await signAssertion(client.client_id, hs(client.client_secret!), { alg: 'HS256', aud: `${ISSUER}/introspect` });
+    const res = await postForm('/introspect', { token: tokens.access_token }, assertionAuth(assertion));
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { active: boolean }).active).toBe(true);
+  });
+
+  it('a wrong secret -> 401 invalid_client', async () => {
+    const client = await secretClient();
+    await expectError(await ccWith(await signAssertion(client.client_id, hs(`${client.client_secret}x`), { alg: 'HS256' })), 'invalid_client', 401);
+  });
+
+  it('an asymmetric (ES256) assertion for a client_secret_jwt client -> 401 invalid_client', async () => {
+    const client = await secretClient();
+    await expectError(await ccWith(await sign(client.client_id, es)), 'invalid_client', 401);
+  });
+
+  it('Basic with the secret of a client_secret_jwt client (wrong method) -> 401 invalid_client', async () => {
+    const client = await secretClient();
+    await expectError(await postForm('/token', { grant_type: 'client_credentials' }, basicAuth(client)), 'invalid_client', 401);
+  });
+
+  it('a replayed HS256 assertion -> 401 invalid_client', async () => {
+    const client = await secretClient();
+    const assertion = await signAssertion(client.client_id, hs(client.client_secret!), { alg: 'HS256' });
+    await expectTokens(await ccWith(assertion));
+    await expectError(await ccWith(assertion), 'invalid_client', 401);
+  });
+});
+
+describe('jwks_uri', () => {
+  it(
+    'an unreachable jwks_uri -> 401 invalid_client, not 5xx',
+    async () => {
+      const client = await createClient({
+        token_endpoint_auth_method: 'private_key_jwt',
+        jwks_uri: 'http://127.0.0.1:1/jwks',
+        grant_types: ['client_credentials'],
+        redirect_uris: [],
+        scope: 'api:read',
+      });
+      const res = await ccWith(await sign(client.client_id, es));
+      await expectError(res, 'invalid_client', 401);
+    },
+    30_000,
+  );
+
+  it('jwks and jwks_uri together are refused; a non-https jwks_uri off loopback is refused', async () => {
+    const both = await fetchOp('/admin/clients', {
+      method: 'POST',
+      headers: ADMIN,
+      body: JSON.stringify({ client_name: 'x', redirect_uris: [], grant_types: ['client_credentials'], token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [es.publicJwk] }, jwks_uri: 'https://rp.example/jwks' }),
+    });
+    expect(both.status).toBe(400);
+    const plain = await fetchOp('/admin/clients', {
+      method: 'POST',
+      headers: ADMIN,
+      body: JSON.stringify({ client_name: 'x', redirect_uris: [], grant_types: ['client_credentials'], token_endpoint_auth_method: 'private_key_jwt', jwks_uri: 'http://rp.example/jwks' }),
+    });
+    expect(plain.status).toBe(400);
+  });
+
+  it('a jwks holding a private key is refused', async () => {
+    const privateJwk = await exportJWK(es.privateKey);
+    const res = await fetchOp('/admin/clients', {
+      method: 'POST',
+      headers: ADMIN,
+      body: JSON.stringify({ client_name: 'x', redirect_uris: [], grant_types: ['client_credentials'], token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [privateJwk] } }),
+    });
+    expect(res.status).toBe(400);
+  });
+});
