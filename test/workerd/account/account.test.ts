@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ADMIN, ISSUER, createClient, createUser, csrfOf, env, exchangeCode, fetchOp } from '../helpers';
 import { LocalBrowser, authorizeQuery, isConsentPage, openInteraction, runFlow } from '../authorize/local-helpers';
+import { refresh } from '../tokens/helpers';
 
 const liveSessions = async (userId: string) =>
   (await env.DB.prepare('SELECT COUNT(*) AS n FROM sessions WHERE user_id = ?').bind(userId).first<{ n: number }>())!.n;
@@ -56,6 +57,20 @@ describe('account page and app launcher', () => {
     expect(revoked!.n).toBe(0);
     const { html: next } = await openInteraction(browser, authorizeQuery(client));
     expect(isConsentPage(next)).toBe(true);
+  });
+
+  it('removing access also kills the refresh tokens of the client\'s grants', async () => {
+    const user = await createUser();
+    const client = await createClient({ grant_types: ['authorization_code', 'refresh_token'] });
+    const browser = new LocalBrowser();
+    const callback = await runFlow(browser, authorizeQuery(client, { scope: 'openid offline_access' }), user);
+    const tokens = (await (await exchangeCode(client, callback.searchParams.get('code')!)).json()) as { refresh_token: string };
+    expect(tokens.refresh_token).toBeTruthy();
+    const html = await (await browser.get('/account')).text();
+    expect((await browser.post('/account/revoke', { csrf: csrfOf(html), client_id: client.client_id })).status).toBe(200);
+    const res = await refresh(client, tokens.refresh_token);
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: string }).error).toBe('invalid_grant');
   });
 
   it('"Sign out everywhere" ends every session of the user, with front- and back-channel logout', async () => {
