@@ -4,6 +4,7 @@ import type { DeliveryJob } from '../durable/logout_delivery';
 import type { Bindings } from '../env';
 import { keyPolicy } from '../keys/policy_config';
 import { ClientRepository, type Client } from '../storage/clients';
+import { GrantRepository } from '../storage/grants';
 import { SessionClientRepository } from '../storage/session_clients';
 import { SessionRepository, type Session } from '../storage/sessions';
 
@@ -29,7 +30,8 @@ export const frontChannelUrl = (client: Client, issuer: string, sid: string): st
   withResponseParams(client.frontchannelLogoutUri!, { iss: issuer, sid });
 
 /**
- * Ends an OP session and tells every client it signed in to: back-channel deliveries are handed to
+ * Ends an OP session, revokes the grants issued in it (except offline_access ones), and tells
+ * every client it signed in to: back-channel deliveries are handed to
  * one LogoutDelivery Durable Object each (queued, never awaited), front-channel URLs are returned
  * for the page to render. Both carry `iss` and `sid`, as `*_logout_session_supported` promises.
  */
@@ -38,6 +40,7 @@ export async function endSession(env: Bindings, session: Session, issuer: string
   const clientIds = await sessionClients.clientsOf(session.sid);
   await new SessionRepository(env.DB).deleteBySid(session.sid);
   await sessionClients.forget(session.sid);
+  await new GrantRepository(env.DB).revokeForSessionLogout(session.sid, now());
   const repo = new ClientRepository(env.DB);
   const clients = (await Promise.all(clientIds.map((id) => repo.find(id)))).filter((c): c is Client => c !== null);
   const frames = clients.filter((c) => c.frontchannelLogoutUri).map((c) => ({ clientName: c.name, url: frontChannelUrl(c, issuer, session.sid) }));

@@ -89,6 +89,19 @@ export class GrantRepository {
     await this.db.prepare('UPDATE grants SET userinfo_claims = ? WHERE id = ?').bind(claims, id).run();
   }
 
+  /**
+   * At logout: revokes the grants issued in session `sid`, except those with offline_access
+   * (Back-Channel Logout 1.0 §2.7: refresh tokens without offline_access SHOULD be revoked at
+   * logout, those with it normally SHOULD NOT). The grants' access tokens stop working with them.
+   */
+  async revokeForSessionLogout(sid: string, at: number): Promise<number> {
+    const res = await this.db
+      .prepare("UPDATE grants SET revoked_at = ? WHERE sid = ? AND revoked_at IS NULL AND (' ' || scope || ' ') NOT LIKE '% offline_access %'")
+      .bind(at, sid)
+      .run();
+    return res.meta.changes;
+  }
+
   /** Revokes every grant of a user for a client (the user removed the client's access). */
   async revokeForUserAndClient(userId: string, clientId: string, at: number): Promise<number> {
     const res = await this.db.prepare('UPDATE grants SET revoked_at = ? WHERE user_id = ? AND client_id = ? AND revoked_at IS NULL').bind(at, userId, clientId).run();

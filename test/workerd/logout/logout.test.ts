@@ -61,6 +61,20 @@ describe('RP-Initiated Logout 1.0: end_session_endpoint', () => {
     expectErrorRedirect(await browser.get(`/authorize?${authorizeQuery(client, { prompt: 'none' })}`), 'login_required');
   });
 
+  it('revokes the session\'s grants (their access tokens stop working) but keeps offline_access ones', async () => {
+    const user = await createUser();
+    const client = await createClient({ first_party: true, post_logout_redirect_uris: [PLRU], grant_types: ['authorization_code', 'refresh_token'] });
+    const browser = new LocalBrowser();
+    const online = (await (await exchangeCode(client, (await runFlow(browser, authorizeQuery(client), user)).searchParams.get('code')!)).json()) as { access_token: string; id_token: string };
+    const offline = (await (await exchangeCode(client, (await runFlow(browser, authorizeQuery(client, { scope: 'openid offline_access' }), user)).searchParams.get('code')!)).json()) as { access_token: string; refresh_token: string };
+    const userinfo = (token: string) => fetchOp('/userinfo', { headers: { Authorization: `Bearer ${token}` } });
+    expect((await userinfo(online.access_token)).status).toBe(200);
+    await browser.get(`/logout?${q({ id_token_hint: online.id_token, post_logout_redirect_uri: PLRU })}`);
+    expect((await userinfo(online.access_token)).status).toBe(401);
+    expect((await userinfo(offline.access_token)).status).toBe(200);
+    expect(offline.refresh_token).toBeTruthy();
+  });
+
   it('POST works like GET, and without state nothing is added to the URI', async () => {
     const { browser, idToken } = await signedIn();
     const res = await browser.post('/logout', { id_token_hint: idToken, post_logout_redirect_uri: PLRU });
