@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { resolveIssuer } from './config';
 import type { AppEnv } from './env';
 import { OAuthError } from './errors';
+import { KeyEncryptionError } from './keys/encryption';
 import { jsonError } from './http/json_error';
 import { publicClientCors } from './http/cors';
 import { securityHeaders } from './http/security';
@@ -9,10 +10,10 @@ import { account } from './routes/account';
 import { admin } from './routes/admin/index';
 import { assets } from './routes/assets';
 import { authorize } from './routes/authorize';
-import { discovery } from './routes/discovery';
+import { discovery, getDiscovery } from './routes/discovery';
 import { interaction } from './routes/interaction';
 import { introspection } from './routes/introspection';
-import { jwks } from './routes/jwks';
+import { getJwks, jwks } from './routes/jwks';
 import { logout } from './routes/logout';
 import { revocation } from './routes/revocation';
 import { token } from './routes/token';
@@ -20,6 +21,11 @@ import { userinfo } from './routes/userinfo';
 
 /** The one Hono app serving every endpoint. Each route lives in src/routes/<name>. */
 export const app = new Hono<AppEnv>();
+
+// The published documents come first: precomputed responses, no middleware, static-file speed.
+app.get('/jwks', getJwks);
+app.get('/.well-known/openid-configuration', getDiscovery);
+app.get('/.well-known/oauth-authorization-server', getDiscovery);
 
 app.use('*', securityHeaders);
 app.use('*', async (c, next) => {
@@ -47,6 +53,11 @@ app.notFound((c) => c.json({ error: 'not_found', error_description: 'no such end
 
 app.onError((err, c) => {
   if (err instanceof OAuthError) return jsonError(c, err);
+  if (err instanceof KeyEncryptionError) {
+    // A deployment problem the operator must fix (missing or wrong KEY_ENCRYPTION_KEY): say so plainly.
+    console.error(`signing keys unavailable: ${err.message}`);
+    return c.json({ error: 'server_error', error_description: `signing keys unavailable: ${err.message}` }, 500);
+  }
   console.error('unhandled error', err);
   return c.json({ error: 'server_error', error_description: 'the server hit an unexpected error' }, 500);
 });

@@ -1,11 +1,14 @@
 import type { Context } from 'hono';
 import { JWKS_MAX_AGE, JWKS_STALE_WHILE_REVALIDATE } from '../keys/policy_config';
 import { KEYSET_CACHE_SECONDS } from '../keys/keystore';
+import { SECURITY_HEADERS } from './security';
 
 export interface RenderedDocument {
   body: string;
   /** A strong validator: the quoted base64url SHA-256 of the body. */
   etag: string;
+  /** Every response header, built on first use and reused for each response. */
+  headers?: Record<string, string>;
 }
 
 const CACHE_CONTROL = `public, max-age=${JWKS_MAX_AGE}, stale-while-revalidate=${JWKS_STALE_WHILE_REVALIDATE}`;
@@ -20,17 +23,23 @@ function matches(ifNoneMatch: string | undefined, etag: string): boolean {
 /**
  * Serves a public, precomputed JSON document (discovery, JWKS): cacheable by relying parties and
  * edges for less than the key pre-publication window, with a strong ETag, 304 on If-None-Match,
- * and CORS for browser-based relying parties.
+ * and CORS for browser-based relying parties. These routes run before the app's middleware, so
+ * the response carries the security headers itself; nothing is computed per request.
  */
 export function serveDocument(c: Context, doc: RenderedDocument, contentType: string): Response {
-  const headers = {
+  doc.headers ??= {
+    ...SECURITY_HEADERS,
     'Cache-Control': CACHE_CONTROL,
     ETag: doc.etag,
     'Access-Control-Allow-Origin': '*',
     'Access-Control-Expose-Headers': 'ETag',
+    'Content-Type': contentType,
   };
-  if (matches(c.req.header('If-None-Match'), doc.etag)) return c.body(null, 304, headers);
-  return c.body(doc.body, 200, { ...headers, 'Content-Type': contentType });
+  if (matches(c.req.header('If-None-Match'), doc.etag)) {
+    const { 'Content-Type': _, ...headers } = doc.headers;
+    return new Response(null, { status: 304, headers });
+  }
+  return new Response(doc.body, { status: 200, headers: doc.headers });
 }
 
 /**

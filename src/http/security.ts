@@ -6,14 +6,18 @@ import type { AppEnv } from '../env';
  * (clickjacking defence for the login and consent forms). form-action is left open on purpose:
  * browsers apply it to the redirect after a form POST, which goes to the client's redirect_uri.
  */
+export const SECURITY_HEADERS = {
+  'Content-Security-Policy': "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'",
+  'X-Frame-Options': 'DENY',
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+} as const;
+
 export const securityHeaders: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
   const h = c.res.headers;
+  for (const [name, value] of Object.entries(SECURITY_HEADERS)) h.set(name, value);
   // Front-Channel Logout 1.0 §2: only the logged-out page frames the clients' logout URIs.
   const frames = c.get('frameSrc');
-  const frameSrc = frames && frames.length > 0 ? `; frame-src ${frames.join(' ')}` : '';
-  h.set('Content-Security-Policy', `default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'${frameSrc}`);
-  h.set('X-Frame-Options', 'DENY');
-  h.set('X-Content-Type-Options', 'nosniff');
-  h.set('Referrer-Policy', 'no-referrer');
+  if (frames && frames.length > 0) h.set('Content-Security-Policy', `${SECURITY_HEADERS['Content-Security-Policy']}; frame-src ${frames.join(' ')}`);
 };

@@ -1,4 +1,5 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
+import { resolveIssuer } from '../config';
 import { sha256Base64url } from '../crypto/hash';
 import { providerMetadata } from '../discovery/metadata';
 import type { AppEnv, Bindings } from '../env';
@@ -24,8 +25,9 @@ async function render(set: LoadedKeySet, issuer: string, env: Bindings): Promise
   return doc;
 }
 
-discovery.get('/', async (c) => {
-  const issuer = c.var.issuer;
+/** GET of the discovery document, registered ahead of the app's middleware (see serveDocument). */
+export async function getDiscovery(c: Context<AppEnv>): Promise<Response> {
+  const issuer = resolveIssuer(c.env, c.req.url);
   const warm = peekKeySet()?.derived.get(issuer);
   if (warm) return serveDocument(c, warm, CONTENT_TYPE);
   const edge = await fromEdge(discoveryEdgeKey(issuer));
@@ -36,6 +38,6 @@ discovery.get('/', async (c) => {
   const doc = await render(await keySet(c.env), issuer, c.env);
   toEdge(c, discoveryEdgeKey(issuer), doc);
   return serveDocument(c, doc, CONTENT_TYPE);
-});
+}
 
 discovery.all('/', (c) => methodNotAllowed(c, 'GET'));

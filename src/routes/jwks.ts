@@ -1,4 +1,5 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
+import { resolveIssuer } from '../config';
 import type { AppEnv } from '../env';
 import { fromEdge, serveDocument, toEdge, waitUntil } from '../http/cached_document';
 import { methodNotAllowed } from '../http/json_error';
@@ -10,17 +11,19 @@ export const jwks = new Hono<AppEnv>();
 export const JWKS_CONTENT_TYPE = 'application/jwk-set+json';
 export const jwksEdgeKey = (issuer: string) => `${issuer}/jwks`;
 
-jwks.get('/', async (c) => {
+/** GET /jwks, registered ahead of the app's middleware (see serveDocument). */
+export async function getJwks(c: Context<AppEnv>): Promise<Response> {
   const warm = peekKeySet();
   if (warm) return serveDocument(c, warm.jwks, JWKS_CONTENT_TYPE);
-  const edge = await fromEdge(jwksEdgeKey(c.var.issuer));
+  const issuer = resolveIssuer(c.env, c.req.url);
+  const edge = await fromEdge(jwksEdgeKey(issuer));
   if (edge) {
     waitUntil(c, keySet(c.env));
     return serveDocument(c, edge, JWKS_CONTENT_TYPE);
   }
   const set = await keySet(c.env);
-  toEdge(c, jwksEdgeKey(c.var.issuer), set.jwks);
+  toEdge(c, jwksEdgeKey(issuer), set.jwks);
   return serveDocument(c, set.jwks, JWKS_CONTENT_TYPE);
-});
+}
 
 jwks.all('/', (c) => methodNotAllowed(c, 'GET'));

@@ -111,3 +111,18 @@ describe('emergency operations', () => {
     expect(bad.status).toBe(400);
   });
 });
+
+describe('a deployment without its key-encryption key', () => {
+  it('answers the endpoints that need keys with a clear server_error, and creates no keys', async () => {
+    const { app } = await import('../../../src/app');
+    forgetKeySet();
+    const before = await env.KEYS.get('signing-keys');
+    const res = await app.fetch(new Request('https://op.example.test/jwks'), { ...env, KEY_ENCRYPTION_KEY: undefined }, { waitUntil() {}, passThroughOnException() {} } as unknown as ExecutionContext);
+    expect(res.status).toBe(500);
+    const body = (await res.json()) as { error: string; error_description: string };
+    expect(body.error).toBe('server_error');
+    expect(body.error_description).toMatch(/KEY_ENCRYPTION_KEY/);
+    expect(await env.KEYS.get('signing-keys')).toBe(before);
+    forgetKeySet();
+  });
+});
