@@ -12,6 +12,7 @@ import { currentSession } from '../http/session';
 import { pickLocale, translator } from '../i18n/messages';
 import { browserHashes } from '../session/browser';
 import { now } from '../config';
+import { decideLogout } from '../logout/decide';
 import { endSession, type FrontChannelFrame } from '../logout/end_session';
 import { UntrustedLogoutRequest, parseLogoutRequest, type LogoutRequest } from '../logout/request';
 import { ClientRepository } from '../storage/clients';
@@ -73,13 +74,11 @@ logout.on(['GET', 'POST'], '/', async (c) => {
     throw err;
   }
   const session = await targetSession(c, req.hint?.sid);
-  // Nothing to end: the RP's user is signed out already. A verified hint proves the client, so it
-  // may be sent back at once; otherwise the page says so.
-  if (!session) return complete(c, req, null, req.hint !== null);
-  // The request proves which client and session it is about only with an id_token_hint for this
-  // session's user. A remembered session always asks, since ending it signs out of every client.
-  const proven = req.hint !== null && req.hint.sub === session.userId && (req.hint.sid === undefined || req.hint.sid === session.sid);
-  if (proven && !session.remembered) return complete(c, req, session, true);
+  const next = decideLogout(req, session);
+  // Nothing to end: the RP's user is signed out already; the logged-out page, or back to the client.
+  if (next.step === 'nothing') return complete(c, req, null, next.returnToClient);
+  if (next.step === 'end') return complete(c, req, session, true);
+  if (!session) return complete(c, req, null, false); // (not reached: 'confirm' always has a session)
 
   const csrf = randomToken(32);
   setCookie(c, CSRF_COOKIE, csrf, { path: '/logout', httpOnly: true, sameSite: 'Strict', secure: isHttps(c), maxAge: 600 });
