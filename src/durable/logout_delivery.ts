@@ -20,6 +20,8 @@ export interface DeliveryJob {
   /** Seconds before the first retry; doubles with every attempt. */
   retryBase: number;
   attempts: number;
+  /** Set once the outcome is final, before it is written to D1 (so a retried alarm never re-delivers). */
+  final?: { status: 'delivered' | 'failed'; httpStatus: number | null; error: string | null; at: number };
 }
 
 const JOB = 'job';
@@ -43,6 +45,8 @@ export class LogoutDelivery extends DurableObject<Bindings> {
   override async alarm(): Promise<void> {
     const job = this.ctx.storage.kv.get<DeliveryJob>(JOB);
     if (!job) return;
+    // A previous run reached a final outcome but failed to record it: record it, never deliver again.
+    if (job.final) return this.finish(job, job.final);
     const attempts = job.attempts + 1;
     const result = await this.attempt(job);
     const at = nowSeconds();
@@ -56,8 +60,15 @@ export class LogoutDelivery extends DurableObject<Bindings> {
       await this.ctx.storage.setAlarm(Date.now() + verdict.delaySeconds * 1000);
       return;
     }
-    await deliveries.recordAttempt(job.id, { status: verdict.outcome, attempts, httpStatus, error, at, nextAttemptAt: null });
-    console.log(`back-channel logout ${job.id} to client ${job.clientId}: ${verdict.outcome} after ${attempts} attempt(s)${error ? ` (${error})` : ''}`);
+    const final = { status: verdict.outcome, httpStatus, error, at };
+    const done = { ...job, attempts, final };
+    this.ctx.storage.kv.put(JOB, done);
+    await this.finish(done, final);
+  }
+
+  private async finish(job: DeliveryJob, final: NonNullable<DeliveryJob['final']>): Promise<void> {
+    await new LogoutDeliveryRepository(this.env.DB).recordAttempt(job.id, { ...final, attempts: job.attempts, nextAttemptAt: null });
+    console.log(`back-channel logout ${job.id} to client ${job.clientId}: ${final.status} after ${job.attempts} attempt(s)${final.error ? ` (${final.error})` : ''}`);
     await this.ctx.storage.deleteAll();
   }
 
