@@ -6,7 +6,7 @@ import type { MessageKey } from '../i18n/messages';
 import type { Params } from '../http/params';
 import { UserRepository, type User } from '../storage/users';
 
-/** New accounts per client IP: 10 an hour. */
+/** Sign-ups per client IP (accounts created, or names found taken): 10 an hour. */
 export const SIGNUP_POLICY: ThrottlePolicy = { maxFailures: 10, windowSeconds: 3600 };
 
 export interface SignupInput {
@@ -89,8 +89,9 @@ export async function signUp(env: Bindings, input: SignupInput, ip: string): Pro
   const users = new UserRepository(env.DB);
   // Sign-in accepts a username or an email, so neither may collide with either of someone else's.
   const clash = (await users.findByLogin(input.username)) ?? (await users.findByLogin(input.email));
-  if (clash || !(await users.insert(user))) return { ok: false, reason: 'signup.taken' };
-  // Every account created counts against the IP's hourly allowance.
+  const created = !clash && (await users.insert(user));
+  // Every account created, and every name found taken (probing for accounts), counts against the
+  // IP's hourly allowance.
   await throttle.recordFailure(at, SIGNUP_POLICY);
-  return { ok: true, user };
+  return created ? { ok: true, user } : { ok: false, reason: 'signup.taken' };
 }

@@ -91,6 +91,19 @@ describe('prompt=create and self-service sign-up', () => {
     expect(browser.hasCookie('op_session')).toBe(false);
   });
 
+  it('throttles sign-ups per client IP, taken names included: the 11th in an hour is 429 with Retry-After', async () => {
+    const client = await createClient();
+    const browser = new LocalBrowser();
+    const { path, csrf } = await openInteraction(browser, authorizeQuery(client, { prompt: 'create' }));
+    const taken = await createUser();
+    const form = { csrf, username: taken.username, email: `probe${Date.now()}@example.test`, given_name: 'P', family_name: 'Q', password: 'a long probing passphrase', password_confirm: 'a long probing passphrase' };
+    for (let i = 0; i < 10; i++) expect((await browser.post(`${path}/signup`, form)).status).toBe(400);
+    const blocked = await browser.post(`${path}/signup`, { ...form, username: `free${Date.now().toString(36)}` });
+    expect(blocked.status).toBe(429);
+    expect(Number(blocked.headers.get('Retry-After'))).toBeGreaterThan(0);
+    expect(alertOf(await blocked.text())).toMatch(/Too many sign-up attempts/);
+  });
+
   it('links the sign-in page to sign-up, and sign-up back to sign-in', async () => {
     const client = await createClient();
     const browser = new LocalBrowser();
