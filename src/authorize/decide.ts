@@ -25,6 +25,8 @@ export interface DecisionInput {
   accountChosenHere?: boolean;
   /** The user asked on the account chooser to sign in with another account. */
   addAccount?: boolean;
+  /** This browser has signed-in accounts besides the current session (or instead of one). */
+  otherAccounts?: boolean;
   now: number;
 }
 
@@ -50,7 +52,7 @@ export function decideNextStep(input: DecisionInput): NextStep {
   if (prompt.has('create') && !input.authenticatedHere) return { step: 'signup' };
   // The chooser comes first, so that prompt="select_account login" chooses and then re-authenticates.
   const choosing = prompt.has('select_account') && !input.authenticatedHere && !input.accountChosenHere && !input.addAccount;
-  if (choosing && session) return { step: 'select_account' };
+  if (choosing && (session || input.otherAccounts)) return { step: 'select_account' };
   const expectedSub = request.idTokenHintSub ?? requiredSubject(request.claims);
   const needsLogin =
     !session ||

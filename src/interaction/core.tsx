@@ -102,20 +102,23 @@ export function renderSignup(c: Context<AppEnv>, l: Loaded, opts: { error?: stri
   );
 }
 
-async function renderChooser(c: Context<AppEnv>, l: Loaded, current: Session): Promise<Response> {
+async function renderChooser(c: Context<AppEnv>, l: Loaded, current: Session | null): Promise<Response> {
   const p = presentation(l);
-  const sessions = await new SessionRepository(c.env.DB).listForBrowser(await browserHashes(c), now());
-  const all = sessions.some((s) => s.sid === current.sid) ? sessions : [current, ...sessions];
+  const sessions = await browserSessions(c);
+  const all = !current || sessions.some((s) => s.sid === current.sid) ? sessions : [current, ...sessions];
   const users = new UserRepository(c.env.DB);
   const accounts = await Promise.all(
     all.map(async (s) => {
       const user = await users.find(s.userId);
       const name = user?.claims.name ?? user?.username ?? '';
-      return { sid: s.sid, label: name, detail: user?.email ?? user?.username ?? '', current: s.sid === current.sid };
+      return { sid: s.sid, label: name, detail: user?.email ?? user?.username ?? '', current: s.sid === current?.sid };
     }),
   );
   return renderPage(c, <SelectAccountPage {...p} clientName={l.client.name} action={`/interaction/${l.interaction.id}/select`} csrf={l.csrf} accounts={accounts} />);
 }
+
+/** The live sessions signed in to this browser (the account chooser's list). */
+const browserSessions = async (c: Context<AppEnv>): Promise<Session[]> => new SessionRepository(c.env.DB).listForBrowser(await browserHashes(c), now());
 
 export interface AdvanceOptions extends PageOptions {
   consentedHere?: boolean;
@@ -132,7 +135,9 @@ export async function advance(c: Context<AppEnv>, l: Loaded, opts: AdvanceOption
   const { interaction: ia, client } = l;
   const session = opts.session ?? (await sessionForRequest(c, ia.request));
   const consented = session ? await new ConsentRepository(c.env.DB).grantedScopes(session.userId, client.id) : new Set<string>();
+  const otherAccounts = ia.request.prompt.includes('select_account') && (await browserSessions(c)).some((s) => s.sid !== session?.sid);
   const next = decideNextStep({
+    otherAccounts,
     request: ia.request,
     client,
     session,
@@ -151,7 +156,7 @@ export async function advance(c: Context<AppEnv>, l: Loaded, opts: AdvanceOption
     case 'signup':
       return renderSignup(c, l);
     case 'select_account':
-      return renderChooser(c, l, session!);
+      return renderChooser(c, l, session);
     case 'consent': {
       const user = await new UserRepository(c.env.DB).find(session!.userId);
       return renderPage(c, <ConsentPage {...presentation(l)} clientName={client.name} username={user?.username ?? ''} scopes={next.scopes} action={`${base}/consent`} csrf={l.csrf} />);

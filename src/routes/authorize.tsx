@@ -11,11 +11,13 @@ import { OAuthError, UntrustedRedirectError } from '../errors';
 import { readSessionCookie, setInteractionCookie } from '../http/cookies';
 import { methodNotAllowed } from '../http/json_error';
 import { parseFormEncoded, rawQuery, readFormBody, valuesOf, type Params } from '../http/params';
+import { browserHashes } from '../session/browser';
 import { signupEnabled } from '../session/config';
 import { sessionForRequest } from '../session/for_request';
 import { ClientRepository, type Client } from '../storage/clients';
 import { ConsentRepository } from '../storage/consents';
 import { InteractionRepository } from '../storage/interactions';
+import { SessionRepository } from '../storage/sessions';
 import { ErrorPage } from '../views/error';
 import { renderPage } from '../views/render';
 
@@ -82,7 +84,9 @@ async function malformed(c: Context<AppEnv>, raw: string, err: OAuthError): Prom
 async function proceed(c: Context<AppEnv>, request: AuthorizationRequest, client: Client, raw: string): Promise<Response> {
   const session = await sessionForRequest(c, request);
   const consented = session ? await new ConsentRepository(c.env.DB).grantedScopes(session.userId, client.id) : new Set<string>();
-  const next = decideNextStep({ request, client, session, consentedScopes: consented, authenticatedHere: false, consentedHere: false, now: now() });
+  // prompt=select_account also offers the browser's other accounts when none is current.
+  const otherAccounts = !session && request.prompt.includes('select_account') && (await new SessionRepository(c.env.DB).listForBrowser(await browserHashes(c), now())).length > 0;
+  const next = decideNextStep({ request, client, session, consentedScopes: consented, authenticatedHere: false, consentedHere: false, otherAccounts, now: now() });
   if (next.step === 'error') {
     // A cross-site form POST never carries our SameSite=Lax session cookie, so prompt=none cannot
     // be judged from it: the same request as a top-level GET navigation can (the sign-in pages need

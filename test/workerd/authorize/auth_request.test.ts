@@ -178,6 +178,22 @@ describe('prompt=select_account: several accounts in one browser', () => {
     expect(isLoginPage(fresh.html)).toBe(true);
   });
 
+  it('after the current account signs out, the chooser still offers the browser\'s other account', async () => {
+    const [ada, bob] = [await createUser(), await createUser()];
+    const client = await createClient({ first_party: true });
+    const browser = new LocalBrowser();
+    await runFlow(browser, authorizeQuery(client), ada);
+    const bobTokens = await tokensFor(client, await runFlow(browser, authorizeQuery(client, { prompt: 'login' }), bob));
+    const out = await browser.get(`/logout?${new URLSearchParams({ id_token_hint: bobTokens.id_token })}`);
+    expect(out.status).toBe(200);
+    expectErrorRedirect(await browser.get(`/authorize?${authorizeQuery(client, { prompt: 'none' })}`), 'login_required');
+    const { path, html, csrf } = await openInteraction(browser, authorizeQuery(client, { prompt: 'select_account' }));
+    const sids = [...html.matchAll(/name="account" value="([^"]+)"/g)].map((m) => m[1]);
+    expect(sids).toHaveLength(2); // Ada's session, and "new"
+    const chosen = await browser.post(`${path}/select`, { csrf, account: sids.find((s) => s !== 'new')! });
+    expect(decodeJwt((await tokensFor(client, new URL(chosen.headers.get('Location')!))).id_token).sub).toBe(ada.id);
+  });
+
   it('prompt="login consent" asks for both even with a session and remembered consent', async () => {
     const ada = await createUser();
     const client = await createClient();

@@ -54,6 +54,7 @@ describe('decideNextStep', () => {
   it('prompt=select_account shows the chooser when there is a session, until an account is chosen', () => {
     expect(step({}, { prompt: ['select_account'] })).toBe('select_account');
     expect(step({ session: null }, { prompt: ['select_account'] })).toBe('login');
+    expect(step({ session: null, otherAccounts: true }, { prompt: ['select_account'] })).toBe('select_account');
     expect(step({ accountChosenHere: true }, { prompt: ['select_account'] })).toBe('issue');
     expect(step({ addAccount: true }, { prompt: ['select_account'] })).toBe('login');
     expect(step({ accountChosenHere: true }, { prompt: ['select_account', 'login'] })).toBe('login');
