@@ -155,6 +155,24 @@ function claimSpec(spec) {
   return eq > 0 ? { name: spec.slice(0, eq), values: spec.slice(eq + 1).split(',').filter(Boolean) } : { name: spec };
 }
 const describeClaim = (c) => (c.values ? `${c.name} (only ${c.values.join(', ')})` : c.name);
+
+/** Logout and login-initiation metadata, shared by `clients create` and `clients update`. */
+const LOGOUT_FLAGS = {
+  'post-logout-redirect-uri': { type: 'string', repeat: true, value: 'URI', desc: 'post_logout_redirect_uri (RP-Initiated Logout)' },
+  'frontchannel-logout-uri': { type: 'string', value: 'URI', desc: 'frontchannel_logout_uri (Front-Channel Logout)' },
+  'backchannel-logout-uri': { type: 'string', value: 'URI', desc: 'backchannel_logout_uri (Back-Channel Logout)' },
+  'initiate-login-uri': { type: 'string', value: 'URI', desc: 'initiate_login_uri (app launcher, OIDC Core §4)' },
+};
+
+function logoutBody(flags) {
+  return {
+    ...(flags.postLogoutRedirectUri ? { post_logout_redirect_uris: flags.postLogoutRedirectUri } : {}),
+    ...(flags.frontchannelLogoutUri !== undefined ? { frontchannel_logout_uri: flags.frontchannelLogoutUri } : {}),
+    ...(flags.backchannelLogoutUri !== undefined ? { backchannel_logout_uri: flags.backchannelLogoutUri } : {}),
+    ...(flags.initiateLoginUri !== undefined ? { initiate_login_uri: flags.initiateLoginUri } : {}),
+  };
+}
+
 const KEY_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'];
 const KEY_STATE_ORDER = ['active', 'next', 'retired'];
 
@@ -170,6 +188,7 @@ export const COMMANDS = {
       'redirect-uri': { type: 'string', repeat: true, value: 'URI', desc: 'redirect URI (repeatable; required for authorization_code)' },
       public: { type: 'boolean', desc: 'public client (same as --auth-method none; PKCE required)' },
       ...CLIENT_METADATA_FLAGS,
+      ...LOGOUT_FLAGS,
     },
     async run({ api, flags }) {
       if (flags.public && flags.authMethod && flags.authMethod !== 'none') {
@@ -181,6 +200,7 @@ export const COMMANDS = {
         token_endpoint_auth_method: flags.public ? 'none' : (flags.authMethod ?? 'client_secret_basic'),
         first_party: Boolean(flags.firstParty),
         ...clientMetadataBody({ ...flags, authMethod: undefined, firstParty: undefined }),
+        ...logoutBody(flags),
       };
       return api.request('POST', '/admin/clients', body);
     },
@@ -193,9 +213,10 @@ export const COMMANDS = {
       name: { type: 'string', value: 'NAME', desc: 'client_name' },
       'redirect-uri': { type: 'string', repeat: true, value: 'URI', desc: 'redirect URI (repeatable; replaces the list)' },
       ...CLIENT_METADATA_FLAGS,
+      ...LOGOUT_FLAGS,
     },
     async run({ api, flags, args }) {
-      const body = clientMetadataBody(flags);
+      const body = { ...clientMetadataBody(flags), ...logoutBody(flags) };
       if (flags.name) body.client_name = flags.name;
       if (flags.redirectUri?.length) body.redirect_uris = flags.redirectUri;
       if (Object.keys(body).length === 0) throw new CliError('nothing to change: give at least one flag', 2);
@@ -453,6 +474,31 @@ export const COMMANDS = {
     },
     print: (res) => console.log(`deleted scope ${res.deleted}`),
   },
+  'logout-deliveries list': {
+    summary: 'back-channel logout deliveries and their outcome, newest first',
+    flags: {
+      status: { type: 'string', choices: ['pending', 'delivered', 'failed'], value: 'STATUS', desc: 'only this status' },
+      client: { type: 'string', value: 'CLIENT_ID', desc: 'only this client' },
+    },
+    run({ api, flags }) {
+      const q = new URLSearchParams();
+      if (flags.status) q.set('status', flags.status);
+      if (flags.client) q.set('client_id', flags.client);
+      return api.request('GET', `/admin/logout-deliveries${q.size ? `?${q}` : ''}`);
+    },
+    print(res) {
+      const rows = res?.deliveries ?? [];
+      if (!rows.length) return console.log('no deliveries');
+      printTable(rows, [
+        ['CREATED', (d) => fmtTime(d.created_at)],
+        ['CLIENT_ID', (d) => d.client_id],
+        ['STATUS', (d) => d.status],
+        ['ATTEMPTS', (d) => d.attempts],
+        ['LAST', (d) => d.last_http_status ?? d.last_error ?? ''],
+        ['URI', (d) => d.uri],
+      ]);
+    },
+  },
   'keys list': {
     summary: 'list signing keys (next, active, retired) per algorithm',
     flags: {},
@@ -570,6 +616,12 @@ function printClient(c) {
   for (const [i, uri] of (c.redirect_uris ?? []).entries()) {
     console.log(`${i === 0 ? 'redirect_uris:' : ''.padEnd(14)}              ${uri}`);
   }
+  for (const [i, uri] of (c.post_logout_redirect_uris ?? []).entries()) {
+    console.log(`${i === 0 ? 'post_logout_redirect_uris:' : ''.padEnd(26)}  ${uri}`);
+  }
+  if (c.frontchannel_logout_uri) console.log(`frontchannel_logout_uri:    ${c.frontchannel_logout_uri}`);
+  if (c.backchannel_logout_uri) console.log(`backchannel_logout_uri:     ${c.backchannel_logout_uri}`);
+  if (c.initiate_login_uri) console.log(`initiate_login_uri:         ${c.initiate_login_uri}`);
   if (c.created_at !== undefined) console.log(`created_at:                 ${fmtTime(c.created_at)}`);
 }
 

@@ -21,6 +21,8 @@ const DEV_VARS = join(ROOT, '.dev.vars');
 const CREDS_FILE = join(ROOT, '.wrangler', 'demo-credentials.json');
 const WRANGLER = join(ROOT, 'node_modules', '.bin', 'wrangler');
 const DEMO_REDIRECT_URIS = ['http://localhost:3000/callback', 'http://127.0.0.1:3000/callback'];
+/** Where the demo clients may be sent back after RP-initiated logout (/logout). */
+const DEMO_POST_LOGOUT_URIS = ['http://localhost:3000/', 'http://127.0.0.1:3000/'];
 
 const log = (msg) => console.log(`[dev] ${msg}`);
 const b64url = (n) => randomBytes(n).toString('base64url');
@@ -134,12 +136,14 @@ async function seed(token) {
     const confidential = await api.request('POST', '/admin/clients', {
       client_name: 'Demo confidential client',
       redirect_uris: DEMO_REDIRECT_URIS,
+      post_logout_redirect_uris: DEMO_POST_LOGOUT_URIS,
       token_endpoint_auth_method: 'client_secret_basic',
       first_party: false,
     });
     const pub = await api.request('POST', '/admin/clients', {
       client_name: 'Demo public client',
       redirect_uris: DEMO_REDIRECT_URIS,
+      post_logout_redirect_uris: DEMO_POST_LOGOUT_URIS,
       token_endpoint_auth_method: 'none',
       first_party: false,
     });

@@ -35,12 +35,22 @@ export interface Bindings {
   KEY_PREPUBLICATION?: string;
   /** Dynamic client registration: `open`, `token` (default: an initial access token is required) or `off`. */
   REGISTRATION?: string;
+  /** Self-service sign-up and prompt=create: `on` (default) or `off`. */
+  SIGNUP?: string;
+  /** Server-side lifetime of a session without "remember me", seconds (default 86400). */
+  BROWSER_SESSION_TTL?: string;
+  /** First back-channel logout retry delay, seconds (default 5; doubles per attempt). */
+  BACKCHANNEL_RETRY_BASE?: string;
+  /** One Durable Object per back-channel logout delivery. */
+  LOGOUT_DELIVERY: DurableObjectNamespace<import('./durable/logout_delivery').LogoutDelivery>;
 }
 
 export type AppEnv = {
   Bindings: Bindings;
   Variables: {
     issuer: string;
+    /** Origins a page may frame (front-channel logout iframes); set only by that page. */
+    frameSrc?: string[];
     /** The client authenticated by this request, once it is (token, revocation, introspection). */
     client?: import('./storage/clients').Client;
   };

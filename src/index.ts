@@ -5,6 +5,7 @@ import { runScheduled } from './jobs/scheduled';
 export { AuthorizationCodeStore } from './durable/authorization_code_store';
 export { KeyManager } from './durable/key_manager';
 export { LoginThrottle } from './durable/login_throttle';
+export { LogoutDelivery } from './durable/logout_delivery';
 
 export default {
   fetch: app.fetch,

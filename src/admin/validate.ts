@@ -193,3 +193,38 @@ export function parseNewUser(body: unknown): NewUserInput {
   claims.preferred_username ??= username;
   return { username, password, email: typeof email === 'string' ? email : null, claims };
 }
+
+/**
+ * Logout and login-initiation metadata of a client (RP-Initiated Logout 1.0 §3, Front-Channel
+ * Logout 1.0 §2, Back-Channel Logout 1.0 §2.2, OIDC Core §4). Only the members present are
+ * returned; `null` removes a URI. Each URI is absolute, https (or http on loopback), no fragment.
+ */
+export function parseClientLogoutMetadata(body: unknown): import('../storage/clients').ClientLogoutMetadata {
+  if (!isObject(body)) throw new InvalidRequest('body must be a JSON object');
+  const out: import('../storage/clients').ClientLogoutMetadata = {};
+  const uris = body.post_logout_redirect_uris;
+  if (uris !== undefined) {
+    if (!Array.isArray(uris) || uris.length > 20) throw new InvalidRequest('post_logout_redirect_uris must be a list of at most 20 URIs');
+    out.postLogoutRedirectUris = [...new Set(uris.map(checkRedirectUri))];
+  }
+  const uri = (name: string): string | null | undefined => {
+    const v = body[name];
+    if (v === undefined || v === null) return v;
+    try {
+      return checkRedirectUri(v);
+    } catch (err) {
+      throw new InvalidRequest(`${name}: ${err instanceof InvalidRequest ? err.description.replace(/^(each )?redirect_uri/, 'the URI') : 'invalid URI'}`);
+    }
+  };
+  const flag = (name: string): boolean | undefined => {
+    const v = body[name];
+    if (v !== undefined && typeof v !== 'boolean') throw new InvalidRequest(`${name} must be a boolean`);
+    return v as boolean | undefined;
+  };
+  out.frontchannelLogoutUri = uri('frontchannel_logout_uri');
+  out.frontchannelLogoutSessionRequired = flag('frontchannel_logout_session_required');
+  out.backchannelLogoutUri = uri('backchannel_logout_uri');
+  out.backchannelLogoutSessionRequired = flag('backchannel_logout_session_required');
+  out.initiateLoginUri = uri('initiate_login_uri');
+  return out;
+}

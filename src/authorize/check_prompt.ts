@@ -1,12 +1,19 @@
 import { InvalidRequest } from '../errors';
 import type { AuthorizeContext } from './request';
 
-export const SUPPORTED_PROMPTS = ['none', 'login', 'consent', 'select_account'];
+/** `create` is Initiating User Registration via OpenID Connect 1.0; it is offered only while sign-up is on. */
+export const SUPPORTED_PROMPTS = ['none', 'login', 'consent', 'select_account', 'create'];
 
-/** OIDC Core §3.1.2.1: prompt is a space-separated list; `none` with any other value is an error. */
+export const supportedPrompts = (signupEnabled: boolean) => SUPPORTED_PROMPTS.filter((p) => p !== 'create' || signupEnabled);
+
+/**
+ * OIDC Core §3.1.2.1: prompt is a space-separated list; `none` with any other value is an error.
+ * Initiating User Registration §4.1: a value not in prompt_values_supported is invalid_request.
+ */
 export function checkPrompt(ctx: AuthorizeContext): void {
   const prompt = [...new Set((ctx.params.get('prompt') ?? '').split(' ').filter(Boolean))];
-  const unknown = prompt.find((p) => !SUPPORTED_PROMPTS.includes(p));
+  const supported = supportedPrompts(ctx.signupEnabled ?? true);
+  const unknown = prompt.find((p) => !supported.includes(p));
   if (unknown) throw new InvalidRequest(`prompt value ${unknown} is not supported`);
   if (prompt.includes('none') && prompt.length > 1) throw new InvalidRequest('prompt=none cannot be combined with other values');
   ctx.request.prompt = prompt;

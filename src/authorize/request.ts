@@ -1,4 +1,6 @@
+import type { Bindings } from '../env';
 import type { Params } from '../http/params';
+import type { ClaimsRequest } from '../tokens/claims_request';
 import type { Client } from '../storage/clients';
 
 /** A validated authorization request (OIDC Core §3.1.2.1), as parked in an interaction. */
@@ -19,6 +21,12 @@ export interface AuthorizationRequest {
   uiLocales?: string;
   claimsLocales?: string;
   acrValues?: string;
+  /** OIDC Core §5.5: the parsed claims request parameter. */
+  claims?: ClaimsRequest;
+  /** The `acr` the ID token will carry (the value we satisfy among those asked for, or our default). */
+  acr?: string;
+  /** From a verified id_token_hint: the user (and session) the client expects. */
+  idTokenHintSub?: string;
 }
 
 /** What the checks share: the raw parameters, the client once known, and the request being built. */
@@ -28,6 +36,11 @@ export interface AuthorizeContext {
   redirectUri?: string;
   state?: string;
   request: Partial<AuthorizationRequest>;
+  /** Deployment settings the checks need (self-service sign-up for prompt=create). */
+  signupEnabled?: boolean;
+  /** For the asynchronous checks (id_token_hint verification). */
+  env?: Bindings;
+  issuer?: string;
 }
 
 export type AuthorizeCheck = (ctx: AuthorizeContext) => void;

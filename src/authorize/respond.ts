@@ -6,6 +6,7 @@ import type { Bindings } from '../env';
 import type { OAuthError } from '../errors';
 import { sanitizeDescription } from '../errors';
 import type { CodeRecord } from '../grants/code_record';
+import { SessionClientRepository } from '../storage/session_clients';
 import type { Session } from '../storage/sessions';
 import type { AuthorizationRequest } from './request';
 
@@ -16,6 +17,7 @@ import type { AuthorizationRequest } from './request';
 export function withResponseParams(redirectUri: string, params: Record<string, string | undefined>): string {
   const query = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) if (v !== undefined) query.append(k, v);
+  if (query.size === 0) return redirectUri;
   const separator = redirectUri.includes('?') ? (redirectUri.endsWith('?') || redirectUri.endsWith('&') ? '' : '&') : '?';
   return `${redirectUri}${separator}${query.toString()}`;
 }
@@ -54,11 +56,15 @@ export async function issueCode(env: Bindings, request: AuthorizationRequest, se
     authTime: session.authTime,
     amr: session.amr,
     nonce: request.nonce,
+    acr: request.acr,
+    claims: request.claims ? JSON.stringify(request.claims) : undefined,
     codeChallenge: request.codeChallenge,
     issuedAt,
     expiresAt: issuedAt + lifetimes(env).code,
   };
   const id = env.AUTH_CODES.newUniqueId();
   await env.AUTH_CODES.get(id).store(record);
+  // The session now has a relying party to notify when it ends (logout).
+  await new SessionClientRepository(env.DB).record(session.sid, request.clientId, issuedAt);
   return withResponseParams(request.redirectUri, { code: `${id.toString()}.${secret}`, state: request.state, iss: issuer });
 }

@@ -1,6 +1,8 @@
 import type { Params } from '../http/params';
 import type { ClientRepository } from '../storage/clients';
+import { checkClaims } from './check_claims';
 import { checkClient } from './check_client';
+import { checkIdTokenHint } from './check_id_token_hint';
 import { checkMaxAge, checkPrompt } from './check_prompt';
 import { checkOptionalParameters } from './check_optional';
 import { checkPkce } from './check_pkce';
@@ -20,6 +22,7 @@ const CHECKS: AuthorizeCheck[] = [
   checkPrompt,
   checkMaxAge,
   checkOptionalParameters,
+  checkClaims,
 ];
 
 /**
@@ -30,6 +33,7 @@ const CHECKS: AuthorizeCheck[] = [
 export async function validateAuthorizationRequest(ctx: AuthorizeContext, clients: ClientRepository): Promise<AuthorizationRequest> {
   await trustClientAndRedirectUri(ctx, clients);
   for (const check of CHECKS) check(ctx);
+  await checkIdTokenHint(ctx);
   return ctx.request as AuthorizationRequest;
 }
 
@@ -40,4 +44,4 @@ export async function trustClientAndRedirectUri(ctx: AuthorizeContext, clients: 
   checkRedirectUri(ctx);
 }
 
-export const newAuthorizeContext = (params: Params): AuthorizeContext => ({ params, request: {} });
+export const newAuthorizeContext = (params: Params, extra: Omit<AuthorizeContext, 'params' | 'request'> = {}): AuthorizeContext => ({ params, request: {}, ...extra });

@@ -1,14 +1,16 @@
 import { ASSERTION_SIGNING_ALGS, SECRET_ASSERTION_ALGS } from '../authn/client_assertion';
 import { SUPPORTED_AUTH_METHODS } from '../authn/client_auth';
-import { SUPPORTED_PROMPTS } from '../authorize/check_prompt';
+import { ACR_VALUES_SUPPORTED } from '../authorize/check_claims';
+import { supportedPrompts } from '../authorize/check_prompt';
 import { OFFLINE_ACCESS, STANDARD_SCOPES } from '../config';
+import { SUPPORTED_LOCALES } from '../i18n/messages';
 import { SUPPORTED_CLAIMS } from '../tokens/claims';
 
 /**
  * OpenID Connect Discovery 1.0 §3 / RFC 8414 §2 provider metadata. Every value is true of this
  * server: nothing is advertised that is not implemented.
  */
-export function providerMetadata(issuer: string, signingAlgs: string[]) {
+export function providerMetadata(issuer: string, signingAlgs: string[], options: { signupEnabled?: boolean } = {}) {
   const clientAuth = {
     methods: SUPPORTED_AUTH_METHODS,
     algs: [...ASSERTION_SIGNING_ALGS, ...SECRET_ASSERTION_ALGS],
@@ -39,10 +41,17 @@ export function providerMetadata(issuer: string, signingAlgs: string[]) {
     code_challenge_methods_supported: ['S256'],
     claims_supported: SUPPORTED_CLAIMS,
     claim_types_supported: ['normal'],
-    prompt_values_supported: SUPPORTED_PROMPTS,
-    display_values_supported: ['page'],
-    ui_locales_supported: ['en'],
-    claims_parameter_supported: false,
+    prompt_values_supported: supportedPrompts(options.signupEnabled ?? true),
+    display_values_supported: ['page', 'popup', 'touch'],
+    ui_locales_supported: SUPPORTED_LOCALES,
+    claims_parameter_supported: true,
+    acr_values_supported: ACR_VALUES_SUPPORTED,
+    // RP-Initiated Logout 1.0 §2.1, Front-Channel Logout 1.0 §3, Back-Channel Logout 1.0 §2.1.
+    end_session_endpoint: `${issuer}/logout`,
+    frontchannel_logout_supported: true,
+    frontchannel_logout_session_supported: true,
+    backchannel_logout_supported: true,
+    backchannel_logout_session_supported: true,
     request_parameter_supported: false,
     request_uri_parameter_supported: false,
     // RFC 9207 §3: we always send `iss` in authorization responses.

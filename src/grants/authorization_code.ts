@@ -10,6 +10,7 @@ import { RefreshTokenRepository } from '../storage/refresh_tokens';
 import { UserRepository } from '../storage/users';
 import type { CodeRecord } from './code_record';
 import { issueUserTokens } from './issue_tokens';
+import { requestedUserClaims, type ClaimsRequest } from '../tokens/claims_request';
 import type { TokenResponse } from './token_response';
 
 const CODE_FORMAT = /^([0-9a-f]{64})\.([A-Za-z0-9_-]{43})$/;
@@ -73,6 +74,8 @@ export async function authorizationCodeGrant(env: Bindings, client: Client, body
   // tokens below are still issued (the redemption itself was the one valid use) but are dead on arrival.
   const grant = grantOf(record, grantId);
   await grants.insert(grant);
+  const claimsRequest = record.claims ? (JSON.parse(record.claims) as ClaimsRequest) : undefined;
+  if (claimsRequest?.userinfo) await grants.setUserinfoClaims(grantId, JSON.stringify(claimsRequest.userinfo));
 
   let refreshToken: string | undefined;
   if (wantsRefreshToken(client, record.scope)) {
@@ -93,5 +96,7 @@ export async function authorizationCodeGrant(env: Bindings, client: Client, body
     nonce: record.nonce,
     issuedAt,
     refreshToken,
+    // OIDC Core §5.5: claims requested for the ID token, and the acr (§2).
+    idTokenClaims: { ...requestedUserClaims(user, claimsRequest?.id_token), ...(record.acr ? { acr: record.acr } : {}) },
   });
 }

@@ -18,6 +18,10 @@ export interface CodeRecord {
   codeChallenge?: string;
   issuedAt: number;
   expiresAt: number;
+  /** OIDC Core §2: the authentication context class satisfied (the ID token's `acr`). */
+  acr?: string;
+  /** OIDC Core §5.5: the claims request parameter of the authorization request (JSON of a ClaimsRequest). */
+  claims?: string;
   /** Set at the first successful redemption: the grant whose tokens a replay revokes. */
   redeemedGrantId?: string;
 }

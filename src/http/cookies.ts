@@ -7,8 +7,9 @@ export const INTERACTION_COOKIE = 'op_interaction';
 /** Secure whenever the page itself is served over https (not for plain-http local development). */
 const isHttps = (c: Context) => new URL(c.req.url).protocol === 'https:';
 
-export function setSessionCookie(c: Context, value: string, maxAge: number): void {
-  setCookie(c, SESSION_COOKIE, value, { path: '/', httpOnly: true, sameSite: 'Lax', secure: isHttps(c), maxAge });
+/** Without maxAge the cookie is a browser-session cookie (no "remember me"). */
+export function setSessionCookie(c: Context, value: string, maxAge?: number): void {
+  setCookie(c, SESSION_COOKIE, value, { path: '/', httpOnly: true, sameSite: 'Lax', secure: isHttps(c), ...(maxAge !== undefined ? { maxAge } : {}) });
 }
 
 export const readSessionCookie = (c: Context): string | undefined => getCookie(c, SESSION_COOKIE);

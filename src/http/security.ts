@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
+import type { AppEnv } from '../env';
 
 /**
  * Headers for every response. HTML pages may load only our stylesheet and may not be framed
@@ -12,8 +13,11 @@ export const SECURITY_HEADERS = {
   'Referrer-Policy': 'no-referrer',
 } as const;
 
-export const securityHeaders: MiddlewareHandler = async (c, next) => {
+export const securityHeaders: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
   const h = c.res.headers;
   for (const [name, value] of Object.entries(SECURITY_HEADERS)) h.set(name, value);
+  // Front-Channel Logout 1.0 §2: only the logged-out page frames the clients' logout URIs.
+  const frames = c.get('frameSrc');
+  if (frames && frames.length > 0) h.set('Content-Security-Policy', `${SECURITY_HEADERS['Content-Security-Policy']}; frame-src ${frames.join(' ')}`);
 };

@@ -3,6 +3,7 @@ import { purgeEdge } from '../http/cached_document';
 import { purgeExpired } from './housekeeping';
 import { forgetKeySet } from '../keys/keystore';
 import { discoveryEdgeKey } from '../routes/discovery';
+import { cleanUpSessions } from './session_cleanup';
 import { jwksEdgeKey } from '../routes/jwks';
 
 /** The daily cron (wrangler.toml [triggers]): the key rotation policy, then housekeeping. */
@@ -13,6 +14,7 @@ export async function runScheduled(env: Bindings, now = Math.floor(Date.now() / 
   for (const e of events) console.log(`key rotation: ${JSON.stringify(e)}`);
   if (changes.length > 0) await keySetChanged(env);
   console.log(`housekeeping: ${JSON.stringify(await purgeExpired(env.DB, now))}`);
+  console.log(`session clean-up: ${JSON.stringify(await cleanUpSessions(env, now))}`);
 }
 
 /** After any change of the key set: drop this isolate's copy and this colo's edge copies. */

@@ -8,18 +8,24 @@ import { sha256Base64url } from '../crypto/hash';
 import { randomToken } from '../crypto/random';
 import type { AppEnv } from '../env';
 import { OAuthError, UntrustedRedirectError } from '../errors';
-import { setInteractionCookie } from '../http/cookies';
+import { readSessionCookie, setInteractionCookie } from '../http/cookies';
 import { methodNotAllowed } from '../http/json_error';
 import { parseFormEncoded, rawQuery, readFormBody, valuesOf, type Params } from '../http/params';
-import { currentSession } from '../http/session';
+import { browserHashes } from '../session/browser';
+import { signupEnabled } from '../session/config';
+import { sessionForRequest } from '../session/for_request';
 import { ClientRepository, type Client } from '../storage/clients';
 import { ConsentRepository } from '../storage/consents';
 import { InteractionRepository } from '../storage/interactions';
+import { SessionRepository } from '../storage/sessions';
 import { ErrorPage } from '../views/error';
 import { renderPage } from '../views/render';
 
 /** OIDC Core §3.1.2.1: the authorization endpoint MUST support GET and POST. */
 export const authorize = new Hono<AppEnv>();
+
+/** Longest POST body replayed as a GET query (well under the platform's URL limit). */
+const MAX_REPLAY_QUERY = 8000;
 
 const errorPage = (c: Context<AppEnv>, title: string, detail: string) => renderPage(c, <ErrorPage title={title} detail={detail} />, 400);
 
@@ -37,10 +43,10 @@ authorize.on(['GET', 'POST'], '/', async (c) => {
     if (err instanceof OAuthError) return malformed(c, raw, err);
     throw err;
   }
-  const ctx = newAuthorizeContext(params);
+  const ctx = newAuthorizeContext(params, { signupEnabled: signupEnabled(c.env), env: c.env, issuer: c.var.issuer });
   try {
     const request = await validateAuthorizationRequest(ctx, new ClientRepository(c.env.DB));
-    return await proceed(c, request, ctx.client!);
+    return await proceed(c, request, ctx.client!, raw);
   } catch (err) {
     if (err instanceof UntrustedRedirectError) return errorPage(c, err.title, err.detail);
     if (err instanceof OAuthError && ctx.redirectUri) return redirect(c, errorLocation(ctx.redirectUri, ctx.state, c.var.issuer, err));
@@ -75,11 +81,19 @@ async function malformed(c: Context<AppEnv>, raw: string, err: OAuthError): Prom
 }
 
 /** Either answers at once (single sign-on, prompt=none) or parks the request for the sign-in and consent pages. */
-async function proceed(c: Context<AppEnv>, request: AuthorizationRequest, client: Client): Promise<Response> {
-  const session = await currentSession(c);
+async function proceed(c: Context<AppEnv>, request: AuthorizationRequest, client: Client, raw: string): Promise<Response> {
+  const session = await sessionForRequest(c, request);
   const consented = session ? await new ConsentRepository(c.env.DB).grantedScopes(session.userId, client.id) : new Set<string>();
-  const next = decideNextStep({ request, client, session, consentedScopes: consented, authenticatedHere: false, consentedHere: false, now: now() });
-  if (next.step === 'error') return redirect(c, errorLocation(request.redirectUri, request.state, c.var.issuer, next.error));
+  // prompt=select_account also offers the browser's other accounts when none is current.
+  const otherAccounts = !session && request.prompt.includes('select_account') && (await new SessionRepository(c.env.DB).listForBrowser(await browserHashes(c), now())).length > 0;
+  const next = decideNextStep({ request, client, session, consentedScopes: consented, authenticatedHere: false, consentedHere: false, otherAccounts, now: now() });
+  if (next.step === 'error') {
+    // A cross-site form POST never carries our SameSite=Lax session cookie, so prompt=none cannot
+    // be judged from it: the same request as a top-level GET navigation can (the sign-in pages need
+    // no such step, they are reached by a GET anyway).
+    if (c.req.method === 'POST' && !readSessionCookie(c) && raw.length <= MAX_REPLAY_QUERY) return redirect(c, `/authorize?${raw}`, 303);
+    return redirect(c, errorLocation(request.redirectUri, request.state, c.var.issuer, next.error));
+  }
   if (next.step === 'issue') return redirect(c, await issueCode(c.env, request, next.session, c.var.issuer));
 
   const id = randomToken(24);

@@ -1,116 +1,26 @@
-import { Hono, type Context } from 'hono';
+import { Hono } from 'hono';
 import { passwordLogin } from '../authn/password_login';
-import { decideNextStep } from '../authorize/decide';
-import { errorLocation, issueCode, redirect } from '../authorize/respond';
-import { lifetimes, now } from '../config';
-import { sha256Base64url, timingSafeEqual } from '../crypto/hash';
+import { readSignupForm, signUp } from '../authn/signup';
+import { scopesNeedingConsent } from '../authorize/decide';
+import { errorLocation, redirect } from '../authorize/respond';
+import { now } from '../config';
 import type { AppEnv } from '../env';
-import { AccessDenied, OAuthError } from '../errors';
-import { clearInteractionCookie, readInteractionCookie, readSessionCookie, setSessionCookie } from '../http/cookies';
-import { formParams, type Params } from '../http/params';
+import { AccessDenied } from '../errors';
 import { methodNotAllowed } from '../http/json_error';
 import { currentSession } from '../http/session';
-import { ClientRepository, type Client } from '../storage/clients';
+import { advance, expired, finish, load, loadForPost, presentation, renderLogin, renderSignup } from '../interaction/core';
+import { browserHashes } from '../session/browser';
+import { signupEnabled } from '../session/config';
+import { signIn, switchTo } from '../session/sign_in';
 import { ConsentRepository } from '../storage/consents';
-import { InteractionRepository, type Interaction } from '../storage/interactions';
-import { SessionRepository, type Session } from '../storage/sessions';
-import { UserRepository } from '../storage/users';
-import { ConsentPage } from '../views/consent';
+import { InteractionRepository } from '../storage/interactions';
+import { SessionRepository } from '../storage/sessions';
+import { requiredSubject } from '../tokens/claims_request';
 import { ErrorPage } from '../views/error';
-import { LoginPage } from '../views/login';
 import { renderPage } from '../views/render';
 
-/** The sign-in and consent pages of a parked authorization request. */
+/** The sign-in, sign-up, account chooser and consent pages of a parked authorization request. */
 export const interaction = new Hono<AppEnv>();
-
-const expired = (c: Context<AppEnv>) =>
-  renderPage(c, <ErrorPage title="This sign-in has expired" detail="The sign-in request is no longer valid. Go back to the application and start again." />, 400);
-
-interface Loaded {
-  interaction: Interaction;
-  client: Client;
-  csrf: string;
-}
-
-/** Loads the interaction and checks that this browser started it (its CSRF cookie matches the stored hash). */
-async function load(c: Context<AppEnv>, id: string): Promise<Loaded | null> {
-  const csrf = readInteractionCookie(c);
-  if (!csrf || id.length > 64) return null;
-  const found = await new InteractionRepository(c.env.DB).find(id, now());
-  if (!found || !(await timingSafeEqual(await sha256Base64url(csrf), found.csrfHash))) return null;
-  const client = await new ClientRepository(c.env.DB).find(found.clientId);
-  return client ? { interaction: found, client, csrf } : null;
-}
-
-/** Every POST must carry the form's CSRF token, equal to the interaction cookie. */
-async function loadForPost(c: Context<AppEnv>, id: string): Promise<{ loaded: Loaded; form: Params } | Response> {
-  let form: Params;
-  try {
-    form = await formParams(c.req.raw);
-  } catch (err) {
-    return renderPage(c, <ErrorPage title="Invalid request" detail={err instanceof OAuthError ? err.description : 'The form could not be read.'} />, 400);
-  }
-  const loaded = await load(c, id);
-  if (!loaded) return expired(c);
-  if (!(await timingSafeEqual(form.get('csrf') ?? '', loaded.csrf))) {
-    return renderPage(c, <ErrorPage title="Invalid request" detail="The form was not submitted from this sign-in page." />, 403);
-  }
-  return { loaded, form };
-}
-
-interface AdvanceOptions {
-  consentedHere?: boolean;
-  error?: string;
-  login?: string;
-  status?: 200 | 400 | 429;
-  /** The session just created by this request (its cookie is not in the request yet). */
-  session?: Session;
-  /** After a successful POST, pages are reached by a 303 (post/redirect/get), not rendered inline. */
-  redirectToPages?: boolean;
-  /** Runs only when the request is about to be answered with a code (records the consent given here). */
-  beforeIssue?: (session: Session) => Promise<void>;
-}
-
-/** Works out the next step and answers with it: a page, or the redirect back to the client. */
-async function advance(c: Context<AppEnv>, l: Loaded, opts: AdvanceOptions = {}) {
-  const { interaction: ia, client } = l;
-  const session = opts.session ?? (await currentSession(c));
-  const consented = session ? await new ConsentRepository(c.env.DB).grantedScopes(session.userId, client.id) : new Set<string>();
-  const next = decideNextStep({
-    request: ia.request,
-    client,
-    session,
-    consentedScopes: consented,
-    authenticatedHere: session !== null && ia.userId === session.userId && ia.authenticatedAt !== null && session.authTime >= ia.authenticatedAt,
-    consentedHere: opts.consentedHere ?? false,
-    now: now(),
-  });
-  const base = `/interaction/${ia.id}`;
-  if (opts.redirectToPages && (next.step === 'login' || next.step === 'consent')) return redirect(c, base, 303);
-  switch (next.step) {
-    case 'login':
-      return renderPage(
-        c,
-        <LoginPage clientName={client.name} action={`${base}/login`} cancelAction={`${base}/abort`} csrf={l.csrf} login={opts.login ?? ia.request.loginHint} error={opts.error} />,
-        opts.status ?? 200,
-      );
-    case 'consent': {
-      const user = await new UserRepository(c.env.DB).find(session!.userId);
-      return renderPage(c, <ConsentPage clientName={client.name} username={user?.username ?? ''} scopes={next.scopes} action={`${base}/consent`} csrf={l.csrf} />);
-    }
-    case 'error':
-      return finish(c, ia, errorLocation(ia.request.redirectUri, ia.request.state, c.var.issuer, next.error));
-    case 'issue':
-      await opts.beforeIssue?.(next.session);
-      return finish(c, ia, await issueCode(c.env, ia.request, next.session, c.var.issuer));
-  }
-}
-
-async function finish(c: Context<AppEnv>, ia: Interaction, location: string): Promise<Response> {
-  await new InteractionRepository(c.env.DB).delete(ia.id);
-  clearInteractionCookie(c, ia.id);
-  return redirect(c, location, c.req.method === 'POST' ? 303 : 302);
-}
 
 interaction.get('/:id', async (c) => {
   const loaded = await load(c, c.req.param('id'));
@@ -119,35 +29,89 @@ interaction.get('/:id', async (c) => {
 
 interaction.all('/:id', (c) => methodNotAllowed(c, 'GET'));
 
+/** The sign-in page itself, also when the request would otherwise show sign-up (prompt=create). */
+interaction.get('/:id/login', async (c) => {
+  const loaded = await load(c, c.req.param('id'));
+  return loaded ? renderLogin(c, loaded) : expired(c);
+});
+
 interaction.post('/:id/login', async (c) => {
   const r = await loadForPost(c, c.req.param('id'));
   if (r instanceof Response) return r;
+  const { t } = presentation(r.loaded);
   const login = (r.form.get('username') ?? '').slice(0, 256);
   const password = r.form.get('password') ?? '';
-  if (!login || !password) return advance(c, r.loaded, { error: 'Enter your username or email and your password.', login, status: 400 });
+  const remember = r.form.get('remember') === '1';
+  if (!login || !password) return renderLogin(c, r.loaded, { error: t('login.missing'), login, remember, status: 400 });
 
   const ip = c.req.header('CF-Connecting-IP') ?? 'unknown';
   const result = await passwordLogin(c.env, login, password, ip, now());
   if (!result.ok) {
     if (result.reason === 'throttled') {
       c.header('Retry-After', String(result.retryAfter));
-      const minutes = Math.ceil(result.retryAfter / 60);
-      return advance(c, r.loaded, { error: `Too many failed sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`, login, status: 429 });
+      return renderLogin(c, r.loaded, { error: t('login.throttled', { minutes: Math.ceil(result.retryAfter / 60) }), login, remember, status: 429 });
     }
-    return advance(c, r.loaded, { error: 'The username or password is incorrect.', login, status: 400 });
+    return renderLogin(c, r.loaded, { error: t('login.invalid'), login, remember, status: 400 });
+  }
+  // OIDC Core §3.1.2.1 / §5.5.1: when the client named the user (id_token_hint, or a sub value in
+  // the claims parameter), only that user's sign-in may continue this request.
+  const request = r.loaded.interaction.request;
+  const expected = request.idTokenHintSub ?? requiredSubject(request.claims);
+  if (expected !== undefined && expected !== result.user.id) {
+    return renderLogin(c, r.loaded, { error: t('login.otherAccount', { client: r.loaded.client.name }), login, remember, status: 400 });
   }
 
-  // A fresh session on every sign-in (no session fixation); the previous one, if any, ends.
-  const sessions = new SessionRepository(c.env.DB);
-  const previous = readSessionCookie(c);
-  if (previous) await sessions.deleteByCookie(previous);
-  const authTime = now();
-  const ttl = lifetimes(c.env).session;
-  const { cookie, session } = await sessions.create(result.user.id, authTime, authTime + ttl);
-  await new InteractionRepository(c.env.DB).markAuthenticated(r.loaded.interaction.id, result.user.id, authTime);
-  setSessionCookie(c, cookie, ttl);
-  const ia = { ...r.loaded.interaction, userId: result.user.id, authenticatedAt: authTime };
+  const session = await signIn(c, result.user.id, remember);
+  await new InteractionRepository(c.env.DB).markAuthenticated(r.loaded.interaction.id, result.user.id, session.authTime);
+  const ia = { ...r.loaded.interaction, userId: result.user.id, authenticatedAt: session.authTime };
   return advance(c, { ...r.loaded, interaction: ia }, { session, redirectToPages: true });
+});
+
+/** Self-service sign-up (prompt=create, or the link on the sign-in page), unless SIGNUP=off. */
+interaction.get('/:id/signup', async (c) => {
+  if (!signupEnabled(c.env)) return renderPage(c, <ErrorPage title="Sign-up is not available" detail="New accounts cannot be created here. Ask the service's operator for an account." />, 404);
+  const loaded = await load(c, c.req.param('id'));
+  return loaded ? renderSignup(c, loaded) : expired(c);
+});
+
+interaction.post('/:id/signup', async (c) => {
+  if (!signupEnabled(c.env)) return renderPage(c, <ErrorPage title="Sign-up is not available" detail="New accounts cannot be created here. Ask the service's operator for an account." />, 404);
+  const r = await loadForPost(c, c.req.param('id'));
+  if (r instanceof Response) return r;
+  const { t } = presentation(r.loaded);
+  const input = readSignupForm(r.form);
+  const values = { username: input.username, email: input.email, given_name: input.givenName, family_name: input.familyName };
+  const result = await signUp(c.env, input, c.req.header('CF-Connecting-IP') ?? 'unknown');
+  if (!result.ok) {
+    if (result.retryAfter) c.header('Retry-After', String(result.retryAfter));
+    return renderSignup(c, r.loaded, { error: t(result.reason), values, status: result.retryAfter ? 429 : 400 });
+  }
+  const session = await signIn(c, result.user.id, false);
+  await new InteractionRepository(c.env.DB).markAuthenticated(r.loaded.interaction.id, result.user.id, session.authTime);
+  const ia = { ...r.loaded.interaction, userId: result.user.id, authenticatedAt: session.authTime };
+  return advance(c, { ...r.loaded, interaction: ia }, { session, redirectToPages: true });
+});
+
+/** The account chooser (prompt=select_account): one of this browser's sessions, or "new". */
+interaction.post('/:id/select', async (c) => {
+  const r = await loadForPost(c, c.req.param('id'));
+  if (r instanceof Response) return r;
+  const { interaction: ia } = r.loaded;
+  const choice = r.form.get('account') ?? '';
+  const interactions = new InteractionRepository(c.env.DB);
+  if (choice === 'new') {
+    await interactions.select(ia.id, 'new');
+    return redirect(c, `/interaction/${ia.id}`, 303);
+  }
+  const sessions = new SessionRepository(c.env.DB);
+  const current = await currentSession(c);
+  const session = current?.sid === choice ? current : await sessions.findBySid(choice, now());
+  // Only a session of this very browser may be picked (the sid alone proves nothing).
+  const mine = session !== null && (session.sid === current?.sid || (await sessions.belongsToBrowser(session.sid, await browserHashes(c), now())));
+  if (!session || !mine) return redirect(c, `/interaction/${ia.id}`, 303);
+  await switchTo(c, session);
+  await interactions.select(ia.id, session.sid);
+  return advance(c, { ...r.loaded, interaction: { ...ia, selected: session.sid } }, { session, redirectToPages: true });
 });
 
 interaction.post('/:id/consent', async (c) => {
@@ -159,7 +123,7 @@ interaction.post('/:id/consent', async (c) => {
   }
   return advance(c, r.loaded, {
     consentedHere: true,
-    beforeIssue: (session) => new ConsentRepository(c.env.DB).remember(session.userId, ia.clientId, ia.request.scopes, now()),
+    beforeIssue: (session) => new ConsentRepository(c.env.DB).remember(session.userId, ia.clientId, scopesNeedingConsent(ia.request), now()),
   });
 });
 

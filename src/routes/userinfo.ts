@@ -11,6 +11,7 @@ import type { KeyAlg } from '../keys/types';
 import { TokenStatus } from '../storage/token_status';
 import { verifyAccessToken } from '../tokens/access_token';
 import { claimsForScopes } from '../tokens/claims';
+import { requestedUserClaims, type ClaimRequests } from '../tokens/claims_request';
 import { subjectFor } from '../tokens/subject';
 import { signUserinfo } from '../tokens/userinfo_jwt';
 
@@ -64,7 +65,14 @@ userinfo.on(['GET', 'POST'], '/', async (c) => {
     const scopes = claims.scope.split(' ');
     if (!scopes.includes('openid')) throw new InvalidToken('access token was not issued for userinfo (no openid scope)');
     c.header('Cache-Control', 'no-store');
-    const released = { ...claimsForScopes(user, scopes), ...releasedCustomClaims(await catalog(c.env), user.attributes ?? {}, scopes, found.client.customClaims), sub };
+    // OIDC Core §5.5: claims requested one by one for userinfo come on top of the scopes' claims.
+    const requested = found.userinfoClaims ? requestedUserClaims(user, JSON.parse(found.userinfoClaims) as ClaimRequests) : {};
+    const released = {
+      ...claimsForScopes(user, scopes),
+      ...requested,
+      ...releasedCustomClaims(await catalog(c.env), user.attributes ?? {}, scopes, found.client.customClaims),
+      sub,
+    };
     // OIDC Core §5.3.2 / Registration 1.0 §2: a client that registered userinfo_signed_response_alg gets a JWT.
     const alg = found.client.metadata?.userinfo_signed_response_alg as KeyAlg | undefined;
     if (alg) return c.body(await signUserinfo(released, c.var.issuer, found.client.id, now(), await signingKey(c.env, alg)), 200, { 'Content-Type': 'application/jwt' });

@@ -45,7 +45,20 @@ export interface Client {
   sectorIdentifier?: string | null;
   /** Operator-defined claims released to this client whenever openid is granted (migration 0005). */
   customClaims?: ScopeClaim[];
+  /** Logout and login-initiation metadata (migration 0004); absent means none registered. */
+  postLogoutRedirectUris?: string[];
+  frontchannelLogoutUri?: string | null;
+  frontchannelLogoutSessionRequired?: boolean;
+  backchannelLogoutUri?: string | null;
+  backchannelLogoutSessionRequired?: boolean;
+  initiateLoginUri?: string | null;
 }
+
+/** The client metadata that can be changed after registration (admin `clients update`). */
+export type ClientLogoutMetadata = Pick<
+  Client,
+  'postLogoutRedirectUris' | 'frontchannelLogoutUri' | 'frontchannelLogoutSessionRequired' | 'backchannelLogoutUri' | 'backchannelLogoutSessionRequired' | 'initiateLoginUri'
+>;
 
 interface ClientRow {
   id: string;
@@ -69,6 +82,12 @@ interface ClientRow {
   subject_type?: string | null;
   sector_identifier?: string | null;
   custom_claims?: string | null;
+  post_logout_redirect_uris?: string;
+  frontchannel_logout_uri?: string | null;
+  frontchannel_logout_session_required?: number;
+  backchannel_logout_uri?: string | null;
+  backchannel_logout_session_required?: number;
+  initiate_login_uri?: string | null;
 }
 
 const json = <T>(text: string | null): T | null => (text === null ? null : (JSON.parse(text) as T));
@@ -95,6 +114,12 @@ const fromRow = (r: ClientRow): Client => ({
   subjectType: r.subject_type === 'pairwise' ? 'pairwise' : 'public',
   sectorIdentifier: r.sector_identifier ?? null,
   customClaims: json<ScopeClaim[]>(r.custom_claims ?? null) ?? [],
+  postLogoutRedirectUris: JSON.parse(r.post_logout_redirect_uris ?? '[]') as string[],
+  frontchannelLogoutUri: r.frontchannel_logout_uri ?? null,
+  frontchannelLogoutSessionRequired: r.frontchannel_logout_session_required !== 0,
+  backchannelLogoutUri: r.backchannel_logout_uri ?? null,
+  backchannelLogoutSessionRequired: r.backchannel_logout_session_required !== 0,
+  initiateLoginUri: r.initiate_login_uri ?? null,
 });
 
 const toRow = (c: Client): unknown[] => [
@@ -134,6 +159,26 @@ export class ClientRepository {
       .prepare(`INSERT INTO clients (id, ${COLUMNS}, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
       .bind(client.id, ...toRow(client), client.createdAt)
       .run();
+  }
+
+  /** Sets the logout and login-initiation metadata given (undefined members are left as they are). */
+  async updateMetadata(id: string, m: ClientLogoutMetadata): Promise<boolean> {
+    const sets: string[] = [];
+    const values: unknown[] = [];
+    const put = (column: string, value: unknown) => {
+      if (value === undefined) return;
+      sets.push(`${column} = ?`);
+      values.push(value);
+    };
+    put('post_logout_redirect_uris', m.postLogoutRedirectUris === undefined ? undefined : JSON.stringify(m.postLogoutRedirectUris));
+    put('frontchannel_logout_uri', m.frontchannelLogoutUri);
+    put('frontchannel_logout_session_required', m.frontchannelLogoutSessionRequired === undefined ? undefined : m.frontchannelLogoutSessionRequired ? 1 : 0);
+    put('backchannel_logout_uri', m.backchannelLogoutUri);
+    put('backchannel_logout_session_required', m.backchannelLogoutSessionRequired === undefined ? undefined : m.backchannelLogoutSessionRequired ? 1 : 0);
+    put('initiate_login_uri', m.initiateLoginUri);
+    if (sets.length === 0) return (await this.find(id)) !== null;
+    const res = await this.db.prepare(`UPDATE clients SET ${sets.join(', ')} WHERE id = ?`).bind(...values, id).run();
+    return res.meta.changes > 0;
   }
 
   /** Replaces every mutable field of an existing client. */

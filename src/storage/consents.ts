@@ -20,4 +20,18 @@ export class ConsentRepository {
       .bind(userId, clientId, [...merged].sort().join(' '), at)
       .run();
   }
+
+  /** Every client the user has approved, with the scopes (the account page). */
+  async listForUser(userId: string): Promise<{ clientId: string; scopes: string[]; updatedAt: number }[]> {
+    const { results } = await this.db
+      .prepare('SELECT client_id, scopes, updated_at FROM consents WHERE user_id = ? ORDER BY updated_at DESC')
+      .bind(userId)
+      .all<{ client_id: string; scopes: string; updated_at: number }>();
+    return results.map((r) => ({ clientId: r.client_id, scopes: r.scopes.split(' ').filter(Boolean), updatedAt: r.updated_at }));
+  }
+
+  async forget(userId: string, clientId: string): Promise<boolean> {
+    const res = await this.db.prepare('DELETE FROM consents WHERE user_id = ? AND client_id = ?').bind(userId, clientId).run();
+    return res.meta.changes > 0;
+  }
 }

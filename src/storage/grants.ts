@@ -7,6 +7,8 @@ export interface Grant {
   createdAt: number;
   expiresAt: number;
   revokedAt: number | null;
+  /** OIDC Core §5.5: the userinfo member of the claims request parameter (JSON), if any. */
+  userinfoClaims?: string | null;
   authTime: number | null;
   amr: string[];
 }
@@ -20,6 +22,7 @@ interface GrantRow {
   created_at: number;
   expires_at: number;
   revoked_at: number | null;
+  userinfo_claims?: string | null;
   auth_time: number | null;
   amr: string | null;
 }
@@ -33,6 +36,7 @@ const fromRow = (r: GrantRow): Grant => ({
   createdAt: r.created_at,
   expiresAt: r.expires_at,
   revokedAt: r.revoked_at,
+  userinfoClaims: r.userinfo_claims ?? null,
   authTime: r.auth_time,
   amr: r.amr ? (JSON.parse(r.amr) as string[]) : ['pwd'],
 });
@@ -78,6 +82,30 @@ export class GrantRepository {
   async find(id: string): Promise<Grant | null> {
     const row = await this.db.prepare('SELECT * FROM grants WHERE id = ?').bind(id).first<GrantRow>();
     return row ? fromRow(row) : null;
+  }
+
+  /** Keeps the userinfo claims the authorization request asked for with the grant (OIDC Core §5.5). */
+  async setUserinfoClaims(id: string, claims: string): Promise<void> {
+    await this.db.prepare('UPDATE grants SET userinfo_claims = ? WHERE id = ?').bind(claims, id).run();
+  }
+
+  /**
+   * At logout: revokes the grants issued in session `sid`, except those with offline_access
+   * (Back-Channel Logout 1.0 §2.7: refresh tokens without offline_access SHOULD be revoked at
+   * logout, those with it normally SHOULD NOT). The grants' access tokens stop working with them.
+   */
+  async revokeForSessionLogout(sid: string, at: number): Promise<number> {
+    const res = await this.db
+      .prepare("UPDATE grants SET revoked_at = ? WHERE sid = ? AND revoked_at IS NULL AND (' ' || scope || ' ') NOT LIKE '% offline_access %'")
+      .bind(at, sid)
+      .run();
+    return res.meta.changes;
+  }
+
+  /** Revokes every grant of a user for a client (the user removed the client's access). */
+  async revokeForUserAndClient(userId: string, clientId: string, at: number): Promise<number> {
+    const res = await this.db.prepare('UPDATE grants SET revoked_at = ? WHERE user_id = ? AND client_id = ? AND revoked_at IS NULL').bind(at, userId, clientId).run();
+    return res.meta.changes;
   }
 
   async revoke(id: string, at: number): Promise<void> {

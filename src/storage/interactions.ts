@@ -8,6 +8,8 @@ export interface Interaction {
   userId: string | null;
   authenticatedAt: number | null;
   expiresAt: number;
+  /** The account chosen on the select_account page: a sid, or 'new' to sign in with another one. */
+  selected?: string | null;
 }
 
 interface InteractionRow {
@@ -18,6 +20,7 @@ interface InteractionRow {
   user_id: string | null;
   authenticated_at: number | null;
   expires_at: number;
+  selected: string | null;
 }
 
 /** A validated authorization request parked while the user signs in or consents. */
@@ -47,11 +50,16 @@ export class InteractionRepository {
       userId: r.user_id,
       authenticatedAt: r.authenticated_at,
       expiresAt: r.expires_at,
+      selected: r.selected,
     };
   }
 
   async markAuthenticated(id: string, userId: string, at: number): Promise<void> {
     await this.db.prepare('UPDATE interactions SET user_id = ?, authenticated_at = ? WHERE id = ?').bind(userId, at, id).run();
+  }
+
+  async select(id: string, selected: string): Promise<void> {
+    await this.db.prepare('UPDATE interactions SET selected = ? WHERE id = ?').bind(selected, id).run();
   }
 
   async delete(id: string): Promise<void> {

@@ -14,19 +14,25 @@ export class TokenStatus {
    * found through the grant (a pairwise `sub` names no user by itself), or null when the user is
    * gone, the grant is revoked or the token was revoked. One query.
    */
-  async liveUserOfGrant(grantId: string, jti: string): Promise<{ user: User; client: SubjectPolicy & { id: string; metadata: Record<string, unknown> | null; customClaims: ScopeClaim[] } } | null> {
+  async liveUserOfGrant(
+    grantId: string,
+    jti: string,
+  ): Promise<{ user: User; userinfoClaims: string | null; client: SubjectPolicy & { id: string; metadata: Record<string, unknown> | null; customClaims: ScopeClaim[] } } | null> {
     const row = await this.db
       .prepare(
-        `SELECT u.*, c.id AS client_id, c.subject_type AS client_subject_type, c.sector_identifier AS client_sector, c.metadata AS client_metadata, c.custom_claims AS client_custom_claims
+        `SELECT u.*, c.id AS client_id, c.subject_type AS client_subject_type, c.sector_identifier AS client_sector, c.metadata AS client_metadata, c.custom_claims AS client_custom_claims,
+                g.userinfo_claims AS grant_userinfo_claims
          FROM grants g JOIN users u ON u.id = g.user_id JOIN clients c ON c.id = g.client_id
          WHERE g.id = ?1 AND g.revoked_at IS NULL
            AND NOT EXISTS (SELECT 1 FROM revoked_access_tokens r WHERE r.jti = ?2)`,
       )
       .bind(grantId, jti)
-      .first<UserRow & { client_id: string; client_subject_type: string | null; client_sector: string | null; client_metadata: string | null; client_custom_claims: string | null }>();
+      .first<UserRow & { client_id: string; client_subject_type: string | null; client_sector: string | null; client_metadata: string | null; client_custom_claims: string | null; grant_userinfo_claims: string | null }>();
     if (!row) return null;
     return {
       user: userFromRow(row),
+      // OIDC Core §5.5: claims the authorization request asked for userinfo, kept with the grant.
+      userinfoClaims: row.grant_userinfo_claims,
       client: {
         id: row.client_id,
         subjectType: row.client_subject_type === 'pairwise' ? 'pairwise' : 'public',

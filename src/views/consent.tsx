@@ -1,3 +1,4 @@
+import { MESSAGE_KEYS, translator, type MessageKey, type Translate } from '../i18n/messages';
 import { Layout } from './layout';
 
 /** What each scope lets the application see, in words a person understands. */
@@ -17,30 +18,35 @@ export interface ConsentView {
   action: string;
   csrf: string;
   lang?: string;
+  display?: string;
+  t?: Translate;
 }
 
 export function ConsentPage(v: ConsentView) {
+  const t = v.t ?? translator('en');
+  // A scope the catalogue does not know is described in English, or by its name.
+  const describe = (s: string) => (MESSAGE_KEYS.includes(`scope.${s}` as MessageKey) ? t(`scope.${s}` as MessageKey) : (SCOPE_DESCRIPTIONS[s] ?? s));
   return (
-    <Layout title={`Allow ${v.clientName}?`} lang={v.lang}>
-      <h1>Allow {v.clientName}?</h1>
-      <p class="lead">Signed in as {v.username}. {v.clientName} is asking to:</p>
+    <Layout title={t('consent.title', { client: v.clientName })} lang={v.lang} display={v.display}>
+      <h1>{t('consent.title', { client: v.clientName })}</h1>
+      <p class="lead">{t('consent.lead', { user: v.username, client: v.clientName })}</p>
       <ul class="scopes">
         {v.scopes.map((s) => (
-          <li>{SCOPE_DESCRIPTIONS[s] ?? s}</li>
+          <li>{describe(s)}</li>
         ))}
       </ul>
       <form method="post" action={v.action}>
         <input type="hidden" name="csrf" value={v.csrf} />
         <div class="actions">
           <button type="submit" name="decision" value="allow">
-            Allow
+            {t('consent.allow')}
           </button>
           <button type="submit" name="decision" value="deny" class="secondary">
-            Deny
+            {t('consent.deny')}
           </button>
         </div>
       </form>
-      <p class="muted">Your choice is remembered; you will not be asked again for the same access.</p>
+      <p class="muted">{t('consent.remembered')}</p>
     </Layout>
   );
 }

@@ -1,13 +1,15 @@
+import { translator, type Translate } from '../i18n/messages';
 import { Layout } from './layout';
 
-export function ErrorPage(props: { title: string; detail: string }) {
+export function ErrorPage(props: { title: string; detail: string; lang?: string; t?: Translate }) {
+  const t = props.t ?? translator('en');
   return (
-    <Layout title={props.title}>
+    <Layout title={props.title} lang={props.lang}>
       <h1>{props.title}</h1>
       <p class="alert" role="alert">
         {props.detail}
       </p>
-      <p class="muted">Return to the application you came from and try again. If this keeps happening, contact its support.</p>
+      <p class="muted">{t('error.return')}</p>
     </Layout>
   );
 }

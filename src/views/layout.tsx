@@ -1,6 +1,8 @@
 import type { Child } from 'hono/jsx';
 
-export function Layout(props: { title: string; lang?: string; children?: Child }) {
+/** `display` (OIDC Core §3.1.2.1): `popup` and `touch` get a compact variant of the same page. */
+export function Layout(props: { title: string; lang?: string; display?: string; wide?: boolean; head?: Child; children?: Child }) {
+  const classes = [props.display === 'popup' || props.display === 'touch' ? 'compact' : '', props.wide ? 'wide' : ''].filter(Boolean).join(' ');
   return (
     <html lang={props.lang ?? 'en'}>
       <head>
@@ -9,8 +11,9 @@ export function Layout(props: { title: string; lang?: string; children?: Child }
         <meta name="robots" content="noindex" />
         <title>{props.title}</title>
         <link rel="stylesheet" href="/static/style.css" />
+        {props.head}
       </head>
-      <body>
+      <body class={classes || undefined}>
         <main>{props.children}</main>
       </body>
     </html>

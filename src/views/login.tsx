@@ -1,3 +1,4 @@
+import { translator, type Translate } from '../i18n/messages';
 import { Layout } from './layout';
 
 export interface LoginView {
@@ -8,13 +9,19 @@ export interface LoginView {
   login?: string;
   error?: string;
   lang?: string;
+  display?: string;
+  /** The sign-up page of this interaction, when self-service sign-up is on. */
+  signupHref?: string;
+  remember?: boolean;
+  t?: Translate;
 }
 
 export function LoginPage(v: LoginView) {
+  const t = v.t ?? translator('en');
   return (
-    <Layout title="Sign in" lang={v.lang}>
-      <h1>Sign in</h1>
-      <p class="lead">to continue to {v.clientName}</p>
+    <Layout title={t('login.title')} lang={v.lang} display={v.display}>
+      <h1>{t('login.title')}</h1>
+      <p class="lead">{t('login.lead', { client: v.clientName })}</p>
       {v.error && (
         <p class="alert" role="alert">
           {v.error}
@@ -22,20 +29,30 @@ export function LoginPage(v: LoginView) {
       )}
       <form method="post" action={v.action}>
         <input type="hidden" name="csrf" value={v.csrf} />
-        <label for="username">Username or email</label>
+        <label for="username">{t('login.username')}</label>
         <input id="username" name="username" type="text" autocomplete="username" required autofocus value={v.login ?? ''} />
-        <label for="password">Password</label>
+        <label for="password">{t('login.password')}</label>
         <input id="password" name="password" type="password" autocomplete="current-password" required />
+        <label class="check">
+          <input type="checkbox" name="remember" value="1" checked={v.remember ?? false} /> {t('login.remember')}
+        </label>
         <div class="actions">
-          <button type="submit">Sign in</button>
+          <button type="submit">{t('login.submit')}</button>
         </div>
       </form>
       <form method="post" action={v.cancelAction}>
         <input type="hidden" name="csrf" value={v.csrf} />
         <div class="actions">
-          <button type="submit" class="secondary">Cancel</button>
+          <button type="submit" class="secondary">
+            {t('login.cancel')}
+          </button>
         </div>
       </form>
+      {v.signupHref && (
+        <p class="switch">
+          {t('login.noAccount')} <a href={v.signupHref}>{t('login.signupLink')}</a>
+        </p>
+      )}
     </Layout>
   );
 }

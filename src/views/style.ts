@@ -17,4 +17,28 @@ button.secondary { background: transparent; color: var(--accent); }
 ul.scopes { padding-left: 1.2rem; }
 ul.scopes li { margin: .35rem 0; }
 .muted { color: var(--muted); font-size: .9rem; }
+body.compact main { margin: .5rem auto; padding: 1.25rem; }
+body.wide main { width: min(40rem, 100% - 2rem); }
+label.check { display: flex; align-items: center; gap: .5rem; font-weight: 400; margin-top: 1rem; }
+label.check input { width: 1.1rem; height: 1.1rem; margin: 0; }
+.hint { margin: .3rem 0 0; color: var(--muted); font-size: .85rem; }
+.row { display: grid; grid-template-columns: 1fr 1fr; gap: .75rem; }
+.switch { margin: 1.5rem 0 0; text-align: center; font-size: .95rem; }
+a { color: var(--accent); }
+ul.accounts { list-style: none; padding: 0; margin: 0; }
+ul.accounts li { margin: 0 0 .6rem; }
+button.account { width: 100%; text-align: left; background: transparent; color: var(--text); border: 1px solid var(--border); display: flex; flex-direction: column; gap: .1rem; }
+button.account:hover { border-color: var(--accent); }
+button.account .detail { font-weight: 400; color: var(--muted); font-size: .9rem; }
+ul.list { list-style: none; padding: 0; margin: .5rem 0 1.5rem; }
+ul.list li { display: flex; justify-content: space-between; align-items: center; gap: 1rem; padding: .6rem 0; border-bottom: 1px solid var(--border); }
+ul.list li:last-child { border-bottom: 0; }
+ul.list form { margin: 0; }
+ul.list button, a.button { flex: 0 0 auto; padding: .35rem .8rem; font-size: .9rem; }
+a.button { display: inline-block; border-radius: 8px; border: 1px solid var(--accent); color: var(--accent); text-decoration: none; font-weight: 600; }
+.stack { display: flex; flex-direction: column; gap: .1rem; }
+a.button.wide { flex: 1; text-align: center; padding: .7rem 1rem; font-size: 1rem; }
+h2 { font-size: 1.05rem; margin: 1.5rem 0 .25rem; }
+.notice { border-left: 4px solid var(--accent); padding: .6rem .8rem; margin: 0 0 1rem; background: color-mix(in srgb, var(--accent) 10%, transparent); }
+iframe.logout { display: none; }
 `;

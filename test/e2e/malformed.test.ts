@@ -375,6 +375,45 @@ describe('malformed requests never cause a 5xx', () => {
     expect(next.page && findForm(next.page, 'consent')).toBeTruthy();
   });
 
+  test('sign-up and account chooser forms', async () => {
+    const browser = new Browser([baseUrl]);
+    const c = await admin.createClient();
+    const authUrl = new URL(`${baseUrl}/authorize`);
+    authUrl.search = new URLSearchParams({ client_id: c.client_id, redirect_uri: REDIRECT_URI, response_type: 'code', scope: 'openid', state: 's', nonce: 'n', prompt: 'create' }).toString();
+    const { page } = await browser.navigate(authUrl);
+    const base = page!.url.pathname;
+    const cookie = browser.jar.header(page!.url) ?? '';
+    const csrf = page!.forms[0]!.fields.find(([k]) => k === 'csrf')![1];
+    const withCookie = { cookie, origin: baseUrl };
+    const noSuccess = (a: Answer) => (a.status >= 300 && a.status < 400 && new URL(a.headers.get('location') ?? '', baseUrl).origin !== baseUrl ? `malformed input completed the flow: ${a.headers.get('location')}` : undefined);
+    await sweep([
+      ...bodyCases(`${base}/signup`, 'any', { csrf, username: 'x', email: 'not-an-email', password: 'p', password_confirm: 'q' }, withCookie).map((k) => ({ ...k, expect: noSuccess })),
+      ...bodyCases(`${base}/select`, 'any', { csrf, account: 'nope' }, withCookie).map((k) => ({ ...k, expect: noSuccess })),
+      { name: 'signup with oversized names', method: 'POST', path: `${base}/signup`, headers: { ...withCookie, 'content-type': FORM }, body: new URLSearchParams({ csrf, username: LARGE.slice(0, 4000), email: `${LARGE.slice(0, 4000)}@x.y`, given_name: LARGE.slice(0, 4000), family_name: 'x', password: LARGE.slice(0, 4000), password_confirm: LARGE.slice(0, 4000) }).toString(), kind: 'any', expect: noSuccess },
+      { name: 'select an unknown sid', method: 'POST', path: `${base}/select`, headers: { ...withCookie, 'content-type': FORM }, body: `csrf=${encodeURIComponent(csrf)}&account=${'z'.repeat(3000)}`, kind: 'any', expect: noSuccess },
+    ]);
+  });
+
+  test('logout and account pages', async () => {
+    // Never to a client; a cookie-less POST /logout goes on to GET /logout (the same request).
+    const notRedirected = (a: Answer) => (a.status >= 300 && a.status < 400 && !(a.headers.get('location') ?? '').startsWith('/logout?') ? `redirected to ${a.headers.get('location')}` : undefined);
+    const page = (a: Answer) => (a.headers.get('content-type')?.startsWith('text/html') || a.status === 405 ? undefined : `content-type ${a.headers.get('content-type')}`);
+    const hints = ['a.b.c', '..', 'x', `${btoa('{"alg":"none"}')}.${btoa('{"sub":"x"}')}.`, `${btoa('{"alg":"RS256","kid":"nope"}')}.e30.AAAA`, `${btoa('[]')}.${btoa('[]')}.x`, LARGE];
+    await sweep([
+      ...queryAndMethodCases('/logout', 'any', ['GET', 'POST']).map((k) => ({ ...k, expect: page })),
+      ...bodyCases('/logout', 'any', { id_token_hint: 'a.b.c', post_logout_redirect_uri: REDIRECT_URI }).map((k) => ({ ...k, expect: notRedirected })),
+      ...hints.map((h): Case => ({ name: `logout hint ${h.slice(0, 20)}`, path: `/logout?${new URLSearchParams({ id_token_hint: h, post_logout_redirect_uri: REDIRECT_URI, state: 's' })}`, kind: 'any', expect: notRedirected })),
+      { name: 'logout with an unregistered URI and a client', path: `/logout?client_id=${confidential.client_id}&post_logout_redirect_uri=${encodeURIComponent(REDIRECT_URI)}`, kind: 'any', expect: notRedirected },
+      { name: 'logout with an unknown client', path: '/logout?client_id=%00%01&post_logout_redirect_uri=x', kind: 'any', expect: notRedirected },
+      ...queryAndMethodCases('/logout/confirm', 'any', ['POST']),
+      ...bodyCases('/logout/confirm', 'any', { csrf: 'x', decision: 'logout', post_logout_redirect_uri: REDIRECT_URI }).map((k) => ({ ...k, expect: notRedirected })),
+      ...queryAndMethodCases('/account', 'any', ['GET']),
+      ...bodyCases('/account/revoke', 'any', { csrf: 'x', client_id: confidential.client_id }),
+      ...bodyCases('/account/logout-all', 'any', { csrf: 'x' }),
+      { name: 'account unknown action', path: '/account/nope', kind: 'any', expect: (a) => (a.status >= 400 ? undefined : `HTTP ${a.status}`) },
+    ]);
+  });
+
   test('admin API', async () => {
     const auth = { authorization: `Bearer ${adminToken}` };
     const json = { ...auth, 'content-type': 'application/json' };
@@ -413,6 +452,11 @@ describe('malformed requests never cause a 5xx', () => {
       { name: 'user with oversized password', method: 'POST', path: '/admin/users', headers: json, body: JSON.stringify({ username: `big-${crypto.randomUUID()}`, password: BIG }), kind: 'json', expect: status(400, 413) },
       { name: 'user with a deeply nested claim', method: 'POST', path: '/admin/users', headers: json, body: `{"username":"deep-${crypto.randomUUID()}","password":"pw-long-enough-1","address":${'['.repeat(5000)}${']'.repeat(5000)}}`, kind: 'json' },
       { name: 'user with duplicate keys', method: 'POST', path: '/admin/users', headers: json, body: '{"username":"a","username":"b","password":"x"}', kind: 'json' },
+      { name: 'PATCH client with array', method: 'PATCH', path: `/admin/clients/${confidential.client_id}`, headers: json, body: '[]', kind: 'json', expect: status(400) },
+      { name: 'PATCH client with null', method: 'PATCH', path: `/admin/clients/${confidential.client_id}`, headers: json, body: 'null', kind: 'json', expect: status(400) },
+      { name: 'PATCH client with bad URIs', method: 'PATCH', path: `/admin/clients/${confidential.client_id}`, headers: json, body: JSON.stringify({ post_logout_redirect_uris: [42], backchannel_logout_uri: 'javascript:alert(1)' }), kind: 'json', expect: status(400) },
+      { name: 'PATCH unknown client', method: 'PATCH', path: '/admin/clients/%FF', headers: json, body: '{}', kind: 'json', expect: status(400, 404) },
+      { name: 'logout deliveries odd query', path: '/admin/logout-deliveries?limit=-1&status=%FF', headers: auth, kind: 'json', expect: status(400) },
     ]);
   });
 });

@@ -1,5 +1,5 @@
 import { Hono, type Context } from 'hono';
-import { checkClientConsistency, parseClientInput, type ClientInput } from '../../admin/validate';
+import { checkClientConsistency, parseClientInput, parseClientLogoutMetadata, type ClientInput } from '../../admin/validate';
 import { now } from '../../config';
 import { hashClientSecret } from '../../crypto/client_secret';
 import { randomToken } from '../../crypto/random';
@@ -26,6 +26,10 @@ export const clientJson = (client: Client) => ({
   ...(client.jwks ? { jwks: client.jwks } : {}),
   ...Object.fromEntries(Object.entries(client.lifetimes).map(([k, v]) => [LIFETIME_JSON[k as keyof typeof LIFETIME_JSON], v])),
   created_at: client.createdAt,
+  post_logout_redirect_uris: client.postLogoutRedirectUris ?? [],
+  ...(client.frontchannelLogoutUri ? { frontchannel_logout_uri: client.frontchannelLogoutUri, frontchannel_logout_session_required: client.frontchannelLogoutSessionRequired ?? true } : {}),
+  ...(client.backchannelLogoutUri ? { backchannel_logout_uri: client.backchannelLogoutUri, backchannel_logout_session_required: client.backchannelLogoutSessionRequired ?? true } : {}),
+  ...(client.initiateLoginUri ? { initiate_login_uri: client.initiateLoginUri } : {}),
 });
 
 /** The fields of `input` applied over `base`. */
@@ -65,7 +69,9 @@ export async function withCredentials(c: Context<AppEnv>, client: Client): Promi
 }
 
 adminClients.post('/', async (c) => {
-  const input = parseClientInput(await jsonBody(c), keyPolicy(c.env).algorithms, true);
+  const body = await jsonBody(c);
+  const input = parseClientInput(body, keyPolicy(c.env).algorithms, true);
+  const logoutMetadata = parseClientLogoutMetadata(body);
   const base: Client = {
     id: randomToken(16),
     secretHash: null,
@@ -85,19 +91,26 @@ adminClients.post('/', async (c) => {
   const merged = merge(base, input);
   checkClientConsistency(merged);
   const { client, secret } = await withCredentials(c, merged);
-  await new ClientRepository(c.env.DB).insert(client);
-  return c.json({ ...clientJson(client), ...(secret ? { client_secret: secret } : {}) }, 201);
+  const clients = new ClientRepository(c.env.DB);
+  await clients.insert(client);
+  await clients.updateMetadata(client.id, logoutMetadata);
+  const stored = (await clients.find(client.id)) ?? client;
+  return c.json({ ...clientJson(stored), ...(secret ? { client_secret: secret } : {}) }, 201);
 });
 
 adminClients.patch('/:id', async (c) => {
   const clients = new ClientRepository(c.env.DB);
   const existing = await clients.find(c.req.param('id'));
   if (!existing) return notFound(c);
-  const merged = merge(existing, parseClientInput(await jsonBody(c), keyPolicy(c.env).algorithms, false));
+  const body = await jsonBody(c);
+  const merged = merge(existing, parseClientInput(body, keyPolicy(c.env).algorithms, false));
+  const logoutMetadata = parseClientLogoutMetadata(body);
   checkClientConsistency(merged);
   const { client, secret } = await withCredentials(c, merged);
   await clients.update(client);
-  return c.json({ ...clientJson(client), ...(secret ? { client_secret: secret } : {}) });
+  await clients.updateMetadata(client.id, logoutMetadata);
+  const stored = (await clients.find(client.id)) ?? client;
+  return c.json({ ...clientJson(stored), ...(secret ? { client_secret: secret } : {}) });
 });
 
 adminClients.get('/', async (c) => c.json({ clients: (await new ClientRepository(c.env.DB).list()).map(clientJson) }));

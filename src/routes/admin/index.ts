@@ -9,6 +9,7 @@ import { adminClients } from './clients';
 import { adminKeys } from './keys';
 import { adminRegistration } from './registration';
 import { adminSecrets } from './secrets';
+import { adminLogoutDeliveries } from './logout_deliveries';
 import { adminUsers } from './users';
 
 /** Operator API behind the ADMIN_TOKEN bearer secret (docs/admin-api.md). */
@@ -38,3 +39,4 @@ admin.route('/clients', adminSecrets);
 admin.route('/clients', adminClientClaims);
 admin.route('/claims', adminClaims);
 admin.route('/scopes', adminScopes);
+admin.route('/logout-deliveries', adminLogoutDeliveries);

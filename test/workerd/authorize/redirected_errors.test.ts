@@ -117,7 +117,7 @@ describe('authorize: errors redirected back to the client', () => {
     });
   }
 
-  for (const prompt of ['bogus', 'login bogus', 'create', 'NONE']) {
+  for (const prompt of ['bogus', 'login bogus', 'CREATE', 'NONE', 'none create']) {
     it(`unknown prompt value "${prompt}" -> invalid_request`, async () => {
       const client = await createClient();
       expectErrorRedirect(await get(authorizeQuery(client, { prompt })), 'invalid_request');
@@ -156,7 +156,11 @@ describe('authorize: errors redirected back to the client', () => {
     const client = await createClient();
     expectErrorRedirect(await post(authorizeQuery(client, { response_type: 'token' })), 'unsupported_response_type');
     expectErrorRedirect(await post(authorizeQuery(client, { scope: 'email' })), 'invalid_scope');
-    expectErrorRedirect(await post(authorizeQuery(client, { prompt: 'none' })), 'login_required');
+    // prompt=none by a cookie-less (cross-site) POST continues as the same GET, which decides.
+    const replay = await post(authorizeQuery(client, { prompt: 'none' }));
+    expect(replay.status).toBe(303);
+    expect(replay.headers.get('Location')).toBe(`/authorize?${authorizeQuery(client, { prompt: 'none' })}`);
+    expectErrorRedirect(await get(authorizeQuery(client, { prompt: 'none' })), 'login_required');
   });
 
   it('carries iss = the issuer and a sanitized description on every error redirect', async () => {
@@ -188,7 +192,6 @@ describe('authorize: accepted parameters', () => {
         ui_locales: 'fr-CA fr en',
         claims_locales: 'de',
         acr_values: 'urn:mace:incommon:iap:silver',
-        id_token_hint: 'not.a.jwt',
         claims: '{"userinfo":{"email":null}}',
         registration: '{}',
       }),

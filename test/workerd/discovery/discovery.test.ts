@@ -29,7 +29,10 @@ describe('discovery (OpenID Connect Discovery 1.0 §3, §4)', () => {
       code_challenge_methods_supported: ['S256'],
       request_parameter_supported: false,
       request_uri_parameter_supported: false,
-      claims_parameter_supported: false,
+      claims_parameter_supported: true,
+      prompt_values_supported: ['none', 'login', 'consent', 'select_account', 'create'],
+      acr_values_supported: ['1'],
+      ui_locales_supported: ['en', 'fr'],
       authorization_response_iss_parameter_supported: true,
     });
     expect(meta.scopes_supported).toEqual(['openid', 'profile', 'email', 'address', 'phone', 'offline_access']);

@@ -119,7 +119,7 @@ describe('token: authorization_code grant errors', () => {
       `${realId}.${realSecret}.extra`,
       `${realId}.${realSecret.slice(0, -1)}`,
       `${realId}.${secret43}`, // a valid-looking code: real object id, wrong secret
-      `${realId.slice(0, -1)}0.${realSecret}`, // an id with a corrupted checksum
+      `${realId.slice(0, -1)}${realId.endsWith("0") ? "1" : "0"}.${realSecret}`, // an id with a corrupted checksum
       `${randomHex}.${secret43}`, // 64 hex characters that are not a Durable Object id
       `${'0'.repeat(64)}.${secret43}`,
       `${'f'.repeat(64)}.${secret43}`,

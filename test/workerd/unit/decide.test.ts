@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decideNextStep, type DecisionInput } from '../../../src/authorize/decide';
 import type { AuthorizationRequest } from '../../../src/authorize/request';
+import { checkPrompt } from '../../../src/authorize/check_prompt';
 import type { Client } from '../../../src/storage/clients';
 
 const request: AuthorizationRequest = { clientId: 'c', redirectUri: 'https://rp/cb', responseType: 'code', responseMode: 'query', scopes: ['openid', 'email'], prompt: [] };
@@ -41,5 +42,34 @@ describe('decideNextStep', () => {
     expect(step({ consentedHere: true }, { prompt: ['consent'] })).toBe('issue');
     expect(step({ consentedScopes: new Set() }, { prompt: ['none'] })).toBe('consent_required');
     expect(step({ consentedScopes: new Set(), client: { ...client, firstParty: true } })).toBe('issue');
+  });
+
+  it('prompt=create shows sign-up until the user signed up (or in) here, then consent', () => {
+    expect(step({ session: null }, { prompt: ['create'] })).toBe('signup');
+    expect(step({}, { prompt: ['create'] })).toBe('signup');
+    expect(step({ authenticatedHere: true }, { prompt: ['create'] })).toBe('issue');
+    expect(step({ authenticatedHere: true, consentedScopes: new Set() }, { prompt: ['create'] })).toBe('consent');
+  });
+
+  it('prompt=select_account shows the chooser when there is a session, until an account is chosen', () => {
+    expect(step({}, { prompt: ['select_account'] })).toBe('select_account');
+    expect(step({ session: null }, { prompt: ['select_account'] })).toBe('login');
+    expect(step({ session: null, otherAccounts: true }, { prompt: ['select_account'] })).toBe('select_account');
+    expect(step({ accountChosenHere: true }, { prompt: ['select_account'] })).toBe('issue');
+    expect(step({ addAccount: true }, { prompt: ['select_account'] })).toBe('login');
+    expect(step({ accountChosenHere: true }, { prompt: ['select_account', 'login'] })).toBe('login');
+  });
+
+  it('an expected subject (id_token_hint) other than the session user needs a sign-in', () => {
+    expect(step({}, { idTokenHintSub: 'u' })).toBe('issue');
+    expect(step({}, { idTokenHintSub: 'other' })).toBe('login');
+    expect(step({}, { idTokenHintSub: 'other', prompt: ['none'] })).toBe('login_required');
+  });
+
+  it('prompt=create is invalid_request while sign-up is off', () => {
+    const ctx = (prompt: string, signupEnabled: boolean) => ({ params: new Map([['prompt', prompt]]), request: {}, signupEnabled });
+    expect(() => checkPrompt(ctx('create', true))).not.toThrow();
+    expect(() => checkPrompt(ctx('create', false))).toThrow(/not supported/);
+    expect(() => checkPrompt(ctx('none create', true))).toThrow(/cannot be combined/);
   });
 });

@@ -1,0 +1,36 @@
+import { OAuthError } from '../errors';
+import { parseClaimsRequest } from '../tokens/claims_request';
+import type { AuthorizeContext } from './request';
+
+/** The authentication context classes we satisfy: "1", a single factor (the password), ISO/IEC 29115 level 1. */
+export const ACR_VALUES_SUPPORTED = ['1'];
+export const DEFAULT_ACR = '1';
+
+/** OpenID Connect Core Unmet Authentication Requirements 1.0 §2. */
+class UnmetAuthenticationRequirements extends OAuthError {
+  constructor(description: string) {
+    super('unmet_authentication_requirements', description);
+  }
+}
+
+/**
+ * OIDC Core §5.5 (claims parameter) and §3.1.2.1 (acr_values, voluntary). The acr an ID token
+ * carries is the first requested value we satisfy, else our default. An essential acr request
+ * (§5.5.1.1) that we cannot satisfy MUST NOT succeed.
+ */
+export function checkClaims(ctx: AuthorizeContext): void {
+  const raw = ctx.params.get('claims');
+  const claims = raw === undefined ? undefined : parseClaimsRequest(raw);
+  ctx.request.claims = claims;
+  const acrRequest = claims?.id_token?.acr;
+  const essentialValues = acrRequest?.essential ? (acrRequest.values ?? (acrRequest.value !== undefined ? [acrRequest.value] : undefined)) : undefined;
+  const wanted = [
+    ...(acrRequest?.values ?? (acrRequest?.value !== undefined ? [acrRequest.value] : [])),
+    ...(ctx.params.get('acr_values') ?? '').split(' ').filter(Boolean),
+  ].filter((v): v is string => typeof v === 'string');
+  const satisfied = wanted.find((v) => ACR_VALUES_SUPPORTED.includes(v));
+  if (essentialValues && !essentialValues.some((v) => typeof v === 'string' && ACR_VALUES_SUPPORTED.includes(v))) {
+    throw new UnmetAuthenticationRequirements(`the essential acr cannot be satisfied; supported: ${ACR_VALUES_SUPPORTED.join(' ')}`);
+  }
+  ctx.request.acr = satisfied ?? DEFAULT_ACR;
+}

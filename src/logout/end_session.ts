@@ -1,0 +1,70 @@
+import { subjectFor } from '../tokens/subject';
+import { withResponseParams } from '../authorize/respond';
+import { now } from '../config';
+import type { DeliveryJob } from '../durable/logout_delivery';
+import type { Bindings } from '../env';
+import { keyPolicy } from '../keys/policy_config';
+import { ClientRepository, type Client } from '../storage/clients';
+import { GrantRepository } from '../storage/grants';
+import { SessionClientRepository } from '../storage/session_clients';
+import { SessionRepository, type Session } from '../storage/sessions';
+
+export interface FrontChannelFrame {
+  clientName: string;
+  url: string;
+}
+
+export interface EndedSession {
+  /** Front-Channel Logout 1.0 §2: the iframes the logged-out page must render. */
+  frames: FrontChannelFrame[];
+  /** Back-channel deliveries queued. */
+  backChannel: number;
+}
+
+function retryBase(env: Bindings): number {
+  const n = Number(env.BACKCHANNEL_RETRY_BASE);
+  return Number.isFinite(n) && n > 0 ? n : 5;
+}
+
+/** Front-Channel Logout 1.0 §2: the client's frontchannel_logout_uri with `iss` and `sid` appended. */
+export const frontChannelUrl = (client: Client, issuer: string, sid: string): string =>
+  withResponseParams(client.frontchannelLogoutUri!, { iss: issuer, sid });
+
+/**
+ * Ends an OP session, revokes the grants issued in it (except offline_access ones), and tells
+ * every client it signed in to: back-channel deliveries are handed to
+ * one LogoutDelivery Durable Object each (queued, never awaited), front-channel URLs are returned
+ * for the page to render. Both carry `iss` and `sid`, as `*_logout_session_supported` promises.
+ */
+export async function endSession(env: Bindings, session: Session, issuer: string): Promise<EndedSession> {
+  const sessionClients = new SessionClientRepository(env.DB);
+  const clientIds = await sessionClients.clientsOf(session.sid);
+  await new SessionRepository(env.DB).deleteBySid(session.sid);
+  await sessionClients.forget(session.sid);
+  await new GrantRepository(env.DB).revokeForSessionLogout(session.sid, now());
+  const repo = new ClientRepository(env.DB);
+  const clients = (await Promise.all(clientIds.map((id) => repo.find(id)))).filter((c): c is Client => c !== null);
+  const frames = clients.filter((c) => c.frontchannelLogoutUri).map((c) => ({ clientName: c.name, url: frontChannelUrl(c, issuer, session.sid) }));
+  const policy = keyPolicy(env);
+  const backChannel = clients.filter((c) => c.backchannelLogoutUri);
+  await Promise.all(
+    backChannel.map(async (c) => {
+      const id = env.LOGOUT_DELIVERY.newUniqueId();
+      const job: DeliveryJob = {
+        id: id.toString(),
+        issuer,
+        clientId: c.id,
+        uri: c.backchannelLogoutUri!,
+        // OIDC Core §8: the sub this client knows (pairwise clients see their own).
+        sub: await subjectFor(env.KEY_ENCRYPTION_KEY, c, session.userId),
+        sid: session.sid,
+        alg: c.idTokenAlg ?? policy.defaultAlg,
+        createdAt: now(),
+        retryBase: retryBase(env),
+        attempts: 0,
+      };
+      return env.LOGOUT_DELIVERY.get(id).start(job);
+    }),
+  );
+  return { frames, backChannel: backChannel.length };
+}

@@ -1,0 +1,98 @@
+import { Hono, type Context } from 'hono';
+import { getCookie, setCookie } from 'hono/cookie';
+import { accountOverview } from '../account/overview';
+import { redirect } from '../authorize/respond';
+import { now } from '../config';
+import { timingSafeEqual } from '../crypto/hash';
+import { randomToken } from '../crypto/random';
+import type { AppEnv } from '../env';
+import { OAuthError } from '../errors';
+import { clearSessionCookie } from '../http/cookies';
+import { methodNotAllowed } from '../http/json_error';
+import { formParams, type Params } from '../http/params';
+import { currentSession } from '../http/session';
+import { pickLocale, translator } from '../i18n/messages';
+import { endSession, type FrontChannelFrame } from '../logout/end_session';
+import { ClientRepository } from '../storage/clients';
+import { ConsentRepository } from '../storage/consents';
+import { GrantRepository } from '../storage/grants';
+import { SessionRepository, type Session } from '../storage/sessions';
+import { UserRepository, type User } from '../storage/users';
+import { AccountPage, SignedOutAccountPage } from '../views/account';
+import { ErrorPage } from '../views/error';
+import { LoggedOutPage } from '../views/logout';
+import { renderPage } from '../views/render';
+
+/** The signed-in user's account page and app launcher. */
+export const account = new Hono<AppEnv>();
+
+const CSRF_COOKIE = 'op_account';
+const isHttps = (c: Context) => new URL(c.req.url).protocol === 'https:';
+const lang = (c: Context<AppEnv>) => pickLocale(c.req.header('Accept-Language')?.split(',').map((l) => l.split(';')[0]!.trim()).join(' '));
+
+async function signedInUser(c: Context<AppEnv>): Promise<{ session: Session; user: User } | null> {
+  const session = await currentSession(c);
+  const user = session ? await new UserRepository(c.env.DB).find(session.userId) : null;
+  return session && user ? { session, user } : null;
+}
+
+async function render(c: Context<AppEnv>, notice?: string): Promise<Response> {
+  const l = lang(c);
+  const who = await signedInUser(c);
+  if (!who) return renderPage(c, <SignedOutAccountPage lang={l} t={translator(l)} />);
+  const csrf = getCookie(c, CSRF_COOKIE)?.match(/^[A-Za-z0-9_-]{43}$/)?.[0] ?? randomToken(32);
+  setCookie(c, CSRF_COOKIE, csrf, { path: '/account', httpOnly: true, sameSite: 'Strict', secure: isHttps(c) });
+  const overview = await accountOverview(c.env, who.user, who.session, c.var.issuer, now());
+  return renderPage(c, <AccountPage lang={l} t={translator(l)} userLabel={who.user.claims.name ?? who.user.username} overview={overview} csrf={csrf} notice={notice} />);
+}
+
+/** Every POST: a signed-in user and the form's CSRF token equal to the cookie (double submit). */
+async function checkedPost(c: Context<AppEnv>): Promise<{ form: Params; session: Session; user: User } | Response> {
+  let form: Params;
+  try {
+    form = await formParams(c.req.raw);
+  } catch (err) {
+    return renderPage(c, <ErrorPage title="Invalid request" detail={err instanceof OAuthError ? err.description : 'The form could not be read.'} />, 400);
+  }
+  const cookie = getCookie(c, CSRF_COOKIE);
+  if (!cookie || !(await timingSafeEqual(form.get('csrf') ?? '', cookie))) {
+    return renderPage(c, <ErrorPage title="Invalid request" detail="The form was not submitted from your account page." />, 403);
+  }
+  const who = await signedInUser(c);
+  if (!who) return redirect(c, '/account', 303);
+  return { form, ...who };
+}
+
+account.get('/', (c) => render(c));
+account.all('/', (c) => methodNotAllowed(c, 'GET'));
+
+/**
+ * Removes a client's access: the remembered consent goes (the next sign-in asks again) and every
+ * grant of this user for the client is revoked, so the tokens issued under them stop working.
+ */
+account.post('/revoke', async (c) => {
+  const r = await checkedPost(c);
+  if (r instanceof Response) return r;
+  const clientId = r.form.get('client_id') ?? '';
+  const client = await new ClientRepository(c.env.DB).find(clientId);
+  if (!client || !(await new ConsentRepository(c.env.DB).forget(r.user.id, clientId))) return redirect(c, '/account', 303);
+  await new GrantRepository(c.env.DB).revokeForUserAndClient(r.user.id, clientId, now());
+  const l = lang(c);
+  return render(c, translator(l)('account.revoked', { client: client.name }));
+});
+
+/** Signs the user out of every session, everywhere, with front- and back-channel logout for each. */
+account.post('/logout-all', async (c) => {
+  const r = await checkedPost(c);
+  if (r instanceof Response) return r;
+  const sessions = await new SessionRepository(c.env.DB).listForUser(r.user.id, now());
+  const frames: FrontChannelFrame[] = [];
+  for (const s of sessions) frames.push(...(await endSession(c.env, s, c.var.issuer)).frames);
+  clearSessionCookie(c);
+  const unique = [...new Map(frames.map((f) => [f.url, f])).values()];
+  c.set('frameSrc', [...new Set(unique.map((f) => new URL(f.url).origin))]);
+  const l = lang(c);
+  return renderPage(c, <LoggedOutPage lang={l} t={translator(l)} frames={unique} />);
+});
+
+account.all('/:action', (c) => methodNotAllowed(c, 'POST'));

@@ -1,0 +1,129 @@
+import { Hono, type Context } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { redirect, withResponseParams } from '../authorize/respond';
+import { timingSafeEqual } from '../crypto/hash';
+import { randomToken } from '../crypto/random';
+import type { AppEnv } from '../env';
+import { OAuthError } from '../errors';
+import { clearSessionCookie, readSessionCookie } from '../http/cookies';
+import { methodNotAllowed } from '../http/json_error';
+import { formParams, queryParams, type Params } from '../http/params';
+import { currentSession } from '../http/session';
+import { pickLocale, translator } from '../i18n/messages';
+import { browserHashes } from '../session/browser';
+import { now } from '../config';
+import { decideLogout } from '../logout/decide';
+import { endSession, type FrontChannelFrame } from '../logout/end_session';
+import { UntrustedLogoutRequest, parseLogoutRequest, type LogoutRequest } from '../logout/request';
+import { ClientRepository } from '../storage/clients';
+import { SessionRepository, type Session } from '../storage/sessions';
+import { ErrorPage } from '../views/error';
+import { LoggedOutPage, LogoutConfirmPage, StayedSignedInPage } from '../views/logout';
+import { renderPage } from '../views/render';
+
+/** RP-Initiated Logout 1.0: the end_session_endpoint, GET and POST (§2), with a confirmation page. */
+export const logout = new Hono<AppEnv>();
+
+const CSRF_COOKIE = 'op_logout';
+const isHttps = (c: Context) => new URL(c.req.url).protocol === 'https:';
+
+const invalid = (c: Context<AppEnv>, detail: string) => renderPage(c, <ErrorPage title="Sign-out request not valid" detail={detail} />, 400);
+
+async function readParams(c: Context<AppEnv>): Promise<Params> {
+  return c.req.method === 'GET' ? queryParams(c.req.url) : formParams(c.req.raw);
+}
+
+/** Ends the session, then shows the logged-out page (front-channel iframes) or returns to the client. */
+async function complete(c: Context<AppEnv>, req: LogoutRequest, session: Session | null, mayRedirect: boolean): Promise<Response> {
+  let frames: FrontChannelFrame[] = [];
+  if (session) {
+    frames = (await endSession(c.env, session, c.var.issuer)).frames;
+    const current = await currentSession(c);
+    if (!current || current.sid === session.sid) clearSessionCookie(c);
+  }
+  const lang = pickLocale(req.uiLocales);
+  // RP-Initiated Logout 1.0 §3: redirect only to a registered URI, with the client's state.
+  const returnTo = req.postLogoutRedirectUri && mayRedirect ? withResponseParams(req.postLogoutRedirectUri, { state: req.state }) : undefined;
+  if (returnTo && frames.length === 0) return redirect(c, returnTo, 303);
+  c.set('frameSrc', [...new Set(frames.map((f) => new URL(f.url).origin))]);
+  return renderPage(c, <LoggedOutPage lang={lang} t={translator(lang)} frames={frames} returnTo={returnTo} clientName={req.client?.name} />);
+}
+
+/**
+ * The session a logout is about: the one named by `sid` (the hint's, or the confirmation form's)
+ * when it is signed in to this browser (several accounts may be), else the current one.
+ */
+async function targetSession(c: Context<AppEnv>, sid: string | undefined): Promise<Session | null> {
+  const current = await currentSession(c);
+  if (sid === undefined || sid === current?.sid) return current;
+  const sessions = new SessionRepository(c.env.DB);
+  const named = await sessions.findBySid(sid, now());
+  return named && (await sessions.belongsToBrowser(named.sid, await browserHashes(c), now())) ? named : current;
+}
+
+logout.on(['GET', 'POST'], '/', async (c) => {
+  let req: LogoutRequest;
+  try {
+    const params = await readParams(c);
+    // A cross-site form POST does not carry our SameSite=Lax session cookie: the same request as a
+    // top-level GET navigation does, so the browser is sent there before anything is decided.
+    if (c.req.method === 'POST' && !readSessionCookie(c)) return redirect(c, `/logout?${new URLSearchParams([...params]).toString()}`, 303);
+    req = await parseLogoutRequest(c.env, params, c.var.issuer, new ClientRepository(c.env.DB));
+  } catch (err) {
+    if (err instanceof UntrustedLogoutRequest || err instanceof OAuthError) return invalid(c, err instanceof OAuthError ? err.description : err.message);
+    throw err;
+  }
+  const session = await targetSession(c, req.hint?.sid);
+  const next = decideLogout(req, session);
+  // Nothing to end: the RP's user is signed out already; the logged-out page, or back to the client.
+  if (next.step === 'nothing') return complete(c, req, null, next.returnToClient);
+  if (next.step === 'end') return complete(c, req, session, true);
+  if (!session) return complete(c, req, null, false); // (not reached: 'confirm' always has a session)
+
+  const csrf = randomToken(32);
+  setCookie(c, CSRF_COOKIE, csrf, { path: '/logout', httpOnly: true, sameSite: 'Strict', secure: isHttps(c), maxAge: 600 });
+  const lang = pickLocale(req.uiLocales);
+  return renderPage(
+    c,
+    <LogoutConfirmPage
+      lang={lang}
+      t={translator(lang)}
+      action="/logout/confirm"
+      csrf={csrf}
+      clientName={req.client?.name}
+      remembered={session.remembered ?? false}
+      hidden={{ client_id: req.client?.id, post_logout_redirect_uri: req.postLogoutRedirectUri, state: req.state, ui_locales: req.uiLocales, sid: session.sid }}
+    />,
+  );
+});
+
+logout.all('/', (c) => methodNotAllowed(c, 'GET, POST'));
+
+/** The confirmation form: CSRF-checked (double submit), and the request is validated again. */
+logout.post('/confirm', async (c) => {
+  let form: Params;
+  try {
+    form = await formParams(c.req.raw);
+  } catch (err) {
+    return invalid(c, err instanceof OAuthError ? err.description : 'The form could not be read.');
+  }
+  const cookie = getCookie(c, CSRF_COOKIE);
+  if (!cookie || !(await timingSafeEqual(form.get('csrf') ?? '', cookie))) {
+    return renderPage(c, <ErrorPage title="Invalid request" detail="The form was not submitted from this sign-out page." />, 403);
+  }
+  deleteCookie(c, CSRF_COOKIE, { path: '/logout', httpOnly: true, sameSite: 'Strict', secure: isHttps(c) });
+  const params: Params = new Map([...form].filter(([k]) => ['client_id', 'post_logout_redirect_uri', 'state', 'ui_locales'].includes(k)));
+  let req: LogoutRequest;
+  try {
+    req = await parseLogoutRequest(c.env, params, c.var.issuer, new ClientRepository(c.env.DB));
+  } catch (err) {
+    if (err instanceof UntrustedLogoutRequest) return invalid(c, err.message);
+    throw err;
+  }
+  const lang = pickLocale(req.uiLocales);
+  if (form.get('decision') !== 'logout') return renderPage(c, <StayedSignedInPage lang={lang} t={translator(lang)} />);
+  // The user confirmed: the registered post_logout_redirect_uri may now be used.
+  return complete(c, req, await targetSession(c, form.get('sid')), true);
+});
+
+logout.all('/confirm', (c) => methodNotAllowed(c, 'POST'));
