@@ -8,7 +8,7 @@ import { SUPPORTED_CLAIMS } from '../tokens/claims';
 
 /**
  * OpenID Connect Discovery 1.0 §3 / RFC 8414 §2 provider metadata. Every value is true of this
- * server: nothing is advertised that is not implemented.
+ * server: it advertises only what this server actually does.
  */
 export function providerMetadata(issuer: string, signingAlgs: string[], options: { signupEnabled?: boolean } = {}) {
   const clientAuth = {
