@@ -19,3 +19,18 @@ export function Layout(props: { title: string; lang?: string; display?: string; 
     </html>
   );
 }
+
+/** A page's heading, its lead line and, when there is one, the error to show (announced to screen readers). */
+export function PageHeading(props: { title: string; lead?: string; error?: string }) {
+  return (
+    <>
+      <h1>{props.title}</h1>
+      {props.lead && <p class="lead">{props.lead}</p>}
+      {props.error && (
+        <p class="alert" role="alert">
+          {props.error}
+        </p>
+      )}
+    </>
+  );
+}

@@ -1,5 +1,5 @@
 import { translator, type Translate } from '../i18n/messages';
-import { Layout } from './layout';
+import { Layout, PageHeading } from './layout';
 
 export interface LoginView {
   clientName: string;
@@ -20,13 +20,7 @@ export function LoginPage(v: LoginView) {
   const t = v.t ?? translator('en');
   return (
     <Layout title={t('login.title')} lang={v.lang} display={v.display}>
-      <h1>{t('login.title')}</h1>
-      <p class="lead">{t('login.lead', { client: v.clientName })}</p>
-      {v.error && (
-        <p class="alert" role="alert">
-          {v.error}
-        </p>
-      )}
+      <PageHeading title={t('login.title')} lead={t('login.lead', { client: v.clientName })} error={v.error} />
       <form method="post" action={v.action}>
         <input type="hidden" name="csrf" value={v.csrf} />
         <label for="username">{t('login.username')}</label>

@@ -1,5 +1,5 @@
 import { translator, type Translate } from '../i18n/messages';
-import { Layout } from './layout';
+import { Layout, PageHeading } from './layout';
 
 export interface SignupView {
   clientName: string;
@@ -20,13 +20,7 @@ export function SignupPage(v: SignupView) {
   const val = v.values ?? {};
   return (
     <Layout title={t('signup.title')} lang={v.lang} display={v.display}>
-      <h1>{t('signup.title')}</h1>
-      <p class="lead">{t('signup.lead', { client: v.clientName })}</p>
-      {v.error && (
-        <p class="alert" role="alert">
-          {v.error}
-        </p>
-      )}
+      <PageHeading title={t('signup.title')} lead={t('signup.lead', { client: v.clientName })} error={v.error} />
       <form method="post" action={v.action}>
         <input type="hidden" name="csrf" value={v.csrf} />
         <div class="row">

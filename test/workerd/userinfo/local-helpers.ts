@@ -2,7 +2,7 @@ import { SignJWT, decodeJwt, decodeProtectedHeader, importJWK, type JWK } from '
 import { expect } from 'vitest';
 import { keyEncryptionKey, openPrivateKey } from '../../../src/keys/encryption';
 import type { KeyDocument } from '../../../src/keys/types';
-import { ISSUER, createClient, createUser, env, fetchOp, obtainTokens } from '../helpers';
+import { createClient, createUser, env, fetchOp, obtainTokens } from '../helpers';
 
 export interface Tokens {
   access_token: string;
