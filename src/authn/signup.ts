@@ -2,7 +2,7 @@ import { now } from '../config';
 import { hashPassword } from '../crypto/password';
 import type { ThrottlePolicy } from '../durable/login_throttle';
 import type { Bindings } from '../env';
-import type { MessageKey } from '../i18n/messages';
+import type { MessageKey } from '../messages';
 import type { Params } from '../http/params';
 import { UserRepository, type User } from '../storage/users';
 

@@ -1,6 +1,6 @@
 import { Hono, type Context } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
-import { accountOverview } from '../account/overview';
+import { accountOverview } from '../session/account_overview';
 import { redirect } from '../authorize/respond';
 import { now } from '../config';
 import { timingSafeEqual } from '../crypto/hash';
@@ -11,7 +11,7 @@ import { clearSessionCookie } from '../http/cookies';
 import { methodNotAllowed } from '../http/json_error';
 import { formParams, type Params } from '../http/params';
 import { currentSession } from '../http/session';
-import { pickLocale, translator } from '../i18n/messages';
+import { pickLocale, translator } from '../messages';
 import { endSession, type FrontChannelFrame } from '../logout/end_session';
 import { ClientRepository } from '../storage/clients';
 import { ConsentRepository } from '../storage/consents';

@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { now } from '../config';
 import type { AppEnv } from '../env';
 import { InvalidRequest } from '../errors';
-import { withClient } from '../http/client_request';
+import { withClient } from '../authn/client_request';
 import { methodNotAllowed } from '../http/json_error';
 import type { Client } from '../storage/clients';
 import { inspectToken, type InspectedToken } from '../tokens/inspect';

@@ -9,7 +9,7 @@ import { clearSessionCookie, readSessionCookie } from '../http/cookies';
 import { methodNotAllowed } from '../http/json_error';
 import { formParams, queryParams, type Params } from '../http/params';
 import { currentSession } from '../http/session';
-import { pickLocale, translator } from '../i18n/messages';
+import { pickLocale, translator } from '../messages';
 import { browserHashes } from '../session/browser';
 import { now } from '../config';
 import { decideLogout } from '../logout/decide';

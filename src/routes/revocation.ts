@@ -2,10 +2,10 @@ import { Hono } from 'hono';
 import { now } from '../config';
 import type { AppEnv } from '../env';
 import { InvalidRequest } from '../errors';
-import { withClient } from '../http/client_request';
+import { withClient } from '../authn/client_request';
 import { methodNotAllowed } from '../http/json_error';
 import { GrantRepository } from '../storage/grants';
-import { TokenStatus } from '../storage/token_status';
+import { TokenStatus } from '../tokens/token_status';
 import { inspectToken } from '../tokens/inspect';
 
 /** RFC 7009 token revocation. */

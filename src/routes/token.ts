@@ -4,7 +4,7 @@ import { InvalidRequest, UnsupportedGrantType } from '../errors';
 import { authorizationCodeGrant } from '../grants/authorization_code';
 import { clientCredentialsGrant } from '../grants/client_credentials';
 import { refreshTokenGrant } from '../grants/refresh_token';
-import { withClient } from '../http/client_request';
+import { withClient } from '../authn/client_request';
 import { methodNotAllowed } from '../http/json_error';
 
 /** RFC 6749 §3.2 token endpoint: POST only, form-encoded; one module per grant in src/grants/. */

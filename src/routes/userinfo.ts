@@ -8,7 +8,7 @@ import { formParams } from '../http/params';
 import { jsonError, methodNotAllowed } from '../http/json_error';
 import { signingKey, verificationKey } from '../keys/keystore';
 import type { KeyAlg } from '../keys/types';
-import { TokenStatus } from '../storage/token_status';
+import { TokenStatus } from '../tokens/token_status';
 import { verifyAccessToken } from '../tokens/access_token';
 import { claimsForScopes } from '../tokens/claims';
 import { requestedUserClaims, type ClaimRequests } from '../tokens/claims_request';

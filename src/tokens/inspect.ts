@@ -1,7 +1,7 @@
 import type { Bindings } from '../env';
 import { verificationKey } from '../keys/keystore';
 import { RefreshTokenRepository, type RefreshTokenFamily } from '../storage/refresh_tokens';
-import { TokenStatus } from '../storage/token_status';
+import { TokenStatus } from './token_status';
 import { accessTokenAudience, verifyAccessToken, type AccessTokenClaims } from './access_token';
 
 export type InspectedToken =

@@ -1,5 +1,5 @@
-import { translator, type Translate } from '../i18n/messages';
-import type { AccountOverview } from '../account/overview';
+import { translator, type Translate } from '../messages';
+import type { AccountOverview } from '../session/account_overview';
 import { Layout } from './layout';
 
 export interface AccountView {

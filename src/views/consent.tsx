@@ -1,4 +1,4 @@
-import { MESSAGE_KEYS, translator, type MessageKey, type Translate } from '../i18n/messages';
+import { MESSAGE_KEYS, translator, type MessageKey, type Translate } from '../messages';
 import { Layout } from './layout';
 
 /** What each scope lets the application see, in words a person understands. */

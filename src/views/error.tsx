@@ -1,4 +1,4 @@
-import { translator, type Translate } from '../i18n/messages';
+import { translator, type Translate } from '../messages';
 import { Layout } from './layout';
 
 export function ErrorPage(props: { title: string; detail: string; lang?: string; t?: Translate }) {

@@ -1,4 +1,4 @@
-import { translator, type Translate } from '../i18n/messages';
+import { translator, type Translate } from '../messages';
 import type { FrontChannelFrame } from '../logout/end_session';
 import { Layout } from './layout';
 

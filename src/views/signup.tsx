@@ -1,4 +1,4 @@
-import { translator, type Translate } from '../i18n/messages';
+import { translator, type Translate } from '../messages';
 import { Layout, PageHeading } from './layout';
 
 export interface SignupView {

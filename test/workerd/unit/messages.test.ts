@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { missingMessages, pickLocale, translator } from '../../../src/i18n/messages';
+import { missingMessages, pickLocale, translator } from '../../../src/messages';
 
 describe('message catalogue', () => {
   it('picks the first supported ui_locales tag, by language when the region is unknown', () => {

@@ -1,15 +1,15 @@
 import { Hono, type Context } from 'hono';
-import { catalog, peekCatalog, type Catalog } from '../claims/catalog';
-import { customDiscovery } from '../claims/discovery';
-import { resolveIssuer } from '../config';
-import { sha256Base64url } from '../crypto/hash';
-import { providerMetadata } from '../discovery/metadata';
-import type { AppEnv, Bindings } from '../env';
-import { signupEnabled } from '../session/config';
-import { fromEdge, serveDocument, toEdge, waitUntil, type RenderedDocument } from '../http/cached_document';
-import { methodNotAllowed } from '../http/json_error';
-import { keySet, peekKeySet, type LoadedKeySet } from '../keys/keystore';
-import { registrationDiscovery } from '../registration/policy';
+import { catalog, peekCatalog, type Catalog } from '../../claims/catalog';
+import { customDiscovery } from '../../claims/discovery';
+import { resolveIssuer } from '../../config';
+import { sha256Base64url } from '../../crypto/hash';
+import { providerMetadata } from './metadata';
+import type { AppEnv, Bindings } from '../../env';
+import { signupEnabled } from '../../session/config';
+import { fromEdge, serveDocument, toEdge, waitUntil, type RenderedDocument } from '../../http/cached_document';
+import { methodNotAllowed } from '../../http/json_error';
+import { keySet, peekKeySet, type LoadedKeySet } from '../../keys/keystore';
+import { registrationDiscovery } from '../../registration/policy';
 
 /** Discovery 1.0 §4 (and RFC 8414 §3): the provider metadata, rendered once per key set and issuer. */
 export const discovery = new Hono<AppEnv>();

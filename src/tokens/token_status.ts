@@ -1,6 +1,6 @@
-import type { SubjectPolicy } from '../tokens/subject';
-import type { ScopeClaim } from './custom_claims';
-import { userFromRow, type User, type UserRow } from './users';
+import type { SubjectPolicy } from './subject';
+import type { ScopeClaim } from '../storage/custom_claims';
+import { userFromRow, type User, type UserRow } from '../storage/users';
 
 /**
  * Whether an access token is still good as far as storage knows: its grant exists and is not

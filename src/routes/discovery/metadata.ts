@@ -1,10 +1,10 @@
-import { ASSERTION_SIGNING_ALGS, SECRET_ASSERTION_ALGS } from '../authn/client_assertion';
-import { SUPPORTED_AUTH_METHODS } from '../authn/client_auth';
-import { ACR_VALUES_SUPPORTED } from '../authorize/check_claims';
-import { supportedPrompts } from '../authorize/check_prompt';
-import { OFFLINE_ACCESS, STANDARD_SCOPES } from '../config';
-import { SUPPORTED_LOCALES } from '../i18n/messages';
-import { SUPPORTED_CLAIMS } from '../tokens/claims';
+import { ASSERTION_SIGNING_ALGS, SECRET_ASSERTION_ALGS } from '../../authn/client_assertion';
+import { SUPPORTED_AUTH_METHODS } from '../../authn/client_auth';
+import { ACR_VALUES_SUPPORTED } from '../../authorize/check_claims';
+import { supportedPrompts } from '../../authorize/check_prompt';
+import { OFFLINE_ACCESS, STANDARD_SCOPES } from '../../config';
+import { SUPPORTED_LOCALES } from '../../messages';
+import { SUPPORTED_CLAIMS } from '../../tokens/claims';
 
 /**
  * OpenID Connect Discovery 1.0 §3 / RFC 8414 §2 provider metadata. Every value is true of this

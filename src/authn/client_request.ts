@@ -1,10 +1,10 @@
 import type { Context } from 'hono';
-import { ClientAuthThrottled, InvalidBasicClient, authenticateClient } from '../authn/client_auth';
+import { ClientAuthThrottled, InvalidBasicClient, authenticateClient } from './client_auth';
 import type { AppEnv } from '../env';
 import { OAuthError } from '../errors';
 import type { Client } from '../storage/clients';
-import { formParams, type Params } from './params';
-import { jsonError } from './json_error';
+import { formParams, type Params } from '../http/params';
+import { jsonError } from '../http/json_error';
 
 /**
  * The shared front of the endpoints that authenticate clients (token, revocation, introspection):
