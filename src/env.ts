@@ -1,5 +1,4 @@
 import type { AuthorizationCodeStore } from './durable/authorization_code_store';
-import type { KeyManager } from './durable/key_manager';
 import type { LoginThrottle } from './durable/login_throttle';
 
 /** Everything the Worker is bound to (see wrangler.toml and docs/storage-schema.md). */
@@ -8,7 +7,12 @@ export interface Bindings {
   KEYS: KVNamespace;
   AUTH_CODES: DurableObjectNamespace<AuthorizationCodeStore>;
   THROTTLE: DurableObjectNamespace<LoginThrottle>;
-  KEY_MANAGER: DurableObjectNamespace<KeyManager>;
+  /**
+   * The key manager and logout delivery objects import this file (their own env), so it does not
+   * name their classes (that would be an import cycle): use keyManager() (keys/manager.ts) and
+   * logoutDeliveries() (logout/end_session.ts), which type the stubs.
+   */
+  KEY_MANAGER: DurableObjectNamespace;
   /** Canonical issuer URL. When unset (local development) the request origin is used. */
   ISSUER?: string;
   /** Bearer secret for /admin/*. The admin API is disabled while it is unset. */
@@ -42,8 +46,10 @@ export interface Bindings {
   /** First back-channel logout retry delay, seconds (default 5; doubles per attempt). */
   BACKCHANNEL_RETRY_BASE?: string;
   /** One Durable Object per back-channel logout delivery. */
-  LOGOUT_DELIVERY: DurableObjectNamespace<import('./durable/logout_delivery').LogoutDelivery>;
+  LOGOUT_DELIVERY: DurableObjectNamespace;
 }
+
+import type { Client } from './storage/clients';
 
 export type AppEnv = {
   Bindings: Bindings;
@@ -52,6 +58,6 @@ export type AppEnv = {
     /** Origins a page may frame (front-channel logout iframes); set only by that page. */
     frameSrc?: string[];
     /** The client authenticated by this request, once it is (token, revocation, introspection). */
-    client?: import('./storage/clients').Client;
+    client?: Client;
   };
 };

@@ -4,8 +4,7 @@ import { keyEncryptionKey, KeyEncryptionError, type KeyEncryptionKey } from '../
 import { generateKey } from '../keys/generate';
 import { keyPolicy } from '../keys/policy_config';
 import { forceRotation, planRotation, revokeKey, type KeyFactory, type RotationEvent, type RotationResult } from '../keys/rotation_policy';
-import { KEYSET_KV_KEY } from '../keys/keystore';
-import type { KeyAlg, KeyDocument } from '../keys/types';
+import { KEYSET_KV_KEY, type KeyAlg, type KeyDocument } from '../keys/types';
 
 const DOC = 'doc';
 

@@ -3,6 +3,10 @@ import { JWKS_MAX_AGE, JWKS_STALE_WHILE_REVALIDATE } from '../keys/policy_config
 import { KEYSET_CACHE_SECONDS } from '../keys/keystore';
 import { SECURITY_HEADERS } from './security';
 
+/** The edge-cache keys of the two published documents (the routes fill them, the cron purges them). */
+export const discoveryEdgeKey = (issuer: string) => `${issuer}/.well-known/openid-configuration`;
+export const jwksEdgeKey = (issuer: string) => `${issuer}/jwks`;
+
 export interface RenderedDocument {
   body: string;
   /** A strong validator: the quoted base64url SHA-256 of the body. */

@@ -1,15 +1,13 @@
 import type { Bindings } from '../env';
-import { purgeEdge } from '../http/cached_document';
+import { discoveryEdgeKey, jwksEdgeKey, purgeEdge } from '../http/cached_document';
+import { keyManager } from '../keys/manager';
 import { purgeExpired } from './housekeeping';
 import { forgetKeySet } from '../keys/keystore';
-import { discoveryEdgeKey } from '../routes/discovery';
 import { cleanUpSessions } from './session_cleanup';
-import { jwksEdgeKey } from '../routes/jwks';
 
 /** The daily cron (wrangler.toml [triggers]): the key rotation policy, then housekeeping. */
 export async function runScheduled(env: Bindings, now = Math.floor(Date.now() / 1000)): Promise<void> {
-  const manager = env.KEY_MANAGER.get(env.KEY_MANAGER.idFromName('signing-keys'));
-  const { events } = await manager.rotate(now);
+  const { events } = await keyManager(env).rotate(now);
   const changes = events.filter((e) => e.type !== 'postponed');
   for (const e of events) console.log(`key rotation: ${JSON.stringify(e)}`);
   if (changes.length > 0) await keySetChanged(env);

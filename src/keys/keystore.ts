@@ -2,7 +2,8 @@ import { importJWK, type CryptoKey, type JWK } from 'jose';
 import { sha256Base64url } from '../crypto/hash';
 import type { Bindings } from '../env';
 import { keyEncryptionKey, KeyEncryptionError, openPrivateKey } from './encryption';
-import type { KeyAlg, KeyDocument } from './types';
+import { KEYSET_KV_KEY, type KeyAlg, type KeyDocument } from './types';
+import { keyManager } from './manager';
 
 /**
  * The read side of the signing keys: every isolate reads the document that the KeyManager
@@ -10,7 +11,6 @@ import type { KeyAlg, KeyDocument } from './types';
  * need ready in memory: imported signing keys, verification keys by kid, and the JWKS body with
  * its ETag. Signing and serving the JWKS cost no KV read, no JSON building and no key import.
  */
-export const KEYSET_KV_KEY = 'signing-keys';
 export const KEYSET_CACHE_SECONDS = 60;
 
 export interface SigningKey {
@@ -69,8 +69,7 @@ async function readDocument(env: Bindings): Promise<KeyDocument> {
   const stored = await env.KEYS.get<KeyDocument>(KEYSET_KV_KEY, 'json');
   if (stored && !Array.isArray(stored) && stored.keys?.some((k) => k.state === 'active')) return stored;
   // Nothing published yet (first request ever, or a fresh namespace): the single writer creates it.
-  const manager = env.KEY_MANAGER.get(env.KEY_MANAGER.idFromName('signing-keys'));
-  return manager.ensure(Math.floor(Date.now() / 1000));
+  return keyManager(env).ensure(Math.floor(Date.now() / 1000));
 }
 
 const STATE_ORDER = { active: 0, next: 1, retired: 2 } as const;

@@ -1,5 +1,8 @@
 import type { JWK } from 'jose';
 
+/** The KV key of the published key set document (written only by the key manager). */
+export const KEYSET_KV_KEY = 'signing-keys';
+
 /** JWS algorithms we can sign with (RFC 7518 §3, RFC 8037 §3.1). */
 export const KEY_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
 export type KeyAlg = (typeof KEY_ALGORITHMS)[number];

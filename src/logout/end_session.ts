@@ -1,7 +1,7 @@
 import { subjectFor } from '../tokens/subject';
 import { withResponseParams } from '../authorize/respond';
 import { now } from '../config';
-import type { DeliveryJob } from '../durable/logout_delivery';
+import type { DeliveryJob, LogoutDelivery } from '../durable/logout_delivery';
 import type { Bindings } from '../env';
 import { keyPolicy } from '../keys/policy_config';
 import { ClientRepository, type Client } from '../storage/clients';
@@ -49,7 +49,8 @@ export async function endSession(env: Bindings, session: Session, issuer: string
   const backChannel = clients.filter((c) => c.backchannelLogoutUri);
   await Promise.all(
     backChannel.map(async (c) => {
-      const id = env.LOGOUT_DELIVERY.newUniqueId();
+      const deliveries = logoutDeliveries(env);
+      const id = deliveries.newUniqueId();
       const job: DeliveryJob = {
         id: id.toString(),
         issuer,
@@ -63,8 +64,11 @@ export async function endSession(env: Bindings, session: Session, issuer: string
         retryBase: retryBase(env),
         attempts: 0,
       };
-      return env.LOGOUT_DELIVERY.get(id).start(job);
+      return deliveries.get(id).start(job);
     }),
   );
   return { frames, backChannel: backChannel.length };
 }
+
+/** The logout delivery Durable Objects, typed (env.ts cannot name the class: see Bindings). */
+export const logoutDeliveries = (env: Pick<Bindings, 'LOGOUT_DELIVERY'>) => env.LOGOUT_DELIVERY as DurableObjectNamespace<LogoutDelivery>;

@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { resolveIssuer } from '../config';
 import type { AppEnv } from '../env';
-import { fromEdge, serveDocument, toEdge, waitUntil } from '../http/cached_document';
+import { fromEdge, jwksEdgeKey, serveDocument, toEdge, waitUntil } from '../http/cached_document';
 import { methodNotAllowed } from '../http/json_error';
 import { keySet, peekKeySet } from '../keys/keystore';
 
@@ -9,7 +9,6 @@ import { keySet, peekKeySet } from '../keys/keystore';
 export const jwks = new Hono<AppEnv>();
 
 export const JWKS_CONTENT_TYPE = 'application/jwk-set+json';
-export const jwksEdgeKey = (issuer: string) => `${issuer}/jwks`;
 
 /** GET /jwks, registered ahead of the app's middleware (see serveDocument). */
 export async function getJwks(c: Context<AppEnv>): Promise<Response> {

@@ -1,9 +1,11 @@
-import type { AuthorizationRequest } from '../authorize/request';
-
-export interface Interaction {
+/**
+ * A parked authorization request. Storage does not know the request's shape (that is the
+ * authorize rules' business, and storage imports no protocol module): callers name it as `Request`.
+ */
+export interface Interaction<Request = unknown> {
   id: string;
   clientId: string;
-  request: AuthorizationRequest;
+  request: Request;
   csrfHash: string;
   userId: string | null;
   authenticatedAt: number | null;
@@ -24,10 +26,10 @@ interface InteractionRow {
 }
 
 /** A validated authorization request parked while the user signs in or consents. */
-export class InteractionRepository {
+export class InteractionRepository<Request = unknown> {
   constructor(private readonly db: D1Database) {}
 
-  async insert(i: Interaction, at: number): Promise<void> {
+  async insert(i: Interaction<Request>, at: number): Promise<void> {
     await this.db
       .prepare(
         'INSERT INTO interactions (id, client_id, params, csrf_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
@@ -36,7 +38,7 @@ export class InteractionRepository {
       .run();
   }
 
-  async find(id: string, at: number): Promise<Interaction | null> {
+  async find(id: string, at: number): Promise<Interaction<Request> | null> {
     const r = await this.db
       .prepare('SELECT * FROM interactions WHERE id = ? AND expires_at > ?')
       .bind(id, at)
@@ -45,7 +47,7 @@ export class InteractionRepository {
     return {
       id: r.id,
       clientId: r.client_id,
-      request: JSON.parse(r.params) as AuthorizationRequest,
+      request: JSON.parse(r.params) as Request,
       csrfHash: r.csrf_hash,
       userId: r.user_id,
       authenticatedAt: r.authenticated_at,

@@ -3,9 +3,8 @@ import { catalog, forgetCatalog } from '../../claims/catalog';
 import { parseClaimDefinition, parseScopeDefinition } from '../../claims/validate';
 import { now } from '../../config';
 import type { AppEnv } from '../../env';
-import { purgeEdge } from '../../http/cached_document';
+import { discoveryEdgeKey, purgeEdge } from '../../http/cached_document';
 import { CustomClaimRepository, type CustomClaim, type CustomScope } from '../../storage/custom_claims';
-import { discoveryEdgeKey } from '../discovery';
 import { jsonBody, notFound } from './common';
 
 /** Operator-defined claims (`/admin/claims`) and the scopes that release them (`/admin/scopes`). */

@@ -3,14 +3,13 @@ import { now } from '../../config';
 import type { AppEnv } from '../../env';
 import { InvalidRequest } from '../../errors';
 import { keySetChanged } from '../../jobs/scheduled';
+import { keyManager as manager } from '../../keys/manager';
 import { isKeyAlg, type KeyRecord } from '../../keys/types';
 import type { RotationEvent } from '../../keys/rotation_policy';
 import { notFound } from './common';
 
 /** Emergency key operations (the schedule needs none of them). */
 export const adminKeys = new Hono<AppEnv>();
-
-const manager = (env: AppEnv['Bindings']) => env.KEY_MANAGER.get(env.KEY_MANAGER.idFromName('signing-keys'));
 
 const keyJson = (k: KeyRecord) => ({
   kid: k.kid,

@@ -6,7 +6,7 @@ import { sha256Base64url } from '../../crypto/hash';
 import { providerMetadata } from './metadata';
 import type { AppEnv, Bindings } from '../../env';
 import { signupEnabled } from '../../session/config';
-import { fromEdge, serveDocument, toEdge, waitUntil, type RenderedDocument } from '../../http/cached_document';
+import { discoveryEdgeKey, fromEdge, serveDocument, toEdge, waitUntil, type RenderedDocument } from '../../http/cached_document';
 import { methodNotAllowed } from '../../http/json_error';
 import { keySet, peekKeySet, type LoadedKeySet } from '../../keys/keystore';
 import { registrationDiscovery } from '../../registration/policy';
@@ -14,7 +14,6 @@ import { registrationDiscovery } from '../../registration/policy';
 /** Discovery 1.0 §4 (and RFC 8414 §3): the provider metadata, rendered once per key set and issuer. */
 export const discovery = new Hono<AppEnv>();
 
-export const discoveryEdgeKey = (issuer: string) => `${issuer}/.well-known/openid-configuration`;
 const CONTENT_TYPE = 'application/json';
 /** With ISSUER unset (development) the issuer follows the Host header, so the memo is bounded. */
 const MAX_ISSUERS = 16;

@@ -13,7 +13,8 @@ import { signupEnabled } from '../../session/config';
 import { sessionForRequest } from '../../session/for_request';
 import { ClientRepository, type Client } from '../../storage/clients';
 import { ConsentRepository } from '../../storage/consents';
-import { InteractionRepository, type Interaction } from '../../storage/interactions';
+import type { AuthorizationRequest } from '../../authorize/request';
+import { InteractionRepository, type Interaction as StoredInteraction } from '../../storage/interactions';
 import { SessionRepository, type Session } from '../../storage/sessions';
 import { UserRepository } from '../../storage/users';
 import { ConsentPage } from '../../views/consent';
@@ -22,6 +23,8 @@ import { LoginPage } from '../../views/login';
 import { renderPage } from '../../views/render';
 import { SelectAccountPage } from '../../views/select_account';
 import { SignupPage, type SignupView } from '../../views/signup';
+
+type Interaction = StoredInteraction<AuthorizationRequest>;
 
 /** The shared machinery of the interaction pages (sign-in, sign-up, account chooser, consent). */
 export interface Loaded {
@@ -37,7 +40,7 @@ export const expired = (c: Context<AppEnv>) =>
 export async function load(c: Context<AppEnv>, id: string): Promise<Loaded | null> {
   const csrf = readInteractionCookie(c);
   if (!csrf || id.length > 64) return null;
-  const found = await new InteractionRepository(c.env.DB).find(id, now());
+  const found = await new InteractionRepository<AuthorizationRequest>(c.env.DB).find(id, now());
   if (!found || !(await timingSafeEqual(await sha256Base64url(csrf), found.csrfHash))) return null;
   const client = await new ClientRepository(c.env.DB).find(found.clientId);
   return client ? { interaction: found, client, csrf } : null;

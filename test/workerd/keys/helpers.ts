@@ -1,9 +1,10 @@
 import { applyD1Migrations, env, reset } from 'cloudflare:test';
 import { createLocalJWKSet, jwtVerify, type JWK } from 'jose';
 import { forgetKeySet, openKeySet } from '../../../src/keys/keystore';
+import { keyManager } from '../../../src/keys/manager';
 import type { KeyDocument } from '../../../src/keys/types';
 
-export const manager = () => env.KEY_MANAGER.get(env.KEY_MANAGER.idFromName('signing-keys'));
+export const manager = () => keyManager(env);
 
 export async function publishedDocument(): Promise<KeyDocument> {
   const doc = await env.KEYS.get<KeyDocument>('signing-keys', 'json');

@@ -4,6 +4,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import worker from '../../../src/index';
 import { KeyEncryptionError, keyEncryptionKey, openPrivateKey } from '../../../src/keys/encryption';
 import { forgetKeySet, keySet, openKeySet } from '../../../src/keys/keystore';
+import { keyManager } from '../../../src/keys/manager';
 import { keyPolicy } from '../../../src/keys/policy_config';
 import { ADMIN, createClient, createUser, fetchOp, obtainTokens } from '../helpers';
 import { freshStorage, manager, publishedDocument, verifiesAgainst } from './helpers';
@@ -67,7 +68,7 @@ describe('private keys at rest', () => {
     await expect(openKeySet(before, undefined)).rejects.toThrow(/KEY_ENCRYPTION_KEY is not set/);
     await expect(keySet({ ...env, KEY_ENCRYPTION_KEY: OTHER_KEK }, Date.now() + 3_600_000)).rejects.toThrow(/KEY_ENCRYPTION_KEY/);
     // The writer refuses too, and leaves the published document alone.
-    const stub = env.KEY_MANAGER.get(env.KEY_MANAGER.idFromName('signing-keys'));
+    const stub = keyManager(env);
     expect(before.version).toBe((await stub.document())!.version);
     expect((await publishedDocument()).version).toBe(before.version);
     forgetKeySet();

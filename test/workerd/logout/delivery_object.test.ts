@@ -1,6 +1,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import type { DeliveryJob } from '../../../src/durable/logout_delivery';
+import { logoutDeliveries } from '../../../src/logout/end_session';
 import { LogoutDeliveryRepository } from '../../../src/storage/logout_deliveries';
 import { ISSUER, createClient, env } from '../helpers';
 
@@ -11,8 +12,8 @@ async function row(id: string) {
 describe('LogoutDelivery Durable Object', () => {
   it('a final outcome that was not yet recorded is recorded on the next alarm, without delivering again', async () => {
     const client = await createClient();
-    const id = env.LOGOUT_DELIVERY.newUniqueId();
-    const stub = env.LOGOUT_DELIVERY.get(id);
+    const id = logoutDeliveries(env).newUniqueId();
+    const stub = logoutDeliveries(env).get(id);
     const now = Math.floor(Date.now() / 1000);
     const job: DeliveryJob = {
       id: id.toString(), issuer: ISSUER, clientId: client.client_id, uri: 'http://127.0.0.1:1/never', sub: 'u', sid: 's', alg: 'RS256',
@@ -31,8 +32,8 @@ describe('LogoutDelivery Durable Object', () => {
 
   it('an unreachable relying party leaves the delivery pending with the next attempt scheduled', async () => {
     const client = await createClient();
-    const id = env.LOGOUT_DELIVERY.newUniqueId();
-    const stub = env.LOGOUT_DELIVERY.get(id);
+    const id = logoutDeliveries(env).newUniqueId();
+    const stub = logoutDeliveries(env).get(id);
     const now = Math.floor(Date.now() / 1000);
     await stub.start({ id: id.toString(), issuer: ISSUER, clientId: client.client_id, uri: 'http://127.0.0.1:1/down', sub: 'u', sid: 's', alg: 'RS256', createdAt: now, retryBase: 60, attempts: 0 });
     // (The alarm set by start may already have run on its own; this runs it, or the next one, now.)
