@@ -1,3 +1,4 @@
+import { SECRET_ASSERTION_ALGS as SECRET_ALGS, SIGNING_ALGS } from '../algorithms';
 import { decodeJwt, jwtVerify, errors as joseErrors } from 'jose';
 import { InvalidClient } from '../errors';
 import { keyEncryptionKey, openPrivateKey } from '../keys/encryption';
@@ -5,8 +6,8 @@ import type { Client } from '../storage/clients';
 import { clientKeyResolver } from './client_keys';
 
 export const JWT_BEARER_ASSERTION = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
-export const ASSERTION_SIGNING_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'];
-export const SECRET_ASSERTION_ALGS = ['HS256'];
+export const ASSERTION_SIGNING_ALGS: string[] = [...SIGNING_ALGS];
+export const SECRET_ASSERTION_ALGS: string[] = [...SECRET_ALGS];
 /** Assertions must be short-lived: exp at most this far ahead. */
 const MAX_ASSERTION_LIFETIME = 300;
 const CLOCK_SKEW = 60;

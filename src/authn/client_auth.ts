@@ -1,3 +1,4 @@
+import { CLIENT_AUTH_METHODS } from '../algorithms';
 import { now } from '../config';
 import { verifyClientSecret } from '../crypto/client_secret';
 import type { ThrottlePolicy } from '../durable/login_throttle';
@@ -8,7 +9,7 @@ import { AssertionRepository } from '../storage/assertions';
 import { ClientRepository, type Client, type ClientAuthMethod } from '../storage/clients';
 import { JWT_BEARER_ASSERTION, assertionSubject, verifyClientAssertion } from './client_assertion';
 
-export const SUPPORTED_AUTH_METHODS: ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none'];
+export const SUPPORTED_AUTH_METHODS: ClientAuthMethod[] = [...CLIENT_AUTH_METHODS];
 
 /** Thrown for a failed client_secret_basic: RFC 6749 §5.2 requires 401 with WWW-Authenticate. */
 export class InvalidBasicClient extends InvalidClient {}

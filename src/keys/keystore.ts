@@ -2,7 +2,7 @@ import { importJWK, type CryptoKey, type JWK } from 'jose';
 import { sha256Base64url } from '../crypto/hash';
 import type { Bindings } from '../env';
 import { keyEncryptionKey, KeyEncryptionError, openPrivateKey } from './encryption';
-import { KEYSET_KV_KEY, type KeyAlg, type KeyDocument } from './types';
+import { KEY_ALGORITHMS, KEYSET_KV_KEY, type KeyAlg, type KeyDocument } from './types';
 import { keyManager } from './manager';
 
 /**
@@ -73,7 +73,7 @@ async function readDocument(env: Bindings): Promise<KeyDocument> {
 }
 
 const STATE_ORDER = { active: 0, next: 1, retired: 2 } as const;
-const ALG_ORDER: KeyAlg[] = ['RS256', 'PS256', 'ES256', 'EdDSA'];
+const ALG_ORDER: readonly KeyAlg[] = KEY_ALGORITHMS;
 
 async function load(env: Bindings, nowMs: number): Promise<LoadedKeySet> {
   return openKeySet(await readDocument(env), env.KEY_ENCRYPTION_KEY, nowMs);

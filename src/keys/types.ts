@@ -1,12 +1,13 @@
 import type { JWK } from 'jose';
+import { isSigningAlg, SIGNING_ALGS, type SigningAlg } from '../algorithms';
 
 /** The KV key of the published key set document (written only by the key manager). */
 export const KEYSET_KV_KEY = 'signing-keys';
 
 /** JWS algorithms we can sign with (RFC 7518 §3, RFC 8037 §3.1). */
-export const KEY_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
-export type KeyAlg = (typeof KEY_ALGORITHMS)[number];
-export const isKeyAlg = (v: unknown): v is KeyAlg => (KEY_ALGORITHMS as readonly unknown[]).includes(v);
+export const KEY_ALGORITHMS = SIGNING_ALGS;
+export type KeyAlg = SigningAlg;
+export const isKeyAlg = isSigningAlg;
 
 /**
  * A key's place in its lifecycle: `next` is published but does not sign yet, `active` signs,
