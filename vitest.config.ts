@@ -11,7 +11,12 @@ export default defineConfig({
             wrangler: { configPath: './wrangler.toml' },
             miniflare: {
               bindings: {
-                ADMIN_TOKEN: 'test-admin-token',
+                // The admin API needs a token of at least 32 characters (src/settings.ts).
+                ADMIN_TOKEN: 'test-admin-token-0123456789abcdefghij',
+                // Without ISSUER only loopback hosts are served; the tests use https://op.example.test.
+                ISSUER: 'https://op.example.test',
+                // Sign-up is off by default; the tests exercise it (test/workerd/settings checks the default).
+                SIGNUP: 'on',
                 KEY_ENCRYPTION_KEY: 'q8Jm3vN0cXyWq1Zr5sT7uV9wX2yA4bC6dE8fG0hI2jK',
                 TEST_MIGRATIONS: await readD1Migrations('./migrations'),
               },

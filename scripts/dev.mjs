@@ -38,7 +38,8 @@ if (!existsSync(WRANGLER)) {
 
 // 1. .dev.vars --------------------------------------------------------------------------------
 function ensureDevVars() {
-  const wanted = { ADMIN_TOKEN: () => b64url(32), KEY_ENCRYPTION_KEY: () => b64url(32) };
+  // SIGNUP=on: self-service sign-up is off by default; the demo shows it.
+  const wanted = { ADMIN_TOKEN: () => b64url(32), KEY_ENCRYPTION_KEY: () => b64url(32), SIGNUP: () => 'on' };
   if (!existsSync(DEV_VARS)) {
     const lines = [
       '# Local secrets for `wrangler dev` (git-ignored). Created by scripts/dev.mjs.',

@@ -6,6 +6,7 @@ import { KeyEncryptionError } from './keys/encryption';
 import { jsonError } from './http/json_error';
 import { publicClientCors } from './http/cors';
 import { securityHeaders } from './http/security';
+import { SettingError } from './settings';
 import { account } from './routes/account';
 import { admin } from './routes/admin/index';
 import { assets } from './routes/assets';
@@ -55,6 +56,11 @@ app.notFound((c) => c.json({ error: 'not_found', error_description: 'no such end
 
 app.onError((err, c) => {
   if (err instanceof OAuthError) return jsonError(c, err);
+  if (err instanceof SettingError) {
+    // A deployment problem the operator must fix: name the variable (never a secret's value).
+    console.error(err.message);
+    return c.json({ error: 'server_error', error_description: err.message }, 500);
+  }
   if (err instanceof KeyEncryptionError) {
     // A deployment problem the operator must fix (missing or wrong KEY_ENCRYPTION_KEY): say so plainly.
     console.error(`signing keys unavailable: ${err.message}`);

@@ -1,5 +1,5 @@
 import type { Bindings } from './env';
-import type { Client } from './storage/clients';
+import { issuerFor, settings } from './settings';
 
 export interface Lifetimes {
   code: number;
@@ -15,46 +15,37 @@ export interface Lifetimes {
   interaction: number;
 }
 
-const DEFAULTS: Lifetimes = {
-  code: 60,
-  accessToken: 3600,
-  idToken: 3600,
-  refreshToken: 30 * 24 * 3600,
-  refreshTokenIdle: 14 * 24 * 3600,
-  refreshReuseInterval: 5,
-  session: 14 * 24 * 3600,
-  interaction: 30 * 60,
-};
-
-function seconds(value: string | undefined, fallback: number): number {
-  const n = Number(value);
-  return Number.isInteger(n) && n > 0 ? n : fallback;
+/** Per-client overrides (a client's `lifetimes`), in seconds. */
+export interface LifetimeOverrides {
+  access_token?: number;
+  id_token?: number;
+  refresh_token?: number;
+  refresh_token_idle?: number;
 }
 
-/** The global lifetimes (vars), overridden by the client's own where it has them. */
-export function lifetimes(env: Bindings, client?: Client): Lifetimes {
+const INTERACTION_LIFETIME = 30 * 60;
+
+/** The global lifetimes (settings), overridden by the client's own where it has them. */
+export function lifetimes(env: Bindings, client?: { lifetimes?: LifetimeOverrides }): Lifetimes {
   const own = client?.lifetimes ?? {};
-  const reuse = Number(env.REFRESH_TOKEN_REUSE_INTERVAL);
+  const s = settings(env);
   return {
-    code: seconds(env.CODE_TTL, DEFAULTS.code),
-    accessToken: own.access_token ?? seconds(env.ACCESS_TOKEN_TTL, DEFAULTS.accessToken),
-    idToken: own.id_token ?? seconds(env.ID_TOKEN_TTL, DEFAULTS.idToken),
-    refreshToken: own.refresh_token ?? seconds(env.REFRESH_TOKEN_TTL, DEFAULTS.refreshToken),
-    refreshTokenIdle: own.refresh_token_idle ?? seconds(env.REFRESH_TOKEN_IDLE_TTL, DEFAULTS.refreshTokenIdle),
-    refreshReuseInterval: Number.isInteger(reuse) && reuse >= 0 && reuse <= 60 ? reuse : DEFAULTS.refreshReuseInterval,
-    session: seconds(env.SESSION_TTL, DEFAULTS.session),
-    interaction: DEFAULTS.interaction,
+    code: s.codeTtl,
+    accessToken: own.access_token ?? s.accessTokenTtl,
+    idToken: own.id_token ?? s.idTokenTtl,
+    refreshToken: own.refresh_token ?? s.refreshTokenTtl,
+    refreshTokenIdle: own.refresh_token_idle ?? s.refreshTokenIdleTtl,
+    refreshReuseInterval: s.refreshTokenReuseInterval,
+    session: s.sessionTtl,
+    interaction: INTERACTION_LIFETIME,
   };
 }
 
 /**
- * The issuer identifier. Discovery 1.0 §4.3: it must be exactly the discovery URL minus
- * "/.well-known/openid-configuration", so a configured value loses any trailing slash.
+ * The issuer identifier (settings.ts issuerFor): ISSUER, or a loopback request's origin in
+ * development. Discovery 1.0 §4.3: exactly the discovery URL minus "/.well-known/openid-configuration".
  */
-export function resolveIssuer(env: Bindings, requestUrl: string): string {
-  if (env.ISSUER) return env.ISSUER.replace(/\/+$/, '');
-  return new URL(requestUrl).origin;
-}
+export const resolveIssuer = issuerFor;
 
 /** Scopes whose claims OIDC Core §5.4 defines; `openid` is the marker scope. */
 export const STANDARD_SCOPES = ['openid', 'profile', 'email', 'address', 'phone'] as const;

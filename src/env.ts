@@ -1,7 +1,11 @@
 import type { AuthorizationCodeStore } from './durable/authorization_code_store';
 import type { LoginThrottle } from './durable/login_throttle';
 
-/** Everything the Worker is bound to (see wrangler.toml and docs/storage-schema.md). */
+/**
+ * Everything the Worker is bound to (see wrangler.toml and docs/storage-schema.md). The variables
+ * are listed for typing only: read them through settings(env) (src/settings.ts, docs/settings.md),
+ * which parses and validates each once; KEY_ENCRYPTION_KEY is read by keys/encryption.
+ */
 export interface Bindings {
   DB: D1Database;
   KEYS: KVNamespace;
@@ -13,9 +17,9 @@ export interface Bindings {
    * logoutDeliveries() (logout/end_session.ts), which type the stubs.
    */
   KEY_MANAGER: DurableObjectNamespace;
-  /** Canonical issuer URL. When unset (local development) the request origin is used. */
+  /** Canonical issuer URL. When unset only loopback hosts are served (development), with the request origin. */
   ISSUER?: string;
-  /** Bearer secret for /admin/*. The admin API is disabled while it is unset. */
+  /** Bearer secret for /admin/*. The admin API is disabled while it is unset or shorter than 32 characters. */
   ADMIN_TOKEN?: string;
   /** Optional overrides, in seconds. */
   CODE_TTL?: string;
@@ -39,7 +43,7 @@ export interface Bindings {
   KEY_PREPUBLICATION?: string;
   /** Dynamic client registration: `open`, `token` (default: an initial access token is required) or `off`. */
   REGISTRATION?: string;
-  /** Self-service sign-up and prompt=create: `on` (default) or `off`. */
+  /** Self-service sign-up and prompt=create: `on` or `off` (default). */
   SIGNUP?: string;
   /** Server-side lifetime of a session without "remember me", seconds (default 86400). */
   BROWSER_SESSION_TTL?: string;

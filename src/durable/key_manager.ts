@@ -1,5 +1,6 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { Bindings } from '../env';
+import { settings } from '../settings';
 import { keyEncryptionKey, KeyEncryptionError, type KeyEncryptionKey } from '../keys/encryption';
 import { generateKey } from '../keys/generate';
 import { keyPolicy } from '../keys/policy_config';
@@ -72,7 +73,7 @@ export class KeyManager extends DurableObject<Bindings> {
       const kek = await keyEncryptionKey(this.env.KEY_ENCRYPTION_KEY);
       const doc = await this.current(kek);
       const policy = keyPolicy(this.env);
-      const subject = new URL(this.env.ISSUER ?? 'http://localhost').host;
+      const subject = new URL(settings(this.env).issuer ?? 'http://localhost').host;
       const create: KeyFactory = (alg, state) => generateKey(alg, { kek, rsaModulusLength: policy.rsaModulusLength, subject, now, state });
       const result = await apply(doc, create);
       const changed = result !== null && result.events.some((e) => e.type !== 'postponed');

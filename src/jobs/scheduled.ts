@@ -1,4 +1,5 @@
 import type { Bindings } from '../env';
+import { settings } from '../settings';
 import { discoveryEdgeKey, jwksEdgeKey, purgeEdge } from '../http/cached_document';
 import { keyManager } from '../keys/manager';
 import { purgeExpired } from './housekeeping';
@@ -16,7 +17,7 @@ export async function runScheduled(env: Bindings, now = Math.floor(Date.now() / 
 }
 
 /** After any change of the key set: drop this isolate's copy and this colo's edge copies. */
-export async function keySetChanged(env: Bindings, issuer = env.ISSUER?.replace(/\/+$/, '')): Promise<void> {
+export async function keySetChanged(env: Bindings, issuer = settings(env).issuer): Promise<void> {
   forgetKeySet();
   if (issuer) await purgeEdge([jwksEdgeKey(issuer), discoveryEdgeKey(issuer)]);
 }

@@ -1,14 +1,9 @@
 import { lifetimes } from '../config';
 import type { Bindings } from '../env';
-import { isKeyAlg, type KeyAlg } from './types';
+import { settings } from '../settings';
+import type { KeyAlg } from './types';
 
-/** How long relying parties and edges may cache the JWKS and discovery documents (seconds). */
-export const JWKS_MAX_AGE = 3600;
-export const JWKS_STALE_WHILE_REVALIDATE = 3600;
-/** KV propagation (about 60 s) plus our in-isolate cache (60 s). */
-const PROPAGATION = 120;
-/** The shortest pre-publication window that is safe: nobody can still hold a JWKS without the new key. */
-export const MIN_PREPUBLICATION = JWKS_MAX_AGE + JWKS_STALE_WHILE_REVALIDATE + PROPAGATION;
+export { JWKS_MAX_AGE, JWKS_STALE_WHILE_REVALIDATE, MIN_PREPUBLICATION } from '../settings';
 
 export interface KeyPolicy {
   /** Algorithms that keep a key set; the first is the default for ID tokens unless configured. */
@@ -23,30 +18,18 @@ export interface KeyPolicy {
   retention: number;
 }
 
-const DAY = 86_400;
 const SKEW_MARGIN = 300;
 
-function algorithms(env: Bindings): KeyAlg[] {
-  const listed = (env.SIGNING_ALGS ?? 'RS256,PS256,ES256').split(',').map((s) => s.trim()).filter(Boolean);
-  const valid = [...new Set(listed.filter(isKeyAlg))];
-  // RS256 is always available: OIDC Core §15.1 makes it mandatory to implement.
-  return valid.includes('RS256') ? valid : ['RS256', ...valid];
-}
-
+/** The key policy, from the settings (SIGNING_ALGS, ID_TOKEN_SIGNING_ALG, RSA_MODULUS_LENGTH, KEY_ROTATION, KEY_PREPUBLICATION). */
 export function keyPolicy(env: Bindings): KeyPolicy {
-  const algs = algorithms(env);
-  const defaultAlg = isKeyAlg(env.ID_TOKEN_SIGNING_ALG) && algs.includes(env.ID_TOKEN_SIGNING_ALG) ? env.ID_TOKEN_SIGNING_ALG : 'RS256';
-  const bits = Number(env.RSA_MODULUS_LENGTH);
-  const rotationSetting = (env.KEY_ROTATION ?? '30d').trim();
-  const days = /^(\d{1,4})d$/.exec(rotationSetting);
-  const prepub = Number(env.KEY_PREPUBLICATION);
+  const s = settings(env);
   const t = lifetimes(env);
   return {
-    algorithms: algs,
-    defaultAlg,
-    rsaModulusLength: bits === 3072 || bits === 4096 ? bits : 2048,
-    rotation: rotationSetting === 'monthly' ? { kind: 'monthly' } : { kind: 'period', seconds: (days ? Math.max(1, Number(days[1])) : 30) * DAY },
-    prepublication: Number.isInteger(prepub) && prepub >= MIN_PREPUBLICATION ? prepub : DAY,
+    algorithms: [...s.signingAlgs],
+    defaultAlg: s.idTokenSigningAlg ?? 'RS256',
+    rsaModulusLength: s.rsaModulusLength,
+    rotation: s.keyRotation,
+    prepublication: s.keyPrepublication,
     retention: Math.max(t.idToken, t.accessToken) + SKEW_MARGIN,
   };
 }

@@ -3,6 +3,7 @@ import { withResponseParams } from '../authorize/respond';
 import { now } from '../config';
 import type { DeliveryJob, LogoutDelivery } from '../durable/logout_delivery';
 import type { Bindings } from '../env';
+import { settings } from '../settings';
 import { keyPolicy } from '../keys/policy_config';
 import { ClientRepository, type Client } from '../storage/clients';
 import { GrantRepository } from '../storage/grants';
@@ -21,10 +22,7 @@ export interface EndedSession {
   backChannel: number;
 }
 
-function retryBase(env: Bindings): number {
-  const n = Number(env.BACKCHANNEL_RETRY_BASE);
-  return Number.isFinite(n) && n > 0 ? n : 5;
-}
+const retryBase = (env: Bindings): number => settings(env).backchannelRetryBase;
 
 /** Front-Channel Logout 1.0 §2: the client's frontchannel_logout_uri with `iss` and `sid` appended. */
 export const frontChannelUrl = (client: Client, issuer: string, sid: string): string =>

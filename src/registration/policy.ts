@@ -1,4 +1,5 @@
 import type { Bindings } from '../env';
+import { settings } from '../settings';
 
 export type RegistrationPolicy = 'open' | 'token' | 'off';
 
@@ -8,8 +9,7 @@ export type RegistrationPolicy = 'open' | 'token' | 'off';
  * unrecognised value is treated as the default, never as `open`.
  */
 export function registrationPolicy(env: Bindings): RegistrationPolicy {
-  const v = (env.REGISTRATION ?? '').trim().toLowerCase();
-  return v === 'open' || v === 'off' ? v : 'token';
+  return settings(env).registration;
 }
 
 /** Discovery 1.0 §3: registration_endpoint, advertised only while registration is on. */

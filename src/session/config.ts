@@ -1,13 +1,9 @@
 import { lifetimes } from '../config';
 import type { Bindings } from '../env';
+import { settings } from '../settings';
 
-function seconds(value: string | undefined, fallback: number): number {
-  const n = Number(value);
-  return Number.isInteger(n) && n > 0 ? n : fallback;
-}
-
-/** Self-service sign-up (and prompt=create) is on unless SIGNUP=off. */
-export const signupEnabled = (env: Bindings): boolean => (env.SIGNUP ?? 'on').trim().toLowerCase() !== 'off';
+/** Self-service sign-up (and prompt=create) is off unless SIGNUP=on. */
+export const signupEnabled = (env: Bindings): boolean => settings(env).signup;
 
 export interface SessionLifetimes {
   /** "Remember me": the cookie's Max-Age and the session's server-side lifetime (SESSION_TTL). */
@@ -18,5 +14,5 @@ export interface SessionLifetimes {
 
 export function sessionLifetimes(env: Bindings): SessionLifetimes {
   const remembered = lifetimes(env).session;
-  return { remembered, browser: Math.min(remembered, seconds(env.BROWSER_SESSION_TTL, 24 * 3600)) };
+  return { remembered, browser: Math.min(remembered, settings(env).browserSessionTtl) };
 }

@@ -23,8 +23,9 @@ export default async function setup(project: TestProject) {
     await runWrangler(['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persistTo]);
     server = await startDevServer({
       persistTo,
+      // SIGNUP=on: sign-up is off by default and the flows use it.
       // BACKCHANNEL_RETRY_BASE=1: back-channel logout retries after 1 s, 2 s, … so the retry tests stay quick.
-      vars: { ADMIN_TOKEN: adminToken, KEY_ENCRYPTION_KEY: randomToken(), BACKCHANNEL_RETRY_BASE: '1' },
+      vars: { ADMIN_TOKEN: adminToken, KEY_ENCRYPTION_KEY: randomToken(), BACKCHANNEL_RETRY_BASE: '1', SIGNUP: 'on' },
       echo: process.env.E2E_VERBOSE === '1',
     });
   } catch (e) {

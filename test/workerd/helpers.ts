@@ -3,7 +3,7 @@ import { exports } from 'cloudflare:workers';
 import { expect } from 'vitest';
 
 export const ISSUER = 'https://op.example.test';
-export const ADMIN = { Authorization: 'Bearer test-admin-token', 'Content-Type': 'application/json' };
+export const ADMIN = { Authorization: 'Bearer test-admin-token-0123456789abcdefghij', 'Content-Type': 'application/json' };
 
 export const fetchOp = (path: string, init?: RequestInit) => exports.default.fetch(new Request(`${ISSUER}${path}`, { redirect: 'manual', ...init }));
 

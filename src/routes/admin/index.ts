@@ -11,13 +11,15 @@ import { adminRegistration } from './registration';
 import { adminSecrets } from './secrets';
 import { adminLogoutDeliveries } from './logout_deliveries';
 import { adminUsers } from './users';
+import { settings } from '../../settings';
 
 /** Operator API behind the ADMIN_TOKEN bearer secret (docs/admin-api.md). */
 export const admin = new Hono<AppEnv>();
 
 admin.use('*', async (c, next) => {
-  const expected = c.env.ADMIN_TOKEN;
-  if (!expected) return c.json({ error: 'not_found', error_description: 'the admin API is disabled (ADMIN_TOKEN is not set)' }, 404);
+  const configured = settings(c.env).admin;
+  if ('disabled' in configured) return c.json({ error: 'not_found', error_description: `the admin API is disabled (${configured.disabled})` }, 404);
+  const expected = configured.token;
   const m = /^Bearer (.+)$/.exec(c.req.header('Authorization') ?? '');
   if (!m || !(await timingSafeEqual(m[1]!, expected))) {
     c.header('WWW-Authenticate', 'Bearer realm="admin", error="invalid_token"');

@@ -240,9 +240,9 @@ describe('REGISTRATION policy', () => {
   });
 
   it('off: the endpoint answers 404 JSON and discovery leaves registration_endpoint out', async () => {
-    const res = await fetchWith({ REGISTRATION: 'off' }, 'https://off.example.test/register', { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify(META) });
+    const res = await fetchWith({ REGISTRATION: 'off', ISSUER: 'https://off.example.test' }, 'https://off.example.test/register', { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify(META) });
     await expectError(res, 404, 'not_found', /disabled/);
-    const meta = (await (await fetchWith({ REGISTRATION: 'off' }, 'https://off.example.test/.well-known/openid-configuration')).json()) as Record<string, unknown>;
+    const meta = (await (await fetchWith({ REGISTRATION: 'off', ISSUER: 'https://off.example.test' }, 'https://off.example.test/.well-known/openid-configuration')).json()) as Record<string, unknown>;
     expect(meta.issuer).toBe('https://off.example.test');
     expect(meta).not.toHaveProperty('registration_endpoint');
   });

@@ -171,7 +171,7 @@ describe('token: authorization_code grant errors', () => {
     const client = await createClient({ first_party: true });
     const user = await createUser();
     const cb = await authorizeInBrowser({ client, user });
-    const del = await fetchOp(`/admin/users/${user.id}`, { method: 'DELETE', headers: { Authorization: 'Bearer test-admin-token' } });
+    const del = await fetchOp(`/admin/users/${user.id}`, { method: 'DELETE', headers: { Authorization: 'Bearer test-admin-token-0123456789abcdefghij' } });
     expect(del.status).toBe(204);
     await expectTokenError(await exchangeCode(client, cb.searchParams.get('code')!), 'invalid_grant');
   });
