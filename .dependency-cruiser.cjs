@@ -59,7 +59,7 @@ module.exports = {
       from: { path: '^src/storage/' },
       to: {
         path: '^src/',
-        pathNot: ['^src/storage/', '^src/crypto/', '^src/(errors|env|settings|algorithms)\\.ts$', '^src/keys/types\\.ts$'],
+        pathNot: ['^src/storage/', '^src/crypto/', '^src/(errors|env|settings|algorithms|isolate_cache)\\.ts$', '^src/keys/types\\.ts$'],
       },
     },
     {

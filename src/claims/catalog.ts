@@ -1,5 +1,6 @@
 import { sha256Base64url } from '../crypto/hash';
 import type { Bindings } from '../env';
+import { isolateCache } from '../isolate_cache';
 import { CustomClaimRepository, type CustomClaim, type CustomScope } from '../storage/custom_claims';
 
 /**
@@ -17,31 +18,17 @@ export interface Catalog {
   scopes: Map<string, CustomScope>;
 }
 
-let cache: { value: Promise<Catalog>; loadedAt: number; resolved?: Catalog } | undefined;
+const cache = isolateCache<Catalog>(CATALOG_CACHE_SECONDS);
 
 export function catalog(env: Bindings, nowMs = Date.now()): Promise<Catalog> {
-  if (cache && nowMs - cache.loadedAt < CATALOG_CACHE_SECONDS * 1000) return cache.value;
-  const entry: NonNullable<typeof cache> = { value: Promise.resolve(undefined as never), loadedAt: nowMs };
-  entry.value = load(env).then(
-    (c) => (entry.resolved = c),
-    (err) => {
-      if (cache === entry) cache = undefined;
-      throw err;
-    },
-  );
-  cache = entry;
-  return entry.value;
+  return cache.get(() => load(env), nowMs);
 }
 
 /** The fresh catalog of this isolate without waiting, if it has one (the hot path of discovery). */
-export function peekCatalog(nowMs = Date.now()): Catalog | undefined {
-  return cache && nowMs - cache.loadedAt < CATALOG_CACHE_SECONDS * 1000 ? cache.resolved : undefined;
-}
+export const peekCatalog = (nowMs = Date.now()): Catalog | undefined => cache.peek(nowMs);
 
 /** Drops this isolate's copy after a change made here. */
-export function forgetCatalog(): void {
-  cache = undefined;
-}
+export const forgetCatalog = (): void => cache.forget();
 
 async function load(env: Bindings): Promise<Catalog> {
   const { claims, scopes } = await new CustomClaimRepository(env.DB).all();

@@ -1,6 +1,7 @@
 import { importJWK, type CryptoKey, type JWK } from 'jose';
 import { sha256Base64url } from '../crypto/hash';
 import type { Bindings } from '../env';
+import { isolateCache } from '../isolate_cache';
 import { keyEncryptionKey, KeyEncryptionError, openPrivateKey } from './encryption';
 import { KEY_ALGORITHMS, KEYSET_KV_KEY, type KeyAlg, type KeyDocument } from './types';
 import { keyManager } from './manager';
@@ -33,37 +34,19 @@ export interface LoadedKeySet {
   loadedAt: number;
 }
 
-let cache: { value: Promise<LoadedKeySet>; loadedAt: number; resolved?: LoadedKeySet } | undefined;
-
-const fresh = (nowMs: number) => cache !== undefined && nowMs - cache.loadedAt < KEYSET_CACHE_SECONDS * 1000;
+// A failed refresh keeps serving the last good key set, unless the keys cannot be opened at all.
+const cache = isolateCache<LoadedKeySet>(KEYSET_CACHE_SECONDS, { keepLastGood: (err) => !(err instanceof KeyEncryptionError) });
 
 /** The key set for this isolate, refreshed at most every KEYSET_CACHE_SECONDS. */
 export function keySet(env: Bindings, nowMs = Date.now()): Promise<LoadedKeySet> {
-  if (fresh(nowMs)) return cache!.value;
-  const previous = cache;
-  const entry: NonNullable<typeof cache> = { value: Promise.resolve(undefined as never), loadedAt: nowMs };
-  entry.value = load(env, nowMs).then(
-    (set) => (entry.resolved = set),
-    (err) => {
-      // A failed refresh keeps serving the last good key set, unless the keys cannot be opened at all.
-      if (previous?.resolved && !(err instanceof KeyEncryptionError)) return (entry.resolved = previous.resolved);
-      if (cache === entry) cache = undefined;
-      throw err;
-    },
-  );
-  cache = entry;
-  return entry.value;
+  return cache.get(() => load(env, nowMs), nowMs);
 }
 
 /** The loaded key set if this isolate has a fresh one, without waiting: the hot path of /jwks and discovery. */
-export function peekKeySet(nowMs = Date.now()): LoadedKeySet | undefined {
-  return fresh(nowMs) ? cache!.resolved : undefined;
-}
+export const peekKeySet = (nowMs = Date.now()): LoadedKeySet | undefined => cache.peek(nowMs);
 
 /** Drops this isolate's copy, so the next call reads KV again (after a change made here). */
-export function forgetKeySet(): void {
-  cache = undefined;
-}
+export const forgetKeySet = (): void => cache.forget();
 
 async function readDocument(env: Bindings): Promise<KeyDocument> {
   const stored = await env.KEYS.get<KeyDocument>(KEYSET_KV_KEY, 'json');
