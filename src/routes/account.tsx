@@ -6,10 +6,9 @@ import { now } from '../config';
 import { timingSafeEqual } from '../crypto/hash';
 import { randomToken } from '../crypto/random';
 import type { AppEnv } from '../env';
-import { OAuthError } from '../errors';
 import { clearSessionCookie } from '../http/cookies';
 import { methodNotAllowed } from '../http/json_error';
-import { formParams, type Params } from '../http/params';
+import type { Params } from '../http/params';
 import { currentSession } from '../http/session';
 import { pickLocale, translator } from '../messages';
 import { endSession, type FrontChannelFrame } from '../logout/end_session';
@@ -22,6 +21,7 @@ import { AccountPage, SignedOutAccountPage } from '../views/account';
 import { ErrorPage } from '../views/error';
 import { LoggedOutPage } from '../views/logout';
 import { renderPage } from '../views/render';
+import { readFormOr400 } from './form';
 
 /** The signed-in user's account page and app launcher. */
 export const account = new Hono<AppEnv>();
@@ -48,12 +48,8 @@ async function render(c: Context<AppEnv>, notice?: string): Promise<Response> {
 
 /** Every POST: a signed-in user and the form's CSRF token equal to the cookie (double submit). */
 async function checkedPost(c: Context<AppEnv>): Promise<{ form: Params; session: Session; user: User } | Response> {
-  let form: Params;
-  try {
-    form = await formParams(c.req.raw);
-  } catch (err) {
-    return renderPage(c, <ErrorPage title="Invalid request" detail={err instanceof OAuthError ? err.description : 'The form could not be read.'} />, 400);
-  }
+  const form = await readFormOr400(c);
+  if (form instanceof Response) return form;
   const cookie = getCookie(c, CSRF_COOKIE);
   if (!cookie || !(await timingSafeEqual(form.get('csrf') ?? '', cookie))) {
     return renderPage(c, <ErrorPage title="Invalid request" detail="The form was not submitted from your account page." />, 403);

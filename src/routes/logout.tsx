@@ -20,6 +20,7 @@ import { SessionRepository, type Session } from '../storage/sessions';
 import { ErrorPage } from '../views/error';
 import { LoggedOutPage, LogoutConfirmPage, StayedSignedInPage } from '../views/logout';
 import { renderPage } from '../views/render';
+import { readFormOr400 } from './form';
 
 /** RP-Initiated Logout 1.0: the end_session_endpoint, GET and POST (§2), with a confirmation page. */
 export const logout = new Hono<AppEnv>();
@@ -101,12 +102,8 @@ logout.all('/', (c) => methodNotAllowed(c, 'GET, POST'));
 
 /** The confirmation form: CSRF-checked (double submit), and the request is validated again. */
 logout.post('/confirm', async (c) => {
-  let form: Params;
-  try {
-    form = await formParams(c.req.raw);
-  } catch (err) {
-    return invalid(c, err instanceof OAuthError ? err.description : 'The form could not be read.');
-  }
+  const form = await readFormOr400(c, 'Sign-out request not valid');
+  if (form instanceof Response) return form;
   const cookie = getCookie(c, CSRF_COOKIE);
   if (!cookie || !(await timingSafeEqual(form.get('csrf') ?? '', cookie))) {
     return renderPage(c, <ErrorPage title="Invalid request" detail="The form was not submitted from this sign-out page." />, 403);

@@ -4,9 +4,8 @@ import { errorLocation, issueCode, redirect } from '../../authorize/respond';
 import { now } from '../../config';
 import { sha256Base64url, timingSafeEqual } from '../../crypto/hash';
 import type { AppEnv } from '../../env';
-import { OAuthError } from '../../errors';
 import { clearInteractionCookie, readInteractionCookie } from '../../http/cookies';
-import { formParams, type Params } from '../../http/params';
+import type { Params } from '../../http/params';
 import { pickLocale, translator, type Translate } from '../../messages';
 import { browserHashes } from '../../session/browser';
 import { signupEnabled } from '../../session/config';
@@ -23,6 +22,7 @@ import { LoginPage } from '../../views/login';
 import { renderPage } from '../../views/render';
 import { SelectAccountPage } from '../../views/select_account';
 import { SignupPage, type SignupView } from '../../views/signup';
+import { readFormOr400 } from '../form';
 
 type Interaction = StoredInteraction<AuthorizationRequest>;
 
@@ -48,12 +48,8 @@ export async function load(c: Context<AppEnv>, id: string): Promise<Loaded | nul
 
 /** Every POST must carry the form's CSRF token, equal to the interaction cookie. */
 export async function loadForPost(c: Context<AppEnv>, id: string): Promise<{ loaded: Loaded; form: Params } | Response> {
-  let form: Params;
-  try {
-    form = await formParams(c.req.raw);
-  } catch (err) {
-    return renderPage(c, <ErrorPage title="Invalid request" detail={err instanceof OAuthError ? err.description : 'The form could not be read.'} />, 400);
-  }
+  const form = await readFormOr400(c);
+  if (form instanceof Response) return form;
   const loaded = await load(c, id);
   if (!loaded) return expired(c);
   if (!(await timingSafeEqual(form.get('csrf') ?? '', loaded.csrf))) {
