@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { resolveIssuer } from './config';
 import type { AppEnv } from './env';
-import { OAuthError } from './errors';
+import { OAuthError, ServerError } from './errors';
 import { KeyEncryptionError } from './keys/encryption';
 import { jsonError } from './http/json_error';
 import { publicClientCors } from './http/cors';
@@ -62,9 +62,10 @@ app.onError((err, c) => {
     return c.json({ error: 'server_error', error_description: err.message }, 500);
   }
   if (err instanceof KeyEncryptionError) {
-    // A deployment problem the operator must fix (missing or wrong KEY_ENCRYPTION_KEY): say so plainly.
+    // A deployment problem the operator must fix (missing or wrong KEY_ENCRYPTION_KEY): the detail goes
+    // to the log only; the caller learns nothing about the secret (RFC 6749 §5.2 server_error shape).
     console.error(`signing keys unavailable: ${err.message}`);
-    return c.json({ error: 'server_error', error_description: `signing keys unavailable: ${err.message}` }, 500);
+    return jsonError(c, new ServerError('signing keys unavailable'));
   }
   console.error('unhandled error', err);
   return c.json({ error: 'server_error', error_description: 'the server hit an unexpected error' }, 500);

@@ -29,6 +29,8 @@ export interface Bindings {
   REFRESH_TOKEN_TTL?: string;
   REFRESH_TOKEN_IDLE_TTL?: string;
   REFRESH_TOKEN_REUSE_INTERVAL?: string;
+  /** Optional secret pepper of password hashes (HMAC-SHA-256 before PBKDF2); kept apart from D1. */
+  PASSWORD_PEPPER?: string;
   /** AES-256-GCM key (base64url) that seals private signing keys at rest. */
   KEY_ENCRYPTION_KEY?: string;
   /** Comma-separated signing algorithms kept in rotation (RS256 always included). */

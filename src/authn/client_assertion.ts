@@ -60,7 +60,7 @@ export async function verifyClientAssertion(client: Client, assertion: string, c
       const jwk = await openPrivateKey(await keyEncryptionKey(ctx.kekSecret), `client-secret:${client.id}`, client.secretSealed);
       ({ payload } = await jwtVerify(assertion, new TextEncoder().encode(jwk.k as string), options));
     } else {
-      ({ payload } = await jwtVerify(assertion, clientKeyResolver(client), options));
+      ({ payload } = await jwtVerify(assertion, clientKeyResolver(client, ctx.issuer), options));
     }
   } catch (err) {
     if (err instanceof InvalidClient) throw err;

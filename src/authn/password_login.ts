@@ -1,4 +1,4 @@
-import { dummyPasswordHash, verifyPassword } from '../crypto/password';
+import { dummyPasswordHash, hashPassword, needsRehash, passwordPepper, verifyPassword } from '../crypto/password';
 import type { ThrottlePolicy } from '../durable/login_throttle';
 import type { Bindings } from '../env';
 import { UserRepository, type User } from '../storage/users';
@@ -22,10 +22,14 @@ export async function passwordLogin(env: Bindings, login: string, password: stri
   const [a, i] = await Promise.all([account.check(now, ACCOUNT_POLICY), client.check(now, IP_POLICY)]);
   if (!a.allowed || !i.allowed) return { ok: false, reason: 'throttled', retryAfter: Math.max(a.retryAfter, i.retryAfter) };
 
-  const user = await new UserRepository(env.DB).findByLogin(login.trim());
+  const users = new UserRepository(env.DB);
+  const user = await users.findByLogin(login.trim());
+  const pepper = passwordPepper(env);
   // Verify against a dummy hash for unknown users so both cases cost the same time.
-  const valid = await verifyPassword(password, user?.passwordHash ?? (await dummyPasswordHash()));
+  const valid = await verifyPassword(password, user?.passwordHash ?? (await dummyPasswordHash(pepper)), pepper);
   if (user && valid) {
+    // A hash from before PASSWORD_PEPPER was set is upgraded now that the password is known.
+    if (await needsRehash(user.passwordHash, pepper)) await users.upgradePasswordHash(user.id, user.passwordHash, await hashPassword(password, pepper));
     await account.reset();
     return { ok: true, user };
   }

@@ -1,5 +1,5 @@
 import { now } from '../config';
-import { hashPassword } from '../crypto/password';
+import { hashPassword, passwordPepper } from '../crypto/password';
 import type { ThrottlePolicy } from '../durable/login_throttle';
 import type { Bindings } from '../env';
 import type { MessageKey } from '../messages';
@@ -73,7 +73,7 @@ export async function signUp(env: Bindings, input: SignupInput, ip: string): Pro
     id: crypto.randomUUID(),
     username: input.username,
     email: input.email,
-    passwordHash: await hashPassword(input.password),
+    passwordHash: await hashPassword(input.password, passwordPepper(env)),
     claims: {
       given_name: input.givenName,
       family_name: input.familyName,

@@ -1,5 +1,6 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { Bindings } from '../env';
+import { guardedFetch, OutboundError } from '../http/outbound';
 import { signingKey } from '../keys/keystore';
 import type { KeyAlg } from '../keys/types';
 import { signLogoutToken } from '../logout/logout_token';
@@ -80,19 +81,19 @@ export class LogoutDelivery extends DurableObject<Bindings> {
       return { kind: 'error', message: `could not sign the logout token: ${err instanceof Error ? err.message : String(err)}` };
     }
     try {
-      // §2.5: an HTTP POST of application/x-www-form-urlencoded `logout_token`; redirects are not followed.
-      const res = await fetch(job.uri, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
-        body: new URLSearchParams({ logout_token: token }).toString(),
-        redirect: 'manual',
-        signal: AbortSignal.timeout(ATTEMPT_TIMEOUT_MS),
-      });
+      // §2.5: an HTTP POST of application/x-www-form-urlencoded `logout_token`; redirects are not followed,
+      // and only a public https address is posted to (src/http/outbound.ts).
+      const res = await guardedFetch(
+        job.uri,
+        { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' }, body: new URLSearchParams({ logout_token: token }).toString() },
+        { issuer: job.issuer, timeoutMs: ATTEMPT_TIMEOUT_MS, what: `back-channel logout ${job.id} to client ${job.clientId}` },
+      );
       await res.body?.cancel();
       return { kind: 'response', status: res.status, retryAfter: parseRetryAfter(res.headers.get('Retry-After')) };
     } catch (err) {
-      const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
-      return { kind: 'error', message: timedOut ? `no answer within ${ATTEMPT_TIMEOUT_MS / 1000} s` : `network error: ${err instanceof Error ? err.message : String(err)}`.slice(0, 300) };
+      // A refused address or a redirect will not change on a retry: final at once.
+      if (err instanceof OutboundError) return { kind: 'error', message: `the backchannel_logout_uri ${err.message}`, final: err.reason === 'refused' || err.reason === 'redirect' };
+      return { kind: 'error', message: `could not be delivered: ${err instanceof Error ? err.message : String(err)}`.slice(0, 300) };
     }
   }
 }

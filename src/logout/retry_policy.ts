@@ -8,12 +8,13 @@ export const MAX_ATTEMPTS = 6;
 export const MAX_DELIVERY_SECONDS = 15 * 60;
 export const ATTEMPT_TIMEOUT_MS = 5_000;
 
-export type AttemptResult = { kind: 'response'; status: number; retryAfter?: number } | { kind: 'error'; message: string };
+/** `final`: an error a retry cannot cure (an address the OP refuses to post to, a redirect). */
+export type AttemptResult = { kind: 'response'; status: number; retryAfter?: number } | { kind: 'error'; message: string; final?: boolean };
 
 export type Verdict = { outcome: 'delivered' } | { outcome: 'retry'; delaySeconds: number } | { outcome: 'failed' };
 
 export const accepted = (status: number) => status === 200 || status === 204;
-const retryable = (r: AttemptResult) => r.kind === 'error' || r.status >= 500 || r.status === 429;
+const retryable = (r: AttemptResult) => (r.kind === 'error' ? !r.final : r.status >= 500 || r.status === 429);
 
 /** `attempt` is the number of the attempt just made (1 for the first). */
 export function judgeAttempt(r: AttemptResult, attempt: number, elapsedSeconds: number, baseDelay: number): Verdict {

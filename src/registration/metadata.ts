@@ -4,6 +4,7 @@ import { SUPPORTED_AUTH_METHODS } from '../authn/client_auth';
 import { InvalidClientMetadata, InvalidRedirectUri, UnapprovedSoftwareStatement } from '../errors';
 import type { KeyAlg } from '../keys/types';
 import type { ClientAuthMethod, GrantType } from '../storage/clients';
+import { checkFetchableUrl } from '../http/outbound_address';
 import { checkRegisteredRedirectUri, checkSecureUrl, checkWebUrl, type ApplicationType } from './uris';
 
 /** What registration needs to know about this deployment. */
@@ -114,6 +115,7 @@ export function parseRegistration(body: unknown, ctx: RegistrationContext): Regi
   if (body.jwks !== undefined && body.jwks_uri !== undefined) throw new InvalidClientMetadata('jwks and jwks_uri must not both be present');
   const jwks = body.jwks === undefined ? null : checkJwks(body.jwks);
   const jwksUri = body.jwks_uri === undefined ? null : checkSecureUrl(body.jwks_uri, 'jwks_uri', ctx.insecureIssuer);
+  checkFetchableUrl(jwksUri, 'jwks_uri', ctx.insecureIssuer);
   if (authMethod === 'private_key_jwt' && !jwks && !jwksUri) throw new InvalidClientMetadata('private_key_jwt needs jwks or jwks_uri');
 
   const idTokenAlg = body.id_token_signed_response_alg === undefined ? null : signingAlg(body.id_token_signed_response_alg, 'id_token_signed_response_alg', ctx);
@@ -130,6 +132,7 @@ export function parseRegistration(body: unknown, ctx: RegistrationContext): Regi
   if (subjectType !== 'public' && subjectType !== 'pairwise') throw new InvalidClientMetadata('subject_type must be public or pairwise');
   meta.subject_type = subjectType;
   if (body.sector_identifier_uri !== undefined) meta.sector_identifier_uri = checkSecureUrl(body.sector_identifier_uri, 'sector_identifier_uri', ctx.insecureIssuer);
+  checkFetchableUrl(meta.sector_identifier_uri, 'sector_identifier_uri', ctx.insecureIssuer);
 
   readDescriptive(body, meta);
   readOptional(body, meta, ctx);
@@ -170,5 +173,6 @@ function readOptional(body: Record<string, unknown>, meta: Record<string, unknow
   for (const uri of ['frontchannel_logout_uri', 'backchannel_logout_uri']) {
     if (body[uri] !== undefined) meta[uri] = checkSecureUrl(body[uri], uri, ctx.insecureIssuer);
   }
+  checkFetchableUrl(meta.backchannel_logout_uri, 'backchannel_logout_uri', ctx.insecureIssuer);
   for (const s of ['software_id', 'software_version']) if (body[s] !== undefined) meta[s] = text(body[s], s);
 }

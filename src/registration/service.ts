@@ -26,7 +26,7 @@ export async function parseRegistrationFor(c: Context<AppEnv>, body: unknown, ex
   const granted = input.scopes?.find((s) => custom.scopes.has(s) && !existing?.scopes?.includes(s));
   if (granted) throw new InvalidClientMetadata(`scope ${granted} is granted by the operator only`);
   const subjectType = input.metadata.subject_type === 'pairwise' ? 'pairwise' : 'public';
-  return { ...input, subjectType, sectorIdentifier: await resolveSector(subjectType, input.metadata.sector_identifier_uri, input.redirectUris) };
+  return { ...input, subjectType, sectorIdentifier: await resolveSector(subjectType, input.metadata.sector_identifier_uri, input.redirectUris, c.var.issuer) };
 }
 
 /** RFC 7591 §3.2.1 / RFC 7592 §3: the client information response: every registered member. */

@@ -95,6 +95,15 @@ export class UserRepository {
     return res.meta.changes > 0;
   }
 
+  /**
+   * Replaces a password hash by a stronger one of the same password (a pepper added): only if the
+   * stored hash is still `previous`, so a password changed meanwhile is never overwritten.
+   */
+  async upgradePasswordHash(id: string, previous: string, hash: string): Promise<boolean> {
+    const res = await this.db.prepare('UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?').bind(hash, id, previous).run();
+    return res.meta.changes > 0;
+  }
+
   /** Replaces the user's attributes; false for an unknown user. */
   async setAttributes(id: string, attributes: Record<string, unknown>, at: number): Promise<boolean> {
     const res = await this.db.prepare('UPDATE users SET attributes = ?, updated_at = ? WHERE id = ?').bind(JSON.stringify(attributes), at, id).run();

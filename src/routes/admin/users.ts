@@ -3,7 +3,7 @@ import { parseNewUser } from '../../admin/validate';
 import { applyAttributeChanges } from '../../claims/validate';
 import { InvalidRequest } from '../../errors';
 import { now } from '../../config';
-import { hashPassword } from '../../crypto/password';
+import { hashPassword, passwordPepper } from '../../crypto/password';
 import type { AppEnv } from '../../env';
 import { UserRepository, type User } from '../../storage/users';
 import { jsonBody, notFound } from './common';
@@ -20,7 +20,7 @@ adminUsers.post('/', async (c) => {
     id: crypto.randomUUID(),
     username: input.username,
     email: input.email,
-    passwordHash: await hashPassword(input.password),
+    passwordHash: await hashPassword(input.password, passwordPepper(c.env)),
     claims: input.claims,
     updatedAt: at,
     createdAt: at,

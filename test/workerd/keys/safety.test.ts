@@ -1,6 +1,6 @@
 import { createScheduledController, createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
 import { decodeProtectedHeader } from 'jose';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import worker from '../../../src/index';
 import { KeyEncryptionError, keyEncryptionKey, openPrivateKey } from '../../../src/keys/encryption';
 import { forgetKeySet, keySet, openKeySet } from '../../../src/keys/keystore';
@@ -122,8 +122,45 @@ describe('a deployment without its key-encryption key', () => {
     expect(res.status).toBe(500);
     const body = (await res.json()) as { error: string; error_description: string };
     expect(body.error).toBe('server_error');
-    expect(body.error_description).toMatch(/KEY_ENCRYPTION_KEY/);
     expect(await env.KEYS.get('signing-keys')).toBe(before);
     forgetKeySet();
   });
+
+  // Issue 9: the 500 for a missing, malformed or wrong KEY_ENCRYPTION_KEY names nothing about the
+  // secret (not its name, format, length, nor a kid): a standards-shaped server_error; the detail is logged.
+  it.each([
+    ['missing', undefined],
+    ['not base64url', 'not*base64url!'],
+    ['too short', 'AAECAwQFBgc'],
+    ['another key', OTHER_KEK],
+  ])('a %s KEY_ENCRYPTION_KEY: a generic server_error to the caller, the detail in the log', async (_what, kek) => {
+    const { app } = await import('../../../src/app');
+    const client = await createClient({ grant_types: ['client_credentials'], redirect_uris: [], scope: 'api:read' });
+    forgetKeySet();
+    const logged: string[] = [];
+    const spy = vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => void logged.push(args.join(' ')));
+    try {
+      const ctx = createExecutionContext();
+      const res = await app.fetch(
+        new Request('https://op.example.test/token', {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: `Basic ${btoa(`${client.client_id}:${client.client_secret}`)}` },
+          body: 'grant_type=client_credentials',
+        }),
+        { ...env, KEY_ENCRYPTION_KEY: kek },
+        ctx,
+      );
+      await waitOnExecutionContext(ctx);
+      expect(res.status).toBe(500);
+      expect(res.headers.get('Content-Type')).toMatch(/^application\/json/);
+      expect(res.headers.get('Cache-Control')).toBe('no-store');
+      const text = await res.text();
+      expect(JSON.parse(text)).toEqual({ error: 'server_error', error_description: 'signing keys unavailable' });
+      expect(text).not.toMatch(/KEY_ENCRYPTION_KEY|base64|bytes|decrypt|sealed|kid/i);
+      expect(logged.join('\n')).toMatch(/KEY_ENCRYPTION_KEY/);
+    } finally {
+      spy.mockRestore();
+      forgetKeySet();
+    }
+  }, 30_000);
 });

@@ -1,5 +1,7 @@
 // RFC 7523 §3 and OIDC Core §9: private_key_jwt and client_secret_jwt client authentication.
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { exportJWK } from 'jose';
+import { app } from '../../../src/app';
 import { describe, expect, it } from 'vitest';
 import { ADMIN, authorizeInBrowser, fetchOp } from '../helpers';
 import {
@@ -8,6 +10,7 @@ import {
   clientKey,
   createClient,
   createUser,
+  env,
   expectError,
   expectTokens,
   ISSUER,
@@ -279,6 +282,40 @@ describe('jwks_uri', () => {
       });
       const res = await ccWith(await sign(client.client_id, es));
       await expectError(res, 'invalid_client', 401);
+    },
+    30_000,
+  );
+
+  // Issue 9 (SSRF): a jwks_uri on a private, link-local or loopback address is never fetched. The admin API
+  // stores such a URI (an operator's choice); the token endpoint refuses to fetch it, in its own words.
+  it.each([
+    'https://169.254.169.254/latest/meta-data/jwks',
+    'https://10.0.0.7/jwks',
+    'https://[::ffff:192.168.0.1]/jwks',
+    'https://0x7f000001/jwks',
+    'http://127.0.0.1:1/jwks',
+    'https://metadata.google.internal/jwks',
+  ])('a jwks_uri of %s is not fetched -> 401 invalid_client naming the refusal', async (jwksUri) => {
+    const client = await createClient({ token_endpoint_auth_method: 'private_key_jwt', jwks_uri: jwksUri, grant_types: ['client_credentials'], redirect_uris: [], scope: 'api:read' });
+    const err = await expectError(await ccWith(await sign(client.client_id, es)), 'invalid_client', 401);
+    expect(err.error_description).toMatch(/jwks_uri must be a public address/);
+  });
+
+  it(
+    'loopback is fetched while the OP runs on http on loopback (development): the failure says what failed, in our words',
+    async () => {
+      const devIssuer = 'http://127.0.0.1:8787';
+      const client = await createClient({ token_endpoint_auth_method: 'private_key_jwt', jwks_uri: 'http://127.0.0.1:1/jwks', grant_types: ['client_credentials'], redirect_uris: [], scope: 'api:read' });
+      const ctx = createExecutionContext();
+      const assertion = await sign(client.client_id, es, { aud: `${devIssuer}/token` });
+      const res = await app.fetch(
+        new Request(`${devIssuer}/token`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'CF-Connecting-IP': uniqueIp() }, body: new URLSearchParams({ grant_type: 'client_credentials', ...assertionAuth(assertion).form }).toString() }),
+        { ...env, ISSUER: devIssuer },
+        ctx,
+      );
+      await waitOnExecutionContext(ctx);
+      const err = await expectError(res, 'invalid_client', 401);
+      expect(err.error_description).toMatch(/jwks_uri (could not be reached|gave no answer)/);
     },
     30_000,
   );
