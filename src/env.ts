@@ -47,6 +47,8 @@ export interface Bindings {
   REGISTRATION?: string;
   /** Self-service sign-up and prompt=create: `on` or `off` (default). */
   SIGNUP?: string;
+  /** `aud` accepted in client assertions: `issuer-or-token-endpoint` (default) or `issuer` (FAPI 2.0). */
+  CLIENT_ASSERTION_AUDIENCE?: string;
   /** Server-side lifetime of a session without "remember me", seconds (default 86400). */
   BROWSER_SESSION_TTL?: string;
   /** First back-channel logout retry delay, seconds (default 5; doubles per attempt). */

@@ -23,10 +23,34 @@ export function assertionSubject(assertion: string): string {
   }
 }
 
+/**
+ * CLIENT_ASSERTION_AUDIENCE: which `aud` values a client assertion may carry.
+ * - `issuer-or-token-endpoint` (default): the issuer identifier or the token endpoint URL;
+ * - `issuer`: the issuer identifier alone (what FAPI 2.0 Security Profile §5.3.2.1 requires).
+ * Any other value is read as `issuer`, the stricter choice.
+ */
+export type AssertionAudienceSetting = 'issuer' | 'issuer-or-token-endpoint';
+
+export function assertionAudienceSetting(env: { CLIENT_ASSERTION_AUDIENCE?: string }): AssertionAudienceSetting {
+  const value = env.CLIENT_ASSERTION_AUDIENCE?.trim();
+  return value === undefined || value === '' || value === 'issuer-or-token-endpoint' ? 'issuer-or-token-endpoint' : 'issuer';
+}
+
+/**
+ * The audiences a client assertion may name, at every endpoint that authenticates clients. After
+ * the 2025 audience-injection disclosure (an assertion made for another server's endpoint, or an
+ * array naming several parties, replayed here), only the issuer identifier and the token endpoint
+ * URL identify this OP; never the URL of another endpoint (introspection, revocation, PAR...).
+ */
+export function assertionAudiences(env: { CLIENT_ASSERTION_AUDIENCE?: string }, issuer: string): string[] {
+  return assertionAudienceSetting(env) === 'issuer' ? [issuer] : [issuer, `${issuer}/token`];
+}
+
 export interface AssertionContext {
+  /** The accepted `aud` values (see assertionAudiences); aud must be a single string among them. */
+  audiences: string[];
+  /** The issuer identifier: decides whether a client's jwks_uri may be on loopback (development only). */
   issuer: string;
-  /** The URL of the endpoint being called; RFC 7523 §3 lets aud be it or the issuer. */
-  endpoint: string;
   now: number;
   /** Records the jti, returning false if it was seen before (single use across isolates). */
   claimJti: (jti: string, expiresAt: number) => Promise<boolean>;
@@ -35,7 +59,8 @@ export interface AssertionContext {
 
 /**
  * RFC 7523 §3 and OIDC Core §9: verifies a private_key_jwt or client_secret_jwt assertion. The
- * algorithm family must match the registered method, aud must name us, exp is required and short,
+ * algorithm family must match the registered method, aud must be exactly the issuer or the token
+ * endpoint (see assertionAudiences), exp is required and short,
  * and the jti is accepted once.
  */
 export async function verifyClientAssertion(client: Client, assertion: string, ctx: AssertionContext): Promise<void> {
@@ -46,10 +71,8 @@ export async function verifyClientAssertion(client: Client, assertion: string, c
     algorithms: typeof registeredAlg === 'string' ? [registeredAlg] : bySecret ? SECRET_ASSERTION_ALGS : ASSERTION_SIGNING_ALGS,
     issuer: client.id,
     subject: client.id,
-    // RFC 7523 §3 / OIDC Core §9: the issuer, or the token endpoint URL, identify us; so does the
-    // endpoint actually called (revocation, introspection).
-    audience: [...new Set([ctx.issuer, `${ctx.issuer}/token`, ctx.endpoint])],
-    requiredClaims: ['exp', 'jti'],
+    // aud is checked below: jose would accept an array that merely contains one of ours.
+    requiredClaims: ['exp', 'jti', 'aud'],
     currentDate: new Date(ctx.now * 1000),
     clockTolerance: CLOCK_SKEW,
   };
@@ -68,6 +91,9 @@ export async function verifyClientAssertion(client: Client, assertion: string, c
     if (err instanceof joseErrors.JWTClaimValidationFailed) throw new InvalidClient(`client_assertion ${err.claim} claim is invalid`);
     throw new InvalidClient('client_assertion signature or format is invalid');
   }
+  // RFC 7523 §3 / OIDC Core §9: aud identifies this OP. A single string, exactly one of ours: an
+  // array is refused even when it contains the issuer (audience injection, 2025).
+  if (typeof payload.aud !== 'string' || !ctx.audiences.includes(payload.aud)) throw new InvalidClient('client_assertion aud claim is invalid');
   const exp = payload.exp!;
   if (exp - ctx.now > MAX_ASSERTION_LIFETIME) throw new InvalidClient(`client_assertion must expire within ${MAX_ASSERTION_LIFETIME} seconds`);
   if (typeof payload.jti !== 'string' || payload.jti.length > 256) throw new InvalidClient('client_assertion jti is invalid');

@@ -1,13 +1,15 @@
 import { CLIENT_AUTH_METHODS } from '../algorithms';
 import { now } from '../config';
 import { verifyClientSecret } from '../crypto/client_secret';
-import type { ThrottlePolicy } from '../durable/login_throttle';
+import type { ThrottleRule } from '../durable/login_throttle';
 import type { Bindings } from '../env';
 import { InvalidClient, InvalidRequest, OAuthError } from '../errors';
 import type { Params } from '../http/params';
 import { AssertionRepository } from '../storage/assertions';
 import { ClientRepository, type Client, type ClientAuthMethod } from '../storage/clients';
-import { JWT_BEARER_ASSERTION, assertionSubject, verifyClientAssertion } from './client_assertion';
+import { CLIENT_IP, CLIENT_IP_PAIR } from '../throttle/limits';
+import { throttleFor } from '../throttle/store';
+import { JWT_BEARER_ASSERTION, assertionAudiences, assertionSubject, verifyClientAssertion } from './client_assertion';
 
 export const SUPPORTED_AUTH_METHODS: ClientAuthMethod[] = [...CLIENT_AUTH_METHODS];
 
@@ -21,8 +23,8 @@ export class ClientAuthThrottled extends OAuthError {
   }
 }
 
-export const CLIENT_POLICY: ThrottlePolicy = { maxFailures: 10, windowSeconds: 5 * 60 };
-export const CLIENT_IP_POLICY: ThrottlePolicy = { maxFailures: 50, windowSeconds: 5 * 60 };
+/** RFC 6749 §5.2: the one description of every failed client authentication. */
+export const FAILED = 'client authentication failed';
 
 interface Presented {
   method: ClientAuthMethod;
@@ -79,38 +81,44 @@ function presented(authorization: string | undefined, body: Params): Presented {
 export interface ClientAuthContext {
   env: Bindings;
   issuer: string;
-  /** The endpoint's own URL: an accepted audience for client assertions. */
-  endpoint: string;
+  /** The source IP (CF-Connecting-IP): failures are throttled per (client, IP) and per IP. */
   ip: string;
 }
+
+/** The counters of a failed client authentication, in the source IP's throttle. */
+const failureRules = (clientId: string | undefined): ThrottleRule[] => [
+  ...(clientId !== undefined ? [{ key: `client:${clientId}`, policy: CLIENT_IP_PAIR }] : []),
+  { key: 'ip', policy: CLIENT_IP },
+];
 
 /**
  * Authenticates the client at the token, revocation and introspection endpoints. The method must
  * be the one the client registered; secrets are compared as salted hashes in constant time;
- * assertions are verified per RFC 7523. Failures are counted per client and per IP and, past the
- * limit, answered 429 with Retry-After. Every failure reads the same, so client ids cannot be probed.
+ * assertions are verified per RFC 7523.
+ *
+ * The credential is verified first and a correct one always passes, without asking the throttle:
+ * secrets are 256-bit, so guessing is not the threat, locking the rightful client out is. Only a
+ * failure consults the source IP's throttle, counting it per (client, IP) and per IP in one atomic
+ * step; past either limit the failure is answered 429 with Retry-After instead of 401 (RFC 6749
+ * §2.3.1 brute-force protection). Every failure reads the same (RFC 6749 §5.2 invalid_client), so
+ * client ids and their methods cannot be probed.
  */
 export async function authenticateClient(ctx: ClientAuthContext, authorization: string | undefined, body: Params): Promise<Client> {
-  const p = presented(authorization, body);
-  const Failure = p.method === 'client_secret_basic' ? InvalidBasicClient : InvalidClient;
-  const throttle = ctx.env.THROTTLE;
-  const counters = [throttle.get(throttle.idFromName(`client:${p.clientId}`)), throttle.get(throttle.idFromName(`client-ip:${ctx.ip}`))] as const;
   const at = now();
-  const [client, byClient, byIp] = await Promise.all([
-    new ClientRepository(ctx.env.DB).find(p.clientId),
-    counters[0].check(at, CLIENT_POLICY),
-    counters[1].check(at, CLIENT_IP_POLICY),
-  ]);
-  if (!byClient.allowed || !byIp.allowed) throw new ClientAuthThrottled(Math.max(byClient.retryAfter, byIp.retryAfter));
+  let clientId: string | undefined;
   try {
-    await verify(ctx, client, p, Failure, at);
+    const p = presented(authorization, body);
+    clientId = p.clientId;
+    const client = await new ClientRepository(ctx.env.DB).find(p.clientId);
+    await verify(ctx, client, p, at);
+    return client!;
   } catch (err) {
-    if (err instanceof OAuthError && err.error === 'invalid_client') {
-      await Promise.all([counters[0].recordFailure(at, CLIENT_POLICY), counters[1].recordFailure(at, CLIENT_IP_POLICY)]);
-    }
-    throw err;
+    if (!(err instanceof OAuthError && err.error === 'invalid_client')) throw err;
+    const verdict = await throttleFor(ctx.env, `client-auth:${ctx.ip}`).take(at, failureRules(clientId));
+    if (!verdict.allowed) throw new ClientAuthThrottled(verdict.retryAfter);
+    // One answer for every failure: an unknown client, the wrong method, a wrong secret or assertion.
+    throw new InvalidClient(FAILED);
   }
-  return client!;
 }
 
 /**
@@ -126,18 +134,18 @@ export async function secretMatches(client: Client, secret: string, at: number):
   return current || previous;
 }
 
-async function verify(ctx: ClientAuthContext, client: Client | null, p: Presented, Failure: typeof InvalidClient, at: number): Promise<void> {
-  if (!client) throw new Failure('client authentication failed');
+async function verify(ctx: ClientAuthContext, client: Client | null, p: Presented, at: number): Promise<void> {
+  if (!client) throw new InvalidClient(FAILED);
   const registered = client.tokenEndpointAuthMethod;
   const matches = p.method === registered || (p.method === 'private_key_jwt' && registered === 'client_secret_jwt');
-  if (!matches) throw new Failure(`client authentication failed: this client is registered for ${registered}`);
+  if (!matches) throw new InvalidClient(FAILED);
   if (p.method === 'client_secret_basic' || p.method === 'client_secret_post') {
-    if (!(await secretMatches(client, p.secret ?? '', at))) throw new Failure('client authentication failed');
+    if (!(await secretMatches(client, p.secret ?? '', at))) throw new InvalidClient(FAILED);
   } else if (p.assertion !== undefined) {
     const assertions = new AssertionRepository(ctx.env.DB);
     await verifyClientAssertion(client, p.assertion, {
+      audiences: assertionAudiences(ctx.env, ctx.issuer),
       issuer: ctx.issuer,
-      endpoint: ctx.endpoint,
       now: at,
       kekSecret: ctx.env.KEY_ENCRYPTION_KEY,
       claimJti: (jti, expiresAt) => assertions.claim(client.id, jti, expiresAt),

@@ -5,18 +5,19 @@ import { OAuthError } from '../errors';
 import type { Client } from '../storage/clients';
 import { formParams, type Params } from '../http/params';
 import { jsonError } from '../http/json_error';
+import { sourceIp } from '../http/source_ip';
 
 /**
  * The shared front of the endpoints that authenticate clients (token, revocation, introspection):
- * parse the form strictly, authenticate the client for this endpoint, then run `handle`. Errors
+ * parse the form strictly, authenticate the client (the endpoint's path is no longer an accepted assertion audience), then run `handle`. Errors
  * become RFC 6749 §5.2 JSON; a failed authentication is 401 with WWW-Authenticate, a throttled
  * one 429 with Retry-After.
  */
-export async function withClient(c: Context<AppEnv>, endpoint: string, handle: (client: Client, body: Params) => Promise<Response>): Promise<Response> {
+export async function withClient(c: Context<AppEnv>, _endpoint: string, handle: (client: Client, body: Params) => Promise<Response>): Promise<Response> {
   try {
     const body = await formParams(c.req.raw);
     const client = await authenticateClient(
-      { env: c.env, issuer: c.var.issuer, endpoint: `${c.var.issuer}${endpoint}`, ip: c.req.header('CF-Connecting-IP') ?? 'unknown' },
+      { env: c.env, issuer: c.var.issuer, ip: sourceIp(c) },
       c.req.header('Authorization'),
       body,
     );

@@ -1,38 +1,53 @@
 import { dummyPasswordHash, hashPassword, needsRehash, passwordPepper, verifyPassword } from '../crypto/password';
-import type { ThrottlePolicy } from '../durable/login_throttle';
+import type { ThrottleRule } from '../durable/login_throttle';
 import type { Bindings } from '../env';
 import { UserRepository, type User } from '../storage/users';
-
-export const ACCOUNT_POLICY: ThrottlePolicy = { maxFailures: 5, windowSeconds: 15 * 60 };
-export const IP_POLICY: ThrottlePolicy = { maxFailures: 30, windowSeconds: 15 * 60 };
+import { LOGIN_ACCOUNT_IP, LOGIN_IP } from '../throttle/limits';
+import { throttleFor } from '../throttle/store';
 
 export type LoginResult =
   | { ok: true; user: User }
   | { ok: false; reason: 'invalid' }
   | { ok: false; reason: 'throttled'; retryAfter: number };
 
-/**
- * Checks a username-or-email and password. Failures are counted per account name and per client
- * IP in Durable Objects; the account counter is keyed by what was typed, so unknown accounts are
- * throttled exactly like real ones and the answer never reveals which exist.
- */
-export async function passwordLogin(env: Bindings, login: string, password: string, ip: string, now: number): Promise<LoginResult> {
-  const account = env.THROTTLE.get(env.THROTTLE.idFromName(`account:${login.trim().toLowerCase()}`));
-  const client = env.THROTTLE.get(env.THROTTLE.idFromName(`ip:${ip}`));
-  const [a, i] = await Promise.all([account.check(now, ACCOUNT_POLICY), client.check(now, IP_POLICY)]);
-  if (!a.allowed || !i.allowed) return { ok: false, reason: 'throttled', retryAfter: Math.max(a.retryAfter, i.retryAfter) };
+export interface LoginContext {
+  env: Bindings;
+  /** The source IP (CF-Connecting-IP). */
+  ip: string;
+  now: number;
+  /** Runs work after the response (ExecutionContext.waitUntil). */
+  defer: (work: Promise<unknown>) => void;
+}
 
-  const users = new UserRepository(env.DB);
-  const user = await users.findByLogin(login.trim());
-  const pepper = passwordPepper(env);
+/** The counters of one sign-in attempt, in the source IP's throttle: (account, IP) and the IP's own budget. */
+const rulesFor = (login: string): ThrottleRule[] => [
+  { key: `account:${login.trim().toLowerCase()}`, policy: LOGIN_ACCOUNT_IP },
+  { key: 'ip', policy: LOGIN_IP },
+];
+
+/**
+ * Checks a username-or-email and password. Before the password is verified, the attempt is
+ * reserved in the source IP's throttle in one atomic step (check and count), so parallel guesses
+ * cannot all be evaluated: per (account typed, IP) a growing delay after a few failures, and per
+ * IP a budget across accounts (password spraying). Nothing is counted per account alone, so an
+ * attacker's failures never block the rightful user from another address. A success gives the
+ * reservation back after the response. Unknown accounts are throttled exactly like real ones.
+ */
+export async function passwordLogin(ctx: LoginContext, login: string, password: string): Promise<LoginResult> {
+  const throttle = throttleFor(ctx.env, `login:${ctx.ip}`);
+  const rules = rulesFor(login);
+  const users = new UserRepository(ctx.env.DB);
+  const [reserved, user] = await Promise.all([throttle.take(ctx.now, rules), users.findByLogin(login.trim())]);
+  if (!reserved.allowed) return { ok: false, reason: 'throttled', retryAfter: reserved.retryAfter };
+
+  const pepper = passwordPepper(ctx.env);
   // Verify against a dummy hash for unknown users so both cases cost the same time.
   const valid = await verifyPassword(password, user?.passwordHash ?? (await dummyPasswordHash(pepper)), pepper);
   if (user && valid) {
     // A hash from before PASSWORD_PEPPER was set is upgraded now that the password is known.
     if (await needsRehash(user.passwordHash, pepper)) await users.upgradePasswordHash(user.id, user.passwordHash, await hashPassword(password, pepper));
-    await account.reset();
+    ctx.defer(throttle.release(ctx.now, rules));
     return { ok: true, user };
   }
-  await Promise.all([account.recordFailure(now, ACCOUNT_POLICY), client.recordFailure(now, IP_POLICY)]);
   return { ok: false, reason: 'invalid' };
 }

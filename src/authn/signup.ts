@@ -1,13 +1,11 @@
 import { now } from '../config';
 import { hashPassword, passwordPepper } from '../crypto/password';
-import type { ThrottlePolicy } from '../durable/login_throttle';
 import type { Bindings } from '../env';
 import type { MessageKey } from '../messages';
 import type { Params } from '../http/params';
 import { UserRepository, type User } from '../storage/users';
-
-/** Sign-ups per client IP (accounts created, or names found taken): 10 an hour. */
-export const SIGNUP_POLICY: ThrottlePolicy = { maxFailures: 10, windowSeconds: 3600 };
+import { SIGNUP_IP } from '../throttle/limits';
+import { throttleFor } from '../throttle/store';
 
 export interface SignupInput {
   username: string;
@@ -66,9 +64,11 @@ export async function signUp(env: Bindings, input: SignupInput, ip: string): Pro
   const problem = signupProblem(input);
   if (problem) return { ok: false, reason: problem };
   const at = now();
-  const throttle = env.THROTTLE.get(env.THROTTLE.idFromName(`signup-ip:${ip}`));
-  const state = await throttle.check(at, SIGNUP_POLICY);
-  if (!state.allowed) return { ok: false, reason: 'signup.throttled', retryAfter: state.retryAfter };
+  // Every attempt that gets this far (an account created, or a name found taken: probing for
+  // accounts) counts against the IP's hourly allowance, checked and counted in one atomic step so
+  // parallel requests cannot overspend it (limits.ts SIGNUP_IP).
+  const reserved = await throttleFor(env, `signup:${ip}`).take(at, [{ key: 'ip', policy: SIGNUP_IP }]);
+  if (!reserved.allowed) return { ok: false, reason: 'signup.throttled', retryAfter: reserved.retryAfter };
   const user: User = {
     id: crypto.randomUUID(),
     username: input.username,
@@ -90,8 +90,5 @@ export async function signUp(env: Bindings, input: SignupInput, ip: string): Pro
   // Sign-in accepts a username or an email, so neither may collide with either of someone else's.
   const clash = (await users.findByLogin(input.username)) ?? (await users.findByLogin(input.email));
   const created = !clash && (await users.insert(user));
-  // Every account created, and every name found taken (probing for accounts), counts against the
-  // IP's hourly allowance.
-  await throttle.recordFailure(at, SIGNUP_POLICY);
   return created ? { ok: true, user } : { ok: false, reason: 'signup.taken' };
 }

@@ -10,6 +10,7 @@ import type { AppEnv } from '../env';
 import { OAuthError, UntrustedRedirectError } from '../errors';
 import { readSessionCookie, setInteractionCookie } from '../http/cookies';
 import { methodNotAllowed } from '../http/json_error';
+import { sourceIp } from '../http/source_ip';
 import { parseFormEncoded, rawQuery, readFormBody, valuesOf, type Params } from '../http/params';
 import { browserHashes } from '../session/browser';
 import { signupEnabled } from '../session/config';
@@ -18,6 +19,8 @@ import { ClientRepository, type Client } from '../storage/clients';
 import { ConsentRepository } from '../storage/consents';
 import { InteractionRepository } from '../storage/interactions';
 import { SessionRepository } from '../storage/sessions';
+import { INTERACTION_IP } from '../throttle/limits';
+import { throttleFor } from '../throttle/store';
 import { ErrorPage } from '../views/error';
 import { renderPage } from '../views/render';
 
@@ -80,8 +83,27 @@ async function malformed(c: Context<AppEnv>, raw: string, err: OAuthError): Prom
   return redirect(c, errorLocation(ctx.redirectUri!, ctx.state, c.var.issuer, err));
 }
 
+/**
+ * Each interaction is a stored row: creation is throttled per source IP (limits.ts INTERACTION_IP),
+ * checked and counted in one atomic step before anything is written. A reservation that parks
+ * nothing is given back after the response.
+ */
+function reserveInteraction(c: Context<AppEnv>) {
+  const at = now();
+  const throttle = throttleFor(c.env, `interaction:${sourceIp(c)}`);
+  const rules = [{ key: 'ip', policy: INTERACTION_IP }];
+  const verdict = throttle.take(at, rules);
+  // Awaited later, if at all: a failure surfaces there, never as an unhandled rejection.
+  verdict.catch(() => {});
+  const giveBack = () => c.executionCtx.waitUntil(verdict.then((v) => (v.allowed ? throttle.release(at, rules) : undefined)).catch(() => {}));
+  return { verdict, giveBack };
+}
+
 /** Either answers at once (single sign-on, prompt=none) or parks the request for the sign-in and consent pages. */
 async function proceed(c: Context<AppEnv>, request: AuthorizationRequest, client: Client, raw: string): Promise<Response> {
+  // A request without a session will most likely park an interaction: its reservation in the
+  // throttle starts now, alongside the reads below, and is awaited only if one is created.
+  const early = readSessionCookie(c) ? null : reserveInteraction(c);
   const session = await sessionForRequest(c, request);
   const consented = session ? await new ConsentRepository(c.env.DB).grantedScopes(session.userId, client.id) : new Set<string>();
   // prompt=select_account also offers the browser's other accounts when none is current.
@@ -91,11 +113,24 @@ async function proceed(c: Context<AppEnv>, request: AuthorizationRequest, client
     // A cross-site form POST never carries our SameSite=Lax session cookie, so prompt=none cannot
     // be judged from it: the same request as a top-level GET navigation can (the sign-in pages need
     // no such step, they are reached by a GET anyway).
+    early?.giveBack();
     if (c.req.method === 'POST' && !readSessionCookie(c) && raw.length <= MAX_REPLAY_QUERY) return redirect(c, `/authorize?${raw}`, 303);
     return redirect(c, errorLocation(request.redirectUri, request.state, c.var.issuer, next.error));
   }
-  if (next.step === 'issue') return redirect(c, await issueCode(c.env, request, next.session, c.var.issuer));
+  if (next.step === 'issue') {
+    early?.giveBack();
+    return redirect(c, await issueCode(c.env, request, next.session, c.var.issuer));
+  }
 
+  const reserved = await (early ?? reserveInteraction(c)).verdict;
+  if (!reserved.allowed) {
+    c.header('Retry-After', String(reserved.retryAfter));
+    return renderPage(
+      c,
+      <ErrorPage title="Too many sign-in requests" detail={`Too many sign-in requests came from your network. Try again in ${reserved.retryAfter} second(s).`} />,
+      429,
+    );
+  }
   const id = randomToken(24);
   const csrf = randomToken(32);
   const ttl = lifetimes(c.env).interaction;

@@ -1,6 +1,5 @@
 import { Hono, type Context } from 'hono';
 import { now } from '../config';
-import type { ThrottlePolicy } from '../durable/login_throttle';
 import type { AppEnv } from '../env';
 import { InvalidRequest, InvalidToken, OAuthError } from '../errors';
 import { readTextLimited } from '../http/body';
@@ -9,6 +8,9 @@ import { registrationPolicy } from '../registration/policy';
 import { bearerToken, clientInformation, parseRegistrationFor, registerClient, registeredClient, updateClient } from '../registration/service';
 import { ClientRepository } from '../storage/clients';
 import { InitialAccessTokenRepository } from '../storage/initial_access_tokens';
+import { sourceIp } from '../http/source_ip';
+import { REGISTRATION_IP } from '../throttle/limits';
+import { throttleFor } from '../throttle/store';
 
 /**
  * The registration endpoint (OpenID Dynamic Client Registration 1.0 §3, RFC 7591 §3) and the
@@ -36,17 +38,16 @@ registration.use('*', async (c, next) => {
   await next();
 });
 
-/** With REGISTRATION=open, each client IP may register this many clients per hour. */
-export const OPEN_REGISTRATION_POLICY: ThrottlePolicy = { maxFailures: 20, windowSeconds: 3600 };
-
 registration.post('/', async (c) => {
   const tokens = new InitialAccessTokenRepository(c.env.DB);
   const at = now();
   const open = registrationPolicy(c.env) === 'open';
-  const perIp = c.env.THROTTLE.get(c.env.THROTTLE.idFromName(`registration-ip:${c.req.header('CF-Connecting-IP') ?? 'unknown'}`));
+  // With REGISTRATION=open, each source IP may attempt REGISTRATION_IP registrations per hour,
+  // checked and counted in one atomic step before anything is written (parallel requests cannot
+  // overspend it).
   if (open) {
-    const state = await perIp.check(at, OPEN_REGISTRATION_POLICY);
-    if (!state.allowed) return jsonError(c, new OAuthError('invalid_request', 'too many registrations from this address; retry later', 429), { 'Retry-After': String(state.retryAfter) });
+    const reserved = await throttleFor(c.env, `registration:${sourceIp(c)}`).take(at, [{ key: 'ip', policy: REGISTRATION_IP }]);
+    if (!reserved.allowed) return jsonError(c, new OAuthError('invalid_request', 'too many registrations from this address; retry later', 429), { 'Retry-After': String(reserved.retryAfter) });
   }
   // RFC 7591 §3: with REGISTRATION=token, an initial access token from the operator is required.
   const initial = registrationPolicy(c.env) === 'token' ? bearerToken(c.req.header('Authorization'), 'an initial access token is required to register') : undefined;
@@ -55,7 +56,6 @@ registration.post('/', async (c) => {
   // Spent only once the request is valid, atomically: concurrent requests cannot overspend it.
   if (initial !== undefined && !(await tokens.spend(initial, at))) throw new InvalidToken('the initial access token is invalid, expired or used up');
   const info = await registerClient(c, input);
-  if (open) await perIp.recordFailure(at, OPEN_REGISTRATION_POLICY);
   return c.json(info, 201);
 });
 

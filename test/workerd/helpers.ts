@@ -5,7 +5,18 @@ import { expect } from 'vitest';
 export const ISSUER = 'https://op.example.test';
 export const ADMIN = { Authorization: 'Bearer test-admin-token-0123456789abcdefghij', 'Content-Type': 'application/json' };
 
-export const fetchOp = (path: string, init?: RequestInit) => exports.default.fetch(new Request(`${ISSUER}${path}`, { redirect: 'manual', ...init }));
+let ipCounter = 0;
+/** A source IP of its own, so the per-IP throttles of one test never count another test's requests. */
+export const freshIp = () => `203.0.113.${(ipCounter++ % 250) + 1}-${Math.random().toString(36).slice(2, 8)}`;
+
+/** Sends the request as a fresh source IP unless it names one (CF-Connecting-IP). */
+function withSourceIp(init: RequestInit | undefined, ip = freshIp()): RequestInit {
+  const headers = new Headers(init?.headers);
+  if (!headers.has('CF-Connecting-IP')) headers.set('CF-Connecting-IP', ip);
+  return { ...init, headers };
+}
+
+export const fetchOp = (path: string, init?: RequestInit) => exports.default.fetch(new Request(`${ISSUER}${path}`, { redirect: 'manual', ...withSourceIp(init) }));
 
 export interface TestClient {
   client_id: string;
@@ -42,6 +53,8 @@ export async function createUser(overrides: Record<string, unknown> = {}) {
 /** A minimal browser: keeps cookies per path prefix and reads forms. */
 export class Browser {
   private cookies = new Map<string, { value: string; path: string }>();
+  /** Each browser is its own source IP (per-IP throttles). */
+  readonly ip = freshIp();
 
   async get(url: string): Promise<Response> {
     return this.send(url, { method: 'GET' });
@@ -57,7 +70,7 @@ export class Browser {
     const cookie = [...this.cookies].filter(([, c]) => path.startsWith(c.path)).map(([k, c]) => `${k}=${c.value}`).join('; ');
     const headers = new Headers(init.headers);
     if (cookie) headers.set('Cookie', cookie);
-    const res = await exports.default.fetch(new Request(full, { ...init, headers, redirect: 'manual' }));
+    const res = await exports.default.fetch(new Request(full, { ...withSourceIp({ ...init, headers }, this.ip), redirect: 'manual' }));
     for (const line of res.headers.getSetCookie()) {
       const [pair, ...attrs] = line.split(';');
       const [name, value] = [pair!.slice(0, pair!.indexOf('=')), pair!.slice(pair!.indexOf('=') + 1)];

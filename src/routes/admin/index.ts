@@ -3,6 +3,10 @@ import { timingSafeEqual } from '../../crypto/hash';
 import type { AppEnv } from '../../env';
 import { InvalidToken, OAuthError } from '../../errors';
 import { jsonError } from '../../http/json_error';
+import { sourceIp } from '../../http/source_ip';
+import { now } from '../../config';
+import { ADMIN_IP } from '../../throttle/limits';
+import { throttleFor } from '../../throttle/store';
 import { adminClaims, adminScopes } from './claims';
 import { adminClientClaims } from './client_claims';
 import { adminClients } from './clients';
@@ -22,6 +26,12 @@ admin.use('*', async (c, next) => {
   const expected = configured.token;
   const m = /^Bearer (.+)$/.exec(c.req.header('Authorization') ?? '');
   if (!m || !(await timingSafeEqual(m[1]!, expected))) {
+    // Only a failure consults the source IP's throttle (limits.ts ADMIN_IP): the right token is
+    // never refused or slowed; past the limit, failures are answered 429 with Retry-After.
+    const verdict = await throttleFor(c.env, `admin:${sourceIp(c)}`).take(now(), [{ key: 'ip', policy: ADMIN_IP }]);
+    if (!verdict.allowed) {
+      return jsonError(c, new OAuthError('invalid_request', 'too many failed admin authentications; retry later', 429), { 'Retry-After': String(verdict.retryAfter) });
+    }
     c.header('WWW-Authenticate', 'Bearer realm="admin", error="invalid_token"');
     return jsonError(c, new InvalidToken('a valid admin token is required'));
   }

@@ -8,6 +8,7 @@ import type { AppEnv } from '../../env';
 import { AccessDenied } from '../../errors';
 import { methodNotAllowed } from '../../http/json_error';
 import { currentSession } from '../../http/session';
+import { sourceIp } from '../../http/source_ip';
 import { advance, expired, finish, load, loadForPost, presentation, renderLogin, renderSignup } from './core';
 import { browserHashes } from '../../session/browser';
 import { signupEnabled } from '../../session/config';
@@ -44,12 +45,12 @@ interaction.post('/:id/login', async (c) => {
   const remember = r.form.get('remember') === '1';
   if (!login || !password) return renderLogin(c, r.loaded, { error: t('login.missing'), login, remember, status: 400 });
 
-  const ip = c.req.header('CF-Connecting-IP') ?? 'unknown';
-  const result = await passwordLogin(c.env, login, password, ip, now());
+  const result = await passwordLogin({ env: c.env, ip: sourceIp(c), now: now(), defer: (work) => c.executionCtx.waitUntil(work) }, login, password);
   if (!result.ok) {
     if (result.reason === 'throttled') {
+      // RFC 9110 §10.2.3: how long to wait, also stated on the page.
       c.header('Retry-After', String(result.retryAfter));
-      return renderLogin(c, r.loaded, { error: t('login.throttled', { minutes: Math.ceil(result.retryAfter / 60) }), login, remember, status: 429 });
+      return renderLogin(c, r.loaded, { error: t('login.throttled', { seconds: result.retryAfter }), login, remember, status: 429 });
     }
     return renderLogin(c, r.loaded, { error: t('login.invalid'), login, remember, status: 400 });
   }
@@ -81,7 +82,7 @@ interaction.post('/:id/signup', async (c) => {
   const { t } = presentation(r.loaded);
   const input = readSignupForm(r.form);
   const values = { username: input.username, email: input.email, given_name: input.givenName, family_name: input.familyName };
-  const result = await signUp(c.env, input, c.req.header('CF-Connecting-IP') ?? 'unknown');
+  const result = await signUp(c.env, input, sourceIp(c));
   if (!result.ok) {
     if (result.retryAfter) c.header('Retry-After', String(result.retryAfter));
     return renderSignup(c, r.loaded, { error: t(result.reason), values, status: result.retryAfter ? 429 : 400 });

@@ -264,33 +264,7 @@ describe('interaction pages', () => {
     expect(normalise(wrongHtml, user.username)).toBe(normalise(unknownHtml, /value="(nobody-[^"]+)"/.exec(unknownHtml)?.[1] ?? 'nobody'));
   });
 
-  it('locks an account after 5 failed attempts: the 6th, even with the right password, is 429 with Retry-After', async () => {
-    const user = await createUser();
-    const browser = new LocalBrowser();
-    const { path, csrf } = await openInteraction(browser, authorizeQuery(await createClient()));
-    for (let i = 0; i < 5; i++) {
-      const res = await browser.post(`${path}/login`, { csrf, username: user.username, password: `wrong-${i}-password` });
-      expect(res.status).toBe(400);
-    }
-    const sixth = await browser.post(`${path}/login`, { csrf, username: user.username, password: user.password });
-    expect(sixth.status).toBe(429);
-    const retryAfter = sixth.headers.get('Retry-After');
-    expect(retryAfter).toMatch(/^\d+$/);
-    expect(Number(retryAfter)).toBeGreaterThan(0);
-    expect(Number(retryAfter)).toBeLessThanOrEqual(15 * 60);
-    expect(sessionCookieSet(sixth)).toBe(false);
-    expect(sixth.headers.get('Location')).toBeNull();
-    const html = await sixth.text();
-    expect(alertOf(html)).toMatch(/too many/i);
-    expect(alertOf(html)).toMatch(/try again/i);
-
-    // The lock is per account: it holds from another browser and another IP too.
-    const other = new LocalBrowser();
-    const io = await openInteraction(other, authorizeQuery(await createClient()));
-    const again = await other.post(`${io.path}/login`, { csrf: io.csrf, username: user.username, password: user.password });
-    expect(again.status).toBe(429);
-  });
-
+  // Throttling after failed attempts: see login_throttle.test.ts.
   it('does not lock other accounts when one is locked', async () => {
     const locked = await createUser();
     const fine = await createUser();

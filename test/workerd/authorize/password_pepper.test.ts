@@ -9,6 +9,7 @@ import { createUser, env } from '../helpers';
 const PEPPER = 'pepper-for-tests-0123456789abcdefghijklmnopqrstuv';
 const withPepper = { ...env, PASSWORD_PEPPER: PEPPER };
 let n = 0;
+const login = (e: typeof env) => ({ env: e, ip: ip(), now: now(), defer: (work: Promise<unknown>) => void work });
 const ip = () => `192.0.2.${(n++ % 250) + 1}`;
 const now = () => Math.floor(Date.now() / 1000);
 const storedHash = async (id: string) => (await env.DB.prepare('SELECT password_hash FROM users WHERE id = ?').bind(id).first<{ password_hash: string }>())!.password_hash;
@@ -19,23 +20,23 @@ describe('PASSWORD_PEPPER', () => {
     const before = await storedHash(user.id);
     expect(before).toMatch(/^pbkdf2-sha256\$100000\$/);
 
-    const first = await passwordLogin(withPepper, user.username, user.password, ip(), now());
+    const first = await passwordLogin(login(withPepper), user.username, user.password);
     expect(first.ok).toBe(true);
     const after = await storedHash(user.id);
     expect(after).toMatch(/^pbkdf2-sha256-hmac\$[A-Za-z0-9_-]{8}\$100000\$/);
     expect(after).not.toContain(before.split('$')[3]!);
 
     // The upgraded hash verifies with the pepper, and is not rewritten again.
-    expect((await passwordLogin(withPepper, user.username, user.password, ip(), now())).ok).toBe(true);
+    expect((await passwordLogin(login(withPepper), user.username, user.password)).ok).toBe(true);
     expect(await storedHash(user.id)).toBe(after);
     // Without the pepper the stored hash no longer verifies, not even with the right password.
-    expect((await passwordLogin(env, user.username, user.password, ip(), now())).ok).toBe(false);
+    expect((await passwordLogin(login(env), user.username, user.password)).ok).toBe(false);
   });
 
   it('a wrong password with a pepper set neither signs in nor touches the hash', async () => {
     const user = await createUser();
     const before = await storedHash(user.id);
-    expect((await passwordLogin(withPepper, user.username, 'not the password', ip(), now())).ok).toBe(false);
+    expect((await passwordLogin(login(withPepper), user.username, 'not the password')).ok).toBe(false);
     expect(await storedHash(user.id)).toBe(before);
   });
 
@@ -60,7 +61,7 @@ describe('PASSWORD_PEPPER', () => {
   it('with no pepper set, sign-in works as today and keeps the plain hash', async () => {
     const user = await createUser();
     const before = await storedHash(user.id);
-    expect((await passwordLogin(env, user.username, user.password, ip(), now())).ok).toBe(true);
+    expect((await passwordLogin(login(env), user.username, user.password)).ok).toBe(true);
     expect(await storedHash(user.id)).toBe(before);
   });
 });

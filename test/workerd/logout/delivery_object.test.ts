@@ -51,8 +51,8 @@ describe('LogoutDelivery Durable Object', () => {
     'a delivery to %s is refused, recorded as failed with the reason, and not retried',
     async (uri) => {
       const client = await createClient();
-      const id = env.LOGOUT_DELIVERY.newUniqueId();
-      const stub = env.LOGOUT_DELIVERY.get(id);
+      const id = logoutDeliveries(env).newUniqueId();
+      const stub = logoutDeliveries(env).get(id);
       const now = Math.floor(Date.now() / 1000);
       await stub.start({ id: id.toString(), issuer: ISSUER, clientId: client.client_id, uri, sub: 'u', sid: 's', alg: 'RS256', createdAt: now, retryBase: 60, attempts: 0 });
       await runDurableObjectAlarm(stub);

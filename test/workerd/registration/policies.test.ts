@@ -41,4 +41,19 @@ describe('REGISTRATION=open', () => {
     expect(Number(res.headers.get('Retry-After'))).toBeGreaterThan(0);
     expect(((await res.json()) as { error: string }).error).toBe('invalid_request');
   });
+
+  it('25 parallel registrations from one IP: exactly 20 are made (check and count are one step)', async () => {
+    const ip = `192.0.2.${Math.floor(Math.random() * 250) + 1}-race-${crypto.randomUUID().slice(0, 8)}`;
+    const results = await Promise.all(
+      Array.from({ length: 25 }, () =>
+        fetchWith({ REGISTRATION: 'open' }, `${ISSUER}/register`, {
+          method: 'POST',
+          headers: { ...JSON_HEADERS, 'CF-Connecting-IP': ip },
+          body: JSON.stringify({ redirect_uris: ['https://rp.example.test/cb'] }),
+        }),
+      ),
+    );
+    expect(results.filter((r) => r.status === 201)).toHaveLength(20);
+    expect(results.filter((r) => r.status === 429)).toHaveLength(5);
+  }, 30_000);
 });

@@ -53,9 +53,11 @@ describe('private_key_jwt', () => {
     expect(tokens.access_token).toBeTruthy();
   });
 
-  it('an aud array that contains the token endpoint is accepted', async () => {
+  it('audience injection (2025): an aud array is refused, even one naming only the token endpoint or the issuer', async () => {
     const client = await keyClient();
-    await expectTokens(await ccWith(await sign(client.client_id, es, { aud: ['https://other.example/', TOKEN_URL] })));
+    for (const aud of [['https://other.example/', TOKEN_URL], [TOKEN_URL], [ISSUER], ['https://other.example/', ISSUER]]) {
+      await expectError(await ccWith(await sign(client.client_id, es, { aud })), 'invalid_client', 401);
+    }
   });
 
   it('authorization_code with a private_key_jwt assertion; the access token works at userinfo', async () => {
@@ -176,15 +178,18 @@ describe('private_key_jwt', () => {
     });
   });
 
-  it('at /revoke and /introspect: aud = that endpoint and aud = issuer are accepted, another endpoint of the OP is not', async () => {
+  it('at /revoke and /introspect: aud = issuer is accepted; the URL of that endpoint, or of another one, is not', async () => {
     const client = await keyClient();
     const tokens = await expectTokens(await ccWith(await sign(client.client_id, es)));
-    const ok = await postForm('/introspect', { token: tokens.access_token }, assertionAuth(await sign(client.client_id, es, { aud: `${ISSUER}/introspect` })));
-    expect(((await ok.json()) as { active: boolean }).active).toBe(true);
+    for (const other of ['/introspect', '/revoke', '/par', '/userinfo', '/authorize']) {
+      await expectError(await postForm('/introspect', { token: tokens.access_token }, assertionAuth(await sign(client.client_id, es, { aud: `${ISSUER}${other}` }))), 'invalid_client', 401);
+      await expectError(await postForm('/revoke', { token: tokens.access_token }, assertionAuth(await sign(client.client_id, es, { aud: `${ISSUER}${other}` }))), 'invalid_client', 401);
+      await expectError(await ccWith(await sign(client.client_id, es, { aud: `${ISSUER}${other}` })), 'invalid_client', 401);
+    }
     const byIssuer = await postForm('/introspect', { token: tokens.access_token }, assertionAuth(await sign(client.client_id, es, { aud: ISSUER })));
     expect(byIssuer.status).toBe(200);
     await expectError(await postForm('/introspect', { token: tokens.access_token }, assertionAuth(await sign(client.client_id, es, { aud: `${ISSUER}/userinfo` }))), 'invalid_client', 401);
-    expect((await postForm('/revoke', { token: tokens.access_token }, assertionAuth(await sign(client.client_id, es, { aud: `${ISSUER}/revoke` })))).status).toBe(200);
+    expect((await postForm('/revoke', { token: tokens.access_token }, assertionAuth(await sign(client.client_id, es, { aud: ISSUER })))).status).toBe(200);
     const after = await postForm('/introspect', { token: tokens.access_token }, assertionAuth(await sign(client.client_id, es, { aud: ISSUER })));
     expect(await after.json()).toEqual({ active: false });
   });
@@ -237,13 +242,17 @@ describe('client_secret_jwt', () => {
     await expectTokens(await ccWith(await signAssertion(client.client_id, hs(client.client_secret!), { alg: 'HS256', aud: ISSUER })));
   });
 
-  it('the same assertion works at introspection (aud = the introspection endpoint)', async () => {
+  it('works at introspection with aud = the issuer; aud = the introspection endpoint or an array is refused', async () => {
     const client = await secretClient();
     const tokens = await expectTokens(await ccWith(await signAssertion(client.client_id, hs(client.client_secret!), { alg: 'HS256' })));
-    const assertion = await signAssertion(client.client_id, hs(client.client_secret!), { alg: 'HS256', aud: `${ISSUER}/introspect` });
+    const assertion = await signAssertion(client.client_id, hs(client.client_secret!), { alg: 'HS256', aud: ISSUER });
     const res = await postForm('/introspect', { token: tokens.access_token }, assertionAuth(assertion));
     expect(res.status).toBe(200);
     expect(((await res.json()) as { active: boolean }).active).toBe(true);
+    for (const aud of [`${ISSUER}/introspect`, [ISSUER], [TOKEN_URL, ISSUER]]) {
+      const refused = await signAssertion(client.client_id, hs(client.client_secret!), { alg: 'HS256', aud });
+      await expectError(await postForm('/introspect', { token: tokens.access_token }, assertionAuth(refused)), 'invalid_client', 401);
+    }
   });
 
   it('a wrong secret -> 401 invalid_client', async () => {
