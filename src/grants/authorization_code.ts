@@ -7,6 +7,7 @@ import type { Params } from '../http/params';
 import type { Client } from '../storage/clients';
 import { GrantRepository, type NewGrant } from '../storage/grants';
 import { RefreshTokenRepository } from '../storage/refresh_tokens';
+import { mintRefreshToken, newFamilyId } from '../tokens/refresh_token_format';
 import { UserRepository } from '../storage/users';
 import type { CodeRecord } from './code_record';
 import { issueUserTokens } from './issue_tokens';
@@ -79,9 +80,11 @@ export async function authorizationCodeGrant(env: Bindings, client: Client, body
 
   let refreshToken: string | undefined;
   if (wantsRefreshToken(client, record.scope)) {
-    refreshToken = randomToken(32);
+    // One row per family, whatever the number of rotations; the token names family and generation.
+    const familyId = newFamilyId();
+    refreshToken = await mintRefreshToken(env.KEY_ENCRYPTION_KEY, familyId, 0);
     // Sliding (idle) expiry within the absolute lifetime of the family.
-    await new RefreshTokenRepository(env.DB).insert(refreshToken, grantId, client.id, issuedAt, Math.min(issuedAt + ttl.refreshTokenIdle, issuedAt + ttl.refreshToken));
+    await new RefreshTokenRepository(env.DB).insert(familyId, grantId, client.id, issuedAt, Math.min(issuedAt + ttl.refreshTokenIdle, issuedAt + ttl.refreshToken));
   }
   return issueUserTokens({
     env,

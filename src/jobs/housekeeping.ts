@@ -7,8 +7,9 @@
  * Not purged here because something else bounds them: consents of deleted users and clients go with
  * them (ON DELETE CASCADE, which D1 enforces); a session's session_clients rows go with the session
  * (trigger `sessions_forget_clients`); consumed-code tombstones and throttle counters live in
- * Durable Objects whose alarms delete them on time; rotated refresh tokens are one row per grant
- * (src/storage/refresh_tokens.ts) and go with it.
+ * Durable Objects whose alarms delete them on time; a refresh token family is one row per grant
+ * (src/storage/refresh_tokens.ts) and goes with it, so a late replay of any generation is still
+ * recognised as theft while the grant lives.
  */
 import { MAX_DELIVERY_SECONDS } from '../logout/retry_policy';
 
@@ -62,9 +63,7 @@ export const PURGES: readonly Purge[] = [
   expired('interactions'),
   // Deleting a session deletes its session_clients rows (trigger sessions_forget_clients).
   expired('sessions'),
-  // Rotated refresh tokens stay until their grant goes: a late reuse must still be recognised as theft.
-  expired('refresh_tokens', ' AND rotated_at IS NULL'),
-  // A grant outlives its refresh tokens; deleting it deletes them (ON DELETE CASCADE).
+  // A grant outlives its refresh token family; deleting it deletes the family (ON DELETE CASCADE).
   expired('grants'),
   expired('revoked_access_tokens'),
   expired('used_assertions'),

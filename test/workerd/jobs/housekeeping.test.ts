@@ -19,12 +19,12 @@ describe('housekeeping', () => {
         db.prepare('INSERT INTO sessions (id_hash, sid, user_id, auth_time, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)').bind(`old-s-${i}`, `old-sid-${i}`, user.id, past, past, past),
         db.prepare('INSERT INTO interactions (id, client_id, params, csrf_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)').bind(`old-i-${i}`, client.client_id, '{}', 'x', past, past),
         db.prepare('INSERT INTO grants (id, client_id, user_id, scope, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)').bind(`old-g-${i}`, client.client_id, user.id, 'openid', past, past),
-        db.prepare('INSERT INTO refresh_tokens (id_hash, grant_id, client_id, issued_at, expires_at) VALUES (?, ?, ?, ?, ?)').bind(`old-rt-${i}`, `old-g-${i}`, client.client_id, past, past),
+        db.prepare('INSERT INTO refresh_token_families (id, grant_id, client_id, generation, issued_at, expires_at) VALUES (?, ?, ?, 3, ?, ?)').bind(`old-rt-${i}`, `old-g-${i}`, client.client_id, past, past),
         db.prepare('INSERT INTO revoked_access_tokens (jti, expires_at) VALUES (?, ?)').bind(`old-jti-${i}`, past),
         db.prepare('INSERT INTO used_assertions (client_id, jti, expires_at) VALUES (?, ?, ?)').bind(client.client_id, `old-a-${i}`, past),
       ]);
     }
-    const tables = ['sessions', 'interactions', 'grants', 'refresh_tokens', 'revoked_access_tokens', 'used_assertions'];
+    const tables = ['sessions', 'interactions', 'grants', 'revoked_access_tokens', 'used_assertions'];
     const before = Object.fromEntries(await Promise.all(tables.map(async (t) => [t, await count(t)] as const)));
     const { deleted, finished } = await purgeExpired(db, now);
     expect(finished).toBe(true);
@@ -35,7 +35,9 @@ describe('housekeeping', () => {
     // The live session, grant and refresh token of the real sign-in are still there.
     expect(await count('sessions')).toBeGreaterThanOrEqual(1);
     expect(await count('grants')).toBeGreaterThanOrEqual(1);
-    expect(await count('refresh_tokens')).toBeGreaterThanOrEqual(1);
+    expect(await count('refresh_token_families')).toBeGreaterThanOrEqual(1);
+    // Families of purged grants went with them (ON DELETE CASCADE).
+    expect((await db.prepare("SELECT COUNT(*) AS n FROM refresh_token_families WHERE id LIKE 'old-rt-%'").first<{ n: number }>())!.n).toBe(0);
     // Nothing expired is left behind.
     expect((await db.prepare('SELECT COUNT(*) AS n FROM grants WHERE expires_at <= ?').bind(now).first<{ n: number }>())!.n).toBe(0);
   });

@@ -23,7 +23,7 @@ const sources = import.meta.glob('../../../src/**/*.{ts,tsx}', { query: '?raw', 
 
 /** Tables whose row count grows with use (users, sign-ins, tokens, registrations). */
 const GROWING = new Set([
-  'users', 'clients', 'sessions', 'consents', 'grants', 'interactions', 'refresh_tokens', 'revoked_access_tokens',
+  'users', 'clients', 'sessions', 'consents', 'grants', 'interactions', 'refresh_token_families', 'revoked_access_tokens',
   'used_assertions', 'session_clients', 'logout_deliveries', 'initial_access_tokens',
 ]);
 
