@@ -3,7 +3,7 @@
 import { SignJWT, generateKeyPair, type CryptoKey } from 'jose';
 import type { Bindings } from '../src/env';
 import worker from '../src/index';
-import { wrapBindings, type Trip } from './instrument';
+import { wrapBindings, type Trip } from '../src/storage/binding_proxy';
 
 // Everything the real entry exports (Durable Object classes, ...), so the bindings in wrangler.toml resolve.
 export * from '../src/index';
@@ -113,7 +113,7 @@ async function benchRoute(request: Request, url: URL, env: Bindings): Promise<Re
 }
 
 // Storage-trip mode (`npm run bench -- --trips`): the harness sets BENCH_TRIP_DELAY_MS; each request
-// that carries `x-bench-trace: <id>` then runs against its bindings wrapped by bench/instrument.ts,
+// that carries `x-bench-trace: <id>` then runs against its bindings wrapped by src/storage/binding_proxy.ts,
 // every round trip delayed by that many ms and recorded with its sequential depth: 1 + the largest
 // depth among this request's trips that had completed when it started. GET /__bench/trace?id=<id>
 // returns the record once the request and everything it left running (waitUntil) have finished.

@@ -1,7 +1,7 @@
 // `npm run bench -- --trips [--delay MS] [--no-build] [--json] [--strict]`: the storage-trip mode.
 //
 // Starts the built bench Worker (bench/entry.ts) in Miniflare with its REAL bindings, wrapped by
-// bench/instrument.ts: every D1 statement or batch, KV call and Durable Object call is one round
+// src/storage/binding_proxy.ts: every D1 statement or batch, KV call and Durable Object call is one round
 // trip, delayed by --delay ms (default 25) so that what runs one after another shows as depth.
 // Then drives a scripted first sign-in and each token endpoint, and prints per request: D1 primary
 // reads and writes (a batch is one trip, a write if any statement writes), D1 replica reads

@@ -19,6 +19,8 @@ import { logout } from './routes/logout';
 import { revocation } from './routes/revocation';
 import { token } from './routes/token';
 import { userinfo } from './routes/userinfo';
+import { StorageUnavailable } from './storage/resilience';
+import { storageUnavailable } from './http/unavailable';
 
 /** The one Hono app serving every endpoint. Each route lives in src/routes/<name>. */
 export const app = new Hono<AppEnv>();
@@ -55,6 +57,7 @@ app.notFound((c) => c.json({ error: 'not_found', error_description: 'no such end
 
 app.onError((err, c) => {
   if (err instanceof OAuthError) return jsonError(c, err);
+  if (err instanceof StorageUnavailable) return storageUnavailable(c, err);
   if (err instanceof KeyEncryptionError) {
     // A deployment problem the operator must fix (missing or wrong KEY_ENCRYPTION_KEY): say so plainly.
     console.error(`signing keys unavailable: ${err.message}`);

@@ -59,7 +59,8 @@ const SELECT_FAMILY = `SELECT f.*, g.user_id, g.sid, g.scope, g.auth_time, g.amr
  * the grant (RFC 6749 §6). The successor's expiry slides by the idle lifetime (?5), never past the
  * family's absolute lifetime (?6) or the grant.
  */
-const ROTATE = `UPDATE refresh_token_families SET generation = generation + 1, rotated_at = ?4, issued_at = ?4,
+const ROTATE = `/* idempotent: a compare-and-swap on the generation, so a second run changes nothing */
+UPDATE refresh_token_families SET generation = generation + 1, rotated_at = ?4, issued_at = ?4,
     expires_at = MIN(?4 + ?5, (SELECT g.created_at + ?6 FROM grants g WHERE g.id = grant_id), (SELECT g.expires_at FROM grants g WHERE g.id = grant_id))
   WHERE id = ?1 AND generation = ?2 AND client_id = ?3 AND expires_at > ?4
     AND EXISTS (SELECT 1 FROM grants g JOIN users u ON u.id = g.user_id WHERE g.id = grant_id AND g.revoked_at IS NULL AND g.expires_at > ?4
@@ -105,11 +106,10 @@ export class RefreshTokenRepository {
   }
 
   /** Starts a family at generation 0 (the code redemption). */
-  async insert(familyId: string, grantId: string, clientId: string, issuedAt: number, expiresAt: number): Promise<void> {
-    await this.db
+  insertStatement(familyId: string, grantId: string, clientId: string, issuedAt: number, expiresAt: number): D1PreparedStatement {
+    return this.db
       .prepare('INSERT INTO refresh_token_families (id, grant_id, client_id, generation, issued_at, expires_at) VALUES (?, ?, ?, 0, ?, ?) ON CONFLICT DO NOTHING')
-      .bind(familyId, grantId, clientId, issuedAt, expiresAt)
-      .run();
+      .bind(familyId, grantId, clientId, issuedAt, expiresAt);
   }
 
   /**

@@ -3,7 +3,7 @@
 // at once; KV accepts at most one write per second per key, so that burst must cost one write.
 import { runInDurableObject } from 'cloudflare:test';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { wrapBindings } from '../../../bench/instrument';
+import { wrapBindings } from '../../../src/storage/binding_proxy';
 import type { KeyManager } from '../../../src/durable/key_manager';
 import type { Bindings } from '../../../src/env';
 import { freshStorage, manager, publishedDocument } from './helpers';

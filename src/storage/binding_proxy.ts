@@ -1,8 +1,9 @@
 // A transparent wrapper over the REAL bindings of the Worker (D1, KV, Durable Objects): every
-// storage round trip goes through one hook, which the storage-trip bench uses to count trips and
-// add an artificial delay, and the fault tests use to fail the Nth call of a kind.
-// No storage is faked: each wrapped call forwards to the real binding.
-import type { Bindings } from '../src/env';
+// storage round trip goes through one hook. The Worker uses it to retry transient failures
+// (src/storage/resilience.ts), the storage-trip bench to count trips and add an artificial delay
+// (bench/entry.ts), and the fault tests to fail the Nth call of a kind. No storage is faked: each
+// wrapped call forwards to the real binding.
+import type { Bindings } from '../env';
 
 /** One storage round trip as the Worker sees it. */
 export type TripKind =
@@ -19,6 +20,10 @@ export interface Trip {
   label: string;
   /** true when the call changes state (D1 statements other than SELECT, KV put/delete, every DO call counts as write). */
   write: boolean;
+  /** D1: every statement of the trip (one, or the batch's). */
+  sql?: string[];
+  /** Durable Objects: the method called (`fetch` or the RPC method). */
+  method?: string;
 }
 
 /** Runs `call` (the real binding call); may delay, count or throw. Must return call()'s result. */
@@ -46,7 +51,7 @@ class WrappedStatement {
     return new WrappedStatement(this.inner.bind(...values), this.sql, this.binding, this.kind, this.hook);
   }
   private trip<T>(call: () => Promise<T>): Promise<T> {
-    return this.hook({ kind: this.kind, binding: this.binding, label: this.sql, write: !isReadSql(this.sql) }, call);
+    return this.hook({ kind: this.kind, binding: this.binding, label: this.sql, write: !isReadSql(this.sql), sql: [this.sql] }, call);
   }
   first(column?: string) {
     return this.trip(() => (column === undefined ? this.inner.first() : this.inner.first(column)));
@@ -67,7 +72,7 @@ const unwrap = (s: D1PreparedStatement): D1PreparedStatement => INNER.get(s) ?? 
 function batchTrip(binding: string, kind: TripKind, statements: D1PreparedStatement[]): Trip {
   const sqls = statements.map((s) => (s as unknown as { sql?: string }).sql ?? '');
   const label = `batch[${statements.length}] ${sqls[0] ?? ''}`;
-  return { kind, binding, label, write: sqls.some((q) => !isReadSql(q)) };
+  return { kind, binding, label, write: sqls.some((q) => !isReadSql(q)), sql: sqls };
 }
 
 function wrapD1(db: D1Database, binding: string, hook: TripHook): D1Database {
@@ -80,7 +85,7 @@ function wrapD1(db: D1Database, binding: string, hook: TripHook): D1Database {
       return hook(batchTrip(binding, 'd1-batch', statements), () => db.batch<T>(statements.map(unwrap)));
     },
     exec(query: string) {
-      return hook({ kind: 'd1', binding, label: query, write: !isReadSql(query) }, () => db.exec(query));
+      return hook({ kind: 'd1', binding, label: query, write: !isReadSql(query), sql: [query] }, () => db.exec(query));
     },
     dump() {
       return db.dump();
@@ -126,7 +131,7 @@ function wrapStub(stub: DurableObjectStub, binding: string, hook: TripHook): Dur
       if (typeof prop !== 'string' || STUB_PLAIN.has(prop)) return Reflect.get(target, prop);
       // An RPC stub answers any property name with a callable; every call is one round trip.
       return (...args: unknown[]) =>
-        hook({ kind: 'do', binding, label: prop, write: true }, () => (target as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[prop]!(...args));
+        hook({ kind: 'do', binding, label: prop, write: true, method: prop }, () => (target as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[prop]!(...args));
     },
   });
 }
