@@ -3,6 +3,7 @@
 import { SignJWT, generateKeyPair, type CryptoKey } from 'jose';
 import type { Bindings } from '../src/env';
 import worker from '../src/index';
+import { wrapBindings, type Trip } from '../src/storage/binding_proxy';
 
 // Everything the real entry exports (Durable Object classes, ...), so the bindings in wrangler.toml resolve.
 export * from '../src/index';
@@ -112,13 +113,66 @@ async function benchRoute(request: Request, url: URL, env: Bindings): Promise<Re
   }
 }
 
+// Storage-trip mode (`npm run bench -- --trips`): the harness sets BENCH_TRIP_DELAY_MS; each request
+// that carries `x-bench-trace: <id>` then runs against its bindings wrapped by src/storage/binding_proxy.ts,
+// every round trip delayed by that many ms and recorded with its sequential depth: 1 + the largest
+// depth among this request's trips that had completed when it started. GET /__bench/trace?id=<id>
+// returns the record once the request and everything it left running (waitUntil) have finished.
+interface TripRecord extends Trip {
+  depth: number;
+  /** Started after the response was returned (waitUntil work). */
+  background: boolean;
+}
+interface Trace {
+  trips: TripRecord[];
+  pending: number;
+  responded: boolean;
+  completedDepth: number;
+}
+const traces = new Map<string, Trace>();
+
+function tracedEnv(env: Bindings, trace: Trace, delayMs: number): Bindings {
+  return wrapBindings(env, async (trip, call) => {
+    const record: TripRecord = { ...trip, depth: trace.completedDepth + 1, background: trace.responded };
+    trace.trips.push(record);
+    trace.pending++;
+    try {
+      if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
+      return await call();
+    } finally {
+      trace.pending--;
+      if (!record.background) trace.completedDepth = Math.max(trace.completedDepth, record.depth);
+    }
+  });
+}
+
+async function readTrace(id: string): Promise<Response> {
+  const trace = traces.get(id);
+  if (!trace) return new Response('no such trace', { status: 404 });
+  for (let i = 0; i < 500 && (trace.pending > 0 || !trace.responded); i++) await new Promise((r) => setTimeout(r, 10));
+  traces.delete(id);
+  return Response.json({ trips: trace.trips, settled: trace.pending === 0 });
+}
+
 export default {
   ...worker,
   async fetch(request: Request, env: Bindings, ctx: ExecutionContext): Promise<Response> {
     const url = new URL(request.url);
+    const delay = (env as unknown as { BENCH_TRIP_DELAY_MS?: string }).BENCH_TRIP_DELAY_MS;
+    if (url.pathname === '/__bench/trace' && delay !== undefined) return readTrace(url.searchParams.get('id') ?? '');
     if (url.pathname.startsWith('/__bench/')) {
       if (request.method !== 'GET') return new Response(null, { status: 405, headers: { Allow: 'GET' } });
       return benchRoute(request, url, env);
+    }
+    const id = request.headers.get('x-bench-trace');
+    if (delay !== undefined && id) {
+      const trace: Trace = { trips: [], pending: 0, responded: false, completedDepth: 0 };
+      traces.set(id, trace);
+      try {
+        return await worker.fetch!(request, tracedEnv(env, trace, Number(delay)), ctx);
+      } finally {
+        trace.responded = true;
+      }
     }
     return worker.fetch!(request, env, ctx);
   },

@@ -65,7 +65,7 @@ function freePort() {
   });
 }
 
-export async function startWorker(scriptPath) {
+export async function startWorker(scriptPath, extraBindings = {}) {
   const { Miniflare, Log, LogLevel, convertV4MiniflareOptions } = await import(pathToFileURL(requireFromMiniflare.resolve('miniflare')).href);
   const { config, sqlite, splitSql } = await readWranglerConfig();
 
@@ -103,7 +103,7 @@ export async function startWorker(scriptPath) {
     modulesRoot: dirname(scriptPath),
     compatibilityDate: config.compatibility_date,
     compatibilityFlags: config.compatibility_flags ?? [],
-    bindings: { ...(config.vars ?? {}), ...secrets, ISSUER: origin },
+    bindings: { ...(config.vars ?? {}), ...secrets, ISSUER: origin, ...extraBindings },
     d1Databases: Object.fromEntries((config.d1_databases ?? []).map((d) => [d.binding, d.database_id ?? d.binding])),
     kvNamespaces: Object.fromEntries((config.kv_namespaces ?? []).map((k) => [k.binding, k.id ?? k.binding])),
     durableObjects,

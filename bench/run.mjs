@@ -6,6 +6,7 @@
 //
 //   npm run bench -- [--rounds N] [--batch N] [--concurrency N] [--warmup N] [--only REGEX]
 //                    [--cpu sched|stat] [--seed N] [--no-build] [--strict] [--json]
+//   npm run bench -- --trips [--delay MS] [--no-build] [--json] [--strict]   (storage round trips, bench/trips.mjs)
 //
 // Progress goes to stderr; the report (or with --json the JSON document) to stdout.
 
@@ -69,7 +70,7 @@ export const ROUTES = [
   },
   {
     name: 'token (refresh_token)',
-    // Every request rotates a different refresh token, seeded straight into D1 (one grant, many tokens).
+    // Every request rotates a different refresh token, seeded straight into D1 (one grant and family each).
     setup: async (ctx) => {
       const c = await ctx.admin('POST', '/admin/clients', {
         client_name: 'bench app', redirect_uris: ['https://bench.invalid/cb'], grant_types: ['authorization_code', 'refresh_token'], token_endpoint_auth_method: 'client_secret_basic',
@@ -127,21 +128,27 @@ function refreshRequest(ctx) {
   };
 }
 
-/** A grant with `count` fresh refresh tokens, written to D1 as the token endpoint would. */
+/**
+ * `count` offline grants, each with a fresh refresh token family at generation 0, written to D1 as
+ * the token endpoint would; the tokens are minted here as src/tokens/refresh_token_format.ts does
+ * (the bench knows KEY_ENCRYPTION_KEY, it generated it).
+ */
 async function seedRefreshTokens(ctx, clientId, userId, count) {
   const db = await ctx.d1();
   const now = Math.floor(Date.now() / 1000);
-  const grantId = `bench-${randomBytes(8).toString('hex')}`;
-  await db.prepare('INSERT INTO grants (id, client_id, user_id, sid, scope, created_at, expires_at, auth_time, amr) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-    .bind(grantId, clientId, userId, 'bench-sid', 'openid profile email offline_access', now, now + 30 * 86400, now, '["pwd"]').run();
+  const key = Buffer.from(hkdfSync('sha256', Buffer.from(ctx.kek, 'base64url'), Buffer.alloc(0), 'refresh-token-family', 32));
   const tokens = [];
-  for (let i = 0; i < count; i += 200) {
+  for (let i = 0; i < count; i += 100) {
     const stmts = [];
-    for (let j = i; j < Math.min(count, i + 200); j++) {
-      const token = randomBytes(32).toString('base64url');
-      tokens.push(token);
-      stmts.push(db.prepare('INSERT INTO refresh_tokens (id_hash, grant_id, client_id, issued_at, expires_at) VALUES (?, ?, ?, ?, ?)')
-        .bind(createHash('sha256').update(token).digest('base64url'), grantId, clientId, now, now + 14 * 86400));
+    for (let j = i; j < Math.min(count, i + 100); j++) {
+      const grantId = `bench-${randomBytes(8).toString('hex')}`;
+      const family = randomBytes(12);
+      const head = Buffer.concat([family, Buffer.alloc(4)]); // generation 0
+      tokens.push(Buffer.concat([head, createHmac('sha256', key).update(head).digest().subarray(0, 16)]).toString('base64url'));
+      stmts.push(db.prepare('INSERT INTO grants (id, client_id, user_id, sid, scope, created_at, expires_at, auth_time, amr) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+        .bind(grantId, clientId, userId, 'bench-sid', 'openid profile email offline_access', now, now + 30 * 86400, now, '["pwd"]'));
+      stmts.push(db.prepare('INSERT INTO refresh_token_families (id, grant_id, client_id, generation, issued_at, expires_at) VALUES (?, ?, ?, 0, ?, ?)')
+        .bind(family.toString('base64url'), grantId, clientId, now, now + 14 * 86400));
     }
     await db.batch(stmts);
   }
@@ -152,7 +159,7 @@ const FLOOR = 'empty';
 // -----------------------------------------------------------------------------------------------
 
 import { build, BUILD_DIR, findWorkerdPid, log, machineInfo, makeClient, readCpu, readMachineBusy, startWorker } from './harness.mjs';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -256,6 +263,7 @@ async function main() {
     const ctx = {
       origin,
       adminToken: worker.secrets.ADMIN_TOKEN,
+      kek: worker.secrets.KEY_ENCRYPTION_KEY,
       state: {},
       opts,
       d1: () => mf.getD1Database('DB'),
@@ -512,7 +520,11 @@ function formatReport(rep) {
   return out;
 }
 
-main().catch((err) => {
+// `--trips`: the storage-trip mode (bench/trips.mjs) instead of the CPU/throughput run.
+const run = process.argv.includes('--trips')
+  ? () => import('./trips.mjs').then((m) => m.main(process.argv.slice(2).filter((a) => a !== '--trips')))
+  : main;
+run().catch((err) => {
   log(`error: ${err?.stack ?? err}`);
   process.exit(1);
 });

@@ -20,6 +20,8 @@ import { logout } from './routes/logout';
 import { revocation } from './routes/revocation';
 import { token } from './routes/token';
 import { userinfo } from './routes/userinfo';
+import { StorageUnavailable } from './storage/resilience';
+import { storageUnavailable } from './http/unavailable';
 
 /** The one Hono app serving every endpoint. Each route lives in src/routes/<name>. */
 export const app = new Hono<AppEnv>();
@@ -61,6 +63,7 @@ app.onError((err, c) => {
     console.error(err.message);
     return c.json({ error: 'server_error', error_description: err.message }, 500);
   }
+  if (err instanceof StorageUnavailable) return storageUnavailable(c, err);
   if (err instanceof KeyEncryptionError) {
     // A deployment problem the operator must fix (missing or wrong KEY_ENCRYPTION_KEY): the detail goes
     // to the log only; the caller learns nothing about the secret (RFC 6749 §5.2 server_error shape).

@@ -1,6 +1,7 @@
 import { app } from './app';
 import type { Bindings } from './env';
 import { runScheduled } from './jobs/scheduled';
+import { resilientBindings } from './storage/resilience';
 
 export { AuthorizationCodeStore } from './durable/authorization_code_store';
 export { KeyManager } from './durable/key_manager';
@@ -8,7 +9,8 @@ export { LoginThrottle } from './durable/login_throttle';
 export { LogoutDelivery } from './durable/logout_delivery';
 
 export default {
-  fetch: app.fetch,
+  // Every storage call of a request goes through the retry policy of src/storage/resilience.ts.
+  fetch: (request: Request, env: Bindings, ctx: ExecutionContext) => app.fetch(request, resilientBindings(env), ctx),
   async scheduled(_controller: ScheduledController, env: Bindings, ctx: ExecutionContext): Promise<void> {
     ctx.waitUntil(runScheduled(env));
   },

@@ -8,6 +8,10 @@ import { forceRotation, planRotation, revokeKey, type KeyFactory, type RotationE
 import { KEYSET_KV_KEY, type KeyAlg, type KeyDocument } from '../keys/types';
 
 const DOC = 'doc';
+/** When this object last wrote the document to KV (ms). */
+const PUBLISHED_AT = 'published_at_ms';
+/** KV's propagation delay: a publication younger than this is not repeated by ensure(). */
+export const REPUBLISH_AFTER_MS = 60_000;
 
 export interface KeyChange {
   document: KeyDocument;
@@ -28,9 +32,25 @@ export class KeyManager extends DurableObject<Bindings> {
     const { document } = await this.change(now, async (doc, create) =>
       doc && doc.keys.some((k) => k.state === 'active') ? null : planRotation(doc, now, keyPolicy(this.env), create),
     );
-    // Callers come here because KV had no document: publish it again in case that write was lost.
-    if (document) await this.env.KEYS.put(KEYSET_KV_KEY, JSON.stringify(document));
+    // Callers come here because their KV read found no document. Usually that is KV's propagation
+    // delay (up to 60 s) after a publication, and every cold isolate of a first deploy comes here
+    // at once: KV takes at most one write per second per key, so the document is published again
+    // only when the last publication is older than the propagation delay (the write may have been
+    // lost), and a failed re-publication does not fail the caller, who has the document.
+    if (document && Date.now() - this.publishedAtMs() >= REPUBLISH_AFTER_MS) {
+      await this.publish(document).catch((err) => console.warn(`key manager: re-publishing the key set to KV failed: ${String(err)}`));
+    }
     return document;
+  }
+
+  private publishedAtMs(): number {
+    return this.ctx.storage.kv.get<number>(PUBLISHED_AT) ?? 0;
+  }
+
+  /** The one place that writes the key set to KV. */
+  private async publish(document: KeyDocument): Promise<void> {
+    this.ctx.storage.kv.put(PUBLISHED_AT, Date.now());
+    await this.env.KEYS.put(KEYSET_KV_KEY, JSON.stringify(document));
   }
 
   /** The scheduled policy (see planRotation). */
@@ -81,7 +101,7 @@ export class KeyManager extends DurableObject<Bindings> {
       const next: KeyDocument = { version: (doc?.version ?? 0) + 1, kekId: kek.id, keys: result.keys, updatedAt: now };
       // Our own storage first: if the KV write fails, the next call publishes the same document.
       this.ctx.storage.kv.put(DOC, next);
-      await this.env.KEYS.put(KEYSET_KV_KEY, JSON.stringify(next));
+      await this.publish(next);
       return { document: next, events: result.events };
     });
   }

@@ -7,6 +7,7 @@ import type { Params } from '../http/params';
 import type { Client } from '../storage/clients';
 import { GrantRepository, type NewGrant } from '../storage/grants';
 import { RefreshTokenRepository } from '../storage/refresh_tokens';
+import { mintRefreshToken, newFamilyId } from '../tokens/refresh_token_format';
 import { UserRepository } from '../storage/users';
 import type { CodeRecord } from './code_record';
 import { issueUserTokens } from './issue_tokens';
@@ -73,16 +74,21 @@ export async function authorizationCodeGrant(env: Bindings, client: Client, body
   // If a concurrent replay already recorded this grant as revoked, the insert keeps that row: the
   // tokens below are still issued (the redemption itself was the one valid use) but are dead on arrival.
   const grant = grantOf(record, grantId);
-  await grants.insert(grant);
   const claimsRequest = record.claims ? (JSON.parse(record.claims) as ClaimsRequest) : undefined;
-  if (claimsRequest?.userinfo) await grants.setUserinfoClaims(grantId, JSON.stringify(claimsRequest.userinfo));
-
+  // The grant, its userinfo claims and its refresh token family in one batch (one transaction):
+  // all of them or, if storage fails, none (issue 10: never a half-written grant).
+  const writes = [grants.insertStatement(grant, claimsRequest?.userinfo ? JSON.stringify(claimsRequest.userinfo) : null)];
   let refreshToken: string | undefined;
   if (wantsRefreshToken(client, record.scope)) {
-    refreshToken = randomToken(32);
+    // One row per family, whatever the number of rotations; the token names family and generation.
+    const familyId = newFamilyId();
+    refreshToken = await mintRefreshToken(env.KEY_ENCRYPTION_KEY, familyId, 0);
     // Sliding (idle) expiry within the absolute lifetime of the family.
-    await new RefreshTokenRepository(env.DB).insert(refreshToken, grantId, client.id, issuedAt, Math.min(issuedAt + ttl.refreshTokenIdle, issuedAt + ttl.refreshToken));
+    writes.push(
+      new RefreshTokenRepository(env.DB).insertStatement(familyId, grantId, client.id, issuedAt, Math.min(issuedAt + ttl.refreshTokenIdle, issuedAt + ttl.refreshToken)),
+    );
   }
+  await env.DB.batch(writes);
   return issueUserTokens({
     env,
     issuer,

@@ -55,10 +55,19 @@ export class GrantRepository {
    * same code got there first and recorded it revoked; that row is kept.
    */
   async insert(grant: NewGrant): Promise<void> {
-    await this.db
-      .prepare('INSERT INTO grants (id, client_id, user_id, sid, scope, created_at, expires_at, auth_time, amr) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING')
-      .bind(grant.id, grant.clientId, grant.userId, grant.sid, grant.scope, grant.createdAt, grant.expiresAt, grant.authTime, JSON.stringify(grant.amr))
-      .run();
+    await this.insertStatement(grant).run();
+  }
+
+  /**
+   * The insert, for a batch that writes a grant and what goes with it at once. A row already there
+   * (a replay's revocation written first, see revokeOrPreempt) is kept as it is.
+   */
+  insertStatement(grant: NewGrant, userinfoClaims: string | null = null): D1PreparedStatement {
+    return this.db
+      .prepare(
+        'INSERT INTO grants (id, client_id, user_id, sid, scope, created_at, expires_at, auth_time, amr, userinfo_claims) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING',
+      )
+      .bind(grant.id, grant.clientId, grant.userId, grant.sid, grant.scope, grant.createdAt, grant.expiresAt, grant.authTime, JSON.stringify(grant.amr), userinfoClaims);
   }
 
   /**

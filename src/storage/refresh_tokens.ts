@@ -1,16 +1,20 @@
-import { sha256Base64url } from '../crypto/hash';
-
-export interface RefreshTokenRecord {
-  idHash: string;
+/**
+ * Refresh token families: ONE row per offline grant, whatever the number of rotations. The token
+ * names its family and generation (src/tokens/refresh_token_format.ts); the row holds the current
+ * generation, its expiry, and when the previous generation was exchanged.
+ */
+export interface RefreshTokenFamily {
+  id: string;
   grantId: string;
   clientId: string;
+  /** The generation of the one valid token. */
+  generation: number;
+  /** When the current generation was issued. */
   issuedAt: number;
+  /** Expiry of the current generation (sliding idle expiry within the absolute lifetime). */
   expiresAt: number;
+  /** When generation - 1 was exchanged; null for generation 0. */
   rotatedAt: number | null;
-}
-
-/** The refresh token, joined with what its grant says about the family. */
-export interface RefreshTokenFamily extends RefreshTokenRecord {
   userId: string;
   /** False when the user has been deleted since (the grant outlives nothing, but be explicit). */
   userExists: boolean;
@@ -25,9 +29,10 @@ export interface RefreshTokenFamily extends RefreshTokenRecord {
 }
 
 interface Row {
-  id_hash: string;
+  id: string;
   grant_id: string;
   client_id: string;
+  generation: number;
   issued_at: number;
   expires_at: number;
   rotated_at: number | null;
@@ -42,66 +47,83 @@ interface Row {
   user_exists: number;
 }
 
-/** Refresh tokens, stored only as SHA-256 hashes; each belongs to a grant (its family). */
+const SELECT_FAMILY = `SELECT f.*, g.user_id, g.sid, g.scope, g.auth_time, g.amr, g.expires_at AS grant_expires_at, g.revoked_at AS grant_revoked_at,
+         g.created_at AS grant_created_at, EXISTS (SELECT 1 FROM users u WHERE u.id = g.user_id) AS user_exists
+  FROM refresh_token_families f JOIN grants g ON g.id = f.grant_id WHERE f.id = ?`;
+
+/**
+ * Moves a family from generation ?2 to ?2 + 1, only if everything that makes the presented token
+ * valid still holds, checked in the same statement (a compare-and-swap: of any number of
+ * concurrent rotations exactly one changes the row): the client (?3), the current token not
+ * expired, the grant live, its user present, and every requested scope (?7, a JSON array) within
+ * the grant (RFC 6749 §6). The successor's expiry slides by the idle lifetime (?5), never past the
+ * family's absolute lifetime (?6) or the grant.
+ */
+const ROTATE = `/* idempotent: a compare-and-swap on the generation, so a second run changes nothing */
+UPDATE refresh_token_families SET generation = generation + 1, rotated_at = ?4, issued_at = ?4,
+    expires_at = MIN(?4 + ?5, (SELECT g.created_at + ?6 FROM grants g WHERE g.id = grant_id), (SELECT g.expires_at FROM grants g WHERE g.id = grant_id))
+  WHERE id = ?1 AND generation = ?2 AND client_id = ?3 AND expires_at > ?4
+    AND EXISTS (SELECT 1 FROM grants g JOIN users u ON u.id = g.user_id WHERE g.id = grant_id AND g.revoked_at IS NULL AND g.expires_at > ?4
+                AND NOT EXISTS (SELECT 1 FROM json_each(?7) s WHERE instr(' ' || g.scope || ' ', ' ' || s.value || ' ') = 0))`;
+
+const fromRow = (r: Row): RefreshTokenFamily => ({
+  id: r.id,
+  grantId: r.grant_id,
+  clientId: r.client_id,
+  generation: r.generation,
+  issuedAt: r.issued_at,
+  expiresAt: r.expires_at,
+  rotatedAt: r.rotated_at,
+  userId: r.user_id,
+  userExists: r.user_exists === 1,
+  sid: r.sid,
+  scope: r.scope,
+  authTime: r.auth_time,
+  amr: r.amr ? (JSON.parse(r.amr) as string[]) : ['pwd'],
+  grantExpiresAt: r.grant_expires_at,
+  grantRevokedAt: r.grant_revoked_at,
+  grantCreatedAt: r.grant_created_at,
+});
+
+export interface RotationInput {
+  familyId: string;
+  /** The generation of the presented token. */
+  generation: number;
+  clientId: string;
+  at: number;
+  idleTtl: number;
+  absoluteTtl: number;
+  /** Scopes the request asks for (empty: the whole grant). */
+  scopes: string[];
+}
+
 export class RefreshTokenRepository {
   constructor(private readonly db: D1Database) {}
 
-  static hash = (token: string) => sha256Base64url(token);
-
-  async find(token: string): Promise<RefreshTokenFamily | null> {
-    const r = await this.db
-      .prepare(
-        `SELECT t.*, g.user_id, g.sid, g.scope, g.auth_time, g.amr, g.expires_at AS grant_expires_at, g.revoked_at AS grant_revoked_at,
-                g.created_at AS grant_created_at, EXISTS (SELECT 1 FROM users u WHERE u.id = g.user_id) AS user_exists
-         FROM refresh_tokens t JOIN grants g ON g.id = t.grant_id WHERE t.id_hash = ?`,
-      )
-      .bind(await RefreshTokenRepository.hash(token))
-      .first<Row>();
-    if (!r) return null;
-    return {
-      idHash: r.id_hash,
-      grantId: r.grant_id,
-      clientId: r.client_id,
-      issuedAt: r.issued_at,
-      expiresAt: r.expires_at,
-      rotatedAt: r.rotated_at,
-      userId: r.user_id,
-      userExists: r.user_exists === 1,
-      sid: r.sid,
-      scope: r.scope,
-      authTime: r.auth_time,
-      amr: r.amr ? (JSON.parse(r.amr) as string[]) : ['pwd'],
-      grantExpiresAt: r.grant_expires_at,
-      grantRevokedAt: r.grant_revoked_at,
-      grantCreatedAt: r.grant_created_at,
-    };
+  async find(familyId: string): Promise<RefreshTokenFamily | null> {
+    const r = await this.db.prepare(SELECT_FAMILY).bind(familyId).first<Row>();
+    return r ? fromRow(r) : null;
   }
 
-  /** Stores a new token; a second insert of the same token (a retried rotation) changes nothing. */
-  async insert(token: string, grantId: string, clientId: string, issuedAt: number, expiresAt: number): Promise<void> {
-    await this.db
-      .prepare('INSERT INTO refresh_tokens (id_hash, grant_id, client_id, issued_at, expires_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING')
-      .bind(await RefreshTokenRepository.hash(token), grantId, clientId, issuedAt, expiresAt)
-      .run();
+  /** Starts a family at generation 0 (the code redemption). */
+  insertStatement(familyId: string, grantId: string, clientId: string, issuedAt: number, expiresAt: number): D1PreparedStatement {
+    return this.db
+      .prepare('INSERT INTO refresh_token_families (id, grant_id, client_id, generation, issued_at, expires_at) VALUES (?, ?, ?, 0, ?, ?) ON CONFLICT DO NOTHING')
+      .bind(familyId, grantId, clientId, issuedAt, expiresAt);
   }
 
   /**
-   * Rotates a token in one transaction: marks it rotated only if it was not already (a
-   * compare-and-swap: of any number of concurrent rotations exactly one returns true) and stores
-   * its successor. The successor is derived from the token, so a losing rotation's insert is a no-op.
+   * One round trip (a D1 batch is one transaction): the conditional rotation, then the family as
+   * it is afterwards. `rotated` is true for the one request whose rotation took place.
    */
-  async rotate(idHash: string, at: number, successor: string, grantId: string, clientId: string, successorExpiresAt: number): Promise<boolean> {
-    const [update] = await this.db.batch([
-      this.db.prepare('UPDATE refresh_tokens SET rotated_at = ? WHERE id_hash = ? AND rotated_at IS NULL').bind(at, idHash),
+  async rotate(input: RotationInput): Promise<{ rotated: boolean; family: RefreshTokenFamily | null }> {
+    const [update, select] = await this.db.batch<Row>([
       this.db
-        .prepare('INSERT INTO refresh_tokens (id_hash, grant_id, client_id, issued_at, expires_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING')
-        .bind(await RefreshTokenRepository.hash(successor), grantId, clientId, at, successorExpiresAt),
+        .prepare(ROTATE)
+        .bind(input.familyId, input.generation, input.clientId, input.at, input.idleTtl, input.absoluteTtl, JSON.stringify(input.scopes)),
+      this.db.prepare(SELECT_FAMILY).bind(input.familyId),
     ]);
-    return (update?.meta.changes ?? 0) > 0;
-  }
-
-  async rotatedAt(idHash: string): Promise<number | null> {
-    const r = await this.db.prepare('SELECT rotated_at FROM refresh_tokens WHERE id_hash = ?').bind(idHash).first<{ rotated_at: number | null }>();
-    return r?.rotated_at ?? null;
+    const row = select?.results[0];
+    return { rotated: (update?.meta.changes ?? 0) > 0, family: row ? fromRow(row) : null };
   }
 }

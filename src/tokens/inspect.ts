@@ -2,13 +2,13 @@ import type { Bindings } from '../env';
 import { verificationKey } from '../keys/keystore';
 import { RefreshTokenRepository, type RefreshTokenFamily } from '../storage/refresh_tokens';
 import { TokenStatus } from './token_status';
+import { parseRefreshToken } from './refresh_token_format';
 import { accessTokenAudience, verifyAccessToken, type AccessTokenClaims } from './access_token';
 
 export type InspectedToken =
   | { kind: 'access_token'; claims: AccessTokenClaims; clientId: string; active: boolean }
   | { kind: 'refresh_token'; family: RefreshTokenFamily; clientId: string; active: boolean };
 
-const REFRESH_FORMAT = /^[A-Za-z0-9_-]{43}$/;
 
 async function asAccessToken(env: Bindings, issuer: string, token: string, now: number): Promise<InspectedToken | null> {
   if (token.split('.').length !== 3) return null;
@@ -25,10 +25,13 @@ async function asAccessToken(env: Bindings, issuer: string, token: string, now: 
 }
 
 async function asRefreshToken(env: Bindings, token: string, now: number): Promise<InspectedToken | null> {
-  if (!REFRESH_FORMAT.test(token)) return null;
-  const family = await new RefreshTokenRepository(env.DB).find(token);
-  if (!family) return null;
-  const active = family.grantRevokedAt === null && family.rotatedAt === null && family.expiresAt > now && family.grantExpiresAt > now;
+  const parsed = await parseRefreshToken(env.KEY_ENCRYPTION_KEY, token);
+  if (!parsed) return null;
+  const family = await new RefreshTokenRepository(env.DB).find(parsed.familyId);
+  if (!family || parsed.generation > family.generation) return null;
+  // Only the current generation is active; an earlier one has been exchanged.
+  const current = parsed.generation === family.generation;
+  const active = family.grantRevokedAt === null && current && family.expiresAt > now && family.grantExpiresAt > now;
   return { kind: 'refresh_token', family, clientId: family.clientId, active };
 }
 

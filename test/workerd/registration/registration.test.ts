@@ -220,7 +220,7 @@ describe('initial access tokens (REGISTRATION=token, the default)', () => {
       env.DB.prepare('INSERT INTO initial_access_tokens (token_hash, uses_left, expires_at, created_at) VALUES (?, ?, ?, ?)').bind('hk-live', 1, now + 100, now - 100),
     ]);
     const { purgeExpired } = await import('../../../src/jobs/housekeeping');
-    expect((await purgeExpired(env.DB, now)).initial_access_tokens).toBeGreaterThanOrEqual(2);
+    expect((await purgeExpired(env.DB, now)).deleted.initial_access_tokens).toBeGreaterThanOrEqual(2);
     const left = await env.DB.prepare("SELECT token_hash FROM initial_access_tokens WHERE token_hash LIKE 'hk-%'").all<{ token_hash: string }>();
     expect(left.results.map((r) => r.token_hash)).toEqual(['hk-live']);
   });

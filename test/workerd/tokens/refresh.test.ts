@@ -22,7 +22,7 @@ import { ADMIN, authorizeInBrowser, Browser, csrfOf } from '../helpers';
 const grantIdOf = (accessToken: string) => claimsOf(accessToken).gid as string;
 
 async function refreshRowsOf(grantId: string) {
-  const { results } = await env.DB.prepare('SELECT id_hash, rotated_at, expires_at FROM refresh_tokens WHERE grant_id = ?').bind(grantId).all<{ id_hash: string; rotated_at: number | null }>();
+  const { results } = await env.DB.prepare('SELECT id, generation, rotated_at, expires_at FROM refresh_token_families WHERE grant_id = ?').bind(grantId).all<{ id: string; generation: number; rotated_at: number | null }>();
   return results;
 }
 
@@ -150,7 +150,7 @@ describe('refresh tokens: rotation and reuse (RFC 9700 §4.14.2)', () => {
     30_000,
   );
 
-  it('20 parallel refreshes of one token: all 200 with one identical pair; the grant has exactly 2 refresh token rows', async () => {
+  it('20 parallel refreshes of one token: all 200 with one identical pair; the grant keeps one row, one generation further', async () => {
     const client = await refreshClient();
     const { tokens } = await codeFlow(client);
     const gid = grantIdOf(tokens.access_token);
@@ -166,10 +166,10 @@ describe('refresh tokens: rotation and reuse (RFC 9700 §4.14.2)', () => {
     expect(new Set(bodies.map((b) => claimsOf(b.body.access_token!).jti)).size).toBe(1);
 
     const rows = await refreshRowsOf(gid);
-    expect(rows).toHaveLength(2);
-    // Consistent family state: the presented token rotated, the successor not.
-    expect(rows.filter((r) => r.rotated_at !== null)).toHaveLength(1);
-    expect(rows.filter((r) => r.rotated_at === null)).toHaveLength(1);
+    expect(rows).toHaveLength(1);
+    // Consistent family state: rotated exactly once (generation 0 -> 1).
+    expect(rows[0]!.generation).toBe(1);
+    expect(rows[0]!.rotated_at).not.toBeNull();
     const grant = await env.DB.prepare('SELECT revoked_at FROM grants WHERE id = ?').bind(gid).first<{ revoked_at: number | null }>();
     expect(grant?.revoked_at).toBeNull();
     // And the successor is a working refresh token.
@@ -281,7 +281,7 @@ describe('refresh tokens: revocation by other events', () => {
     expect((await fetchOp(`/admin/clients/${client.client_id}`, { method: 'DELETE', headers: ADMIN })).status).toBe(204);
     const other = await refreshClient();
     await expectError(await refresh(other, tokens.refresh_token!), 'invalid_grant');
-    expect(await env.DB.prepare('SELECT COUNT(*) AS n FROM refresh_tokens WHERE client_id = ?').bind(client.client_id).first<{ n: number }>()).toEqual({ n: 0 });
+    expect(await env.DB.prepare('SELECT COUNT(*) AS n FROM refresh_token_families WHERE client_id = ?').bind(client.client_id).first<{ n: number }>()).toEqual({ n: 0 });
   });
 });
 
@@ -332,4 +332,41 @@ describe('refresh tokens: expiry', () => {
     // 3 s after the original issuance, but only 1.5 s after the successor's.
     await expectTokens(await refresh(client, next.refresh_token!));
   }, 20_000);
+});
+
+describe('refresh tokens: bounded storage (issue 10)', () => {
+  it('50 refreshes leave one row for the grant; every earlier generation is still recognised as a replay', { timeout: 60_000 }, async () => {
+    const client = await refreshClient();
+    const { tokens } = await codeFlow(client);
+    const gid = grantIdOf(tokens.access_token);
+    const seen = [tokens.refresh_token!];
+    let current = tokens;
+    for (let i = 0; i < 50; i++) {
+      current = await expectTokens(await refresh(client, current.refresh_token!));
+      seen.push(current.refresh_token!);
+    }
+    expect(new Set(seen).size).toBe(51);
+    const rows = await refreshRowsOf(gid);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.generation).toBe(50);
+    expect((await userinfo(current.access_token)).status).toBe(200);
+    // A token ten generations old is theft: the family is revoked (RFC 9700 §4.14.2).
+    await expectError(await refresh(client, seen[40]!), 'invalid_grant');
+    await expectError(await refresh(client, current.refresh_token!), 'invalid_grant');
+    expect((await userinfo(current.access_token)).status).toBe(401);
+  });
+
+  it('a token altered in its generation or family is not ours (MAC), and revokes nothing', async () => {
+    const client = await refreshClient();
+    const { tokens } = await codeFlow(client);
+    const raw = tokens.refresh_token!;
+    const bytes = Uint8Array.from(atob(raw.replace(/-/g, '+').replace(/_/g, '/') + '='), (ch) => ch.charCodeAt(0));
+    bytes[15] = (bytes[15]! + 1) & 255; // generation + 1
+    const forged = btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+    expect(forged).not.toBe(raw);
+    await expectError(await refresh(client, forged), 'invalid_grant');
+    expect((await introspect(client, forged)).active).toBe(false);
+    // The genuine token still works: the forgery did not touch the family.
+    await expectTokens(await refresh(client, raw));
+  });
 });
