@@ -2,6 +2,7 @@
 // atomically (called directly with explicit times: the real local Durable Object, no sleeps).
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
+import * as limits from '../../../src/throttle/limits';
 import { LOGIN_ACCOUNT_IP, LOGIN_IP } from '../../../src/throttle/limits';
 import { backoffDelay, count, release, verdict, type ThrottlePolicy } from '../../../src/throttle/policy';
 
@@ -88,5 +89,16 @@ describe('the throttle Durable Object', () => {
     for (let i = 0; i < 5; i++) await t.take(20_000, rules);
     await t.release(20_000, rules);
     expect((await t.take(20_000, rules)).allowed).toBe(true);
+  });
+
+  it.each(Object.entries(limits).filter(([, p]) => p.kind === 'window'))('%s: full at the limit, Retry-After exact, rolls over after the window', async (_name, policy) => {
+    if (policy.kind !== 'window') throw new Error('window rules only');
+    const t = stub();
+    const rules = [{ key: 'k', policy }];
+    const t0 = 1_000_000;
+    for (let i = 0; i < policy.limit; i++) expect((await t.take(t0, rules)).allowed).toBe(true);
+    expect(await t.take(t0 + 1, rules)).toEqual({ allowed: false, retryAfter: policy.windowSeconds - 1 });
+    expect(await t.take(t0 + policy.windowSeconds - 1, rules)).toEqual({ allowed: false, retryAfter: 1 });
+    expect((await t.take(t0 + policy.windowSeconds, rules)).allowed).toBe(true);
   });
 });
