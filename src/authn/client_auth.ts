@@ -85,9 +85,9 @@ export interface ClientAuthContext {
   ip: string;
 }
 
-/** The counters of a failed client authentication, in the source IP's throttle. */
+/** The counters of a failed client authentication, in the source IP's throttle (a key is bounded in length). */
 const failureRules = (clientId: string | undefined): ThrottleRule[] => [
-  ...(clientId !== undefined ? [{ key: `client:${clientId}`, policy: CLIENT_IP_PAIR }] : []),
+  ...(clientId !== undefined ? [{ key: `client:${clientId.slice(0, 256)}`, policy: CLIENT_IP_PAIR }] : []),
   { key: 'ip', policy: CLIENT_IP },
 ];
 

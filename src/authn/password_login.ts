@@ -21,7 +21,7 @@ export interface LoginContext {
 
 /** The counters of one sign-in attempt, in the source IP's throttle: (account, IP) and the IP's own budget. */
 const rulesFor = (login: string): ThrottleRule[] => [
-  { key: `account:${login.trim().toLowerCase()}`, policy: LOGIN_ACCOUNT_IP },
+  { key: `account:${login.trim().toLowerCase().slice(0, 256)}`, policy: LOGIN_ACCOUNT_IP },
   { key: 'ip', policy: LOGIN_IP },
 ];
 

@@ -69,6 +69,7 @@ describe('one answer for every client authentication failure (RFC 6749 §5.2, no
       ['Basic client using post', () => postForm('/token', { ...cc, client_id: basicClient.client_id, client_secret: basicClient.client_secret! })],
       ['post client using Basic', () => postForm('/token', cc, basicAuth(postClient))],
       ['confidential client, no secret', () => postForm('/token', { ...cc, client_id: basicClient.client_id })],
+      ['a 5,000-character client_id', () => postForm('/token', cc, basicAuth({ client_id: `ghost-${'x'.repeat(5000)}`, client_secret: 'x', redirect_uris: [] }))],
       ['public client using a secret', () => postForm('/token', { ...cc, client_id: publicClient.client_id, client_secret: 'x' })],
     ];
     const seen = await Promise.all(

@@ -2,6 +2,7 @@
 // atomically (called directly with explicit times: the real local Durable Object, no sleeps).
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
+import * as limits from '../../../src/throttle/limits';
 import { LOGIN_ACCOUNT_IP, LOGIN_IP } from '../../../src/throttle/limits';
 import { backoffDelay, count, release, verdict, type ThrottlePolicy } from '../../../src/throttle/policy';
 
@@ -56,11 +57,14 @@ describe('backoff rule', () => {
 
 describe('the throttle Durable Object', () => {
   const stub = () => env.THROTTLE.get(env.THROTTLE.idFromName(`unit-${crypto.randomUUID()}`));
+  // Explicit times from the present on: the object's clean-up alarm is set at real time, so a time
+  // in the past would let it fire in the middle of a test.
+  const T = Math.floor(Date.now() / 1000);
 
   it('checks and counts in one step: 12 parallel takes, exactly `limit` allowed', async () => {
     const t = stub();
     const rules = [{ key: 'ip', policy: window }];
-    const results = await Promise.all(Array.from({ length: 12 }, () => t.take(5000, rules)));
+    const results = await Promise.all(Array.from({ length: 12 }, () => t.take(T, rules)));
     expect(results.filter((r) => r.allowed)).toHaveLength(3);
     expect(results.filter((r) => !r.allowed).every((r) => r.retryAfter === 60)).toBe(true);
   });
@@ -71,22 +75,33 @@ describe('the throttle Durable Object', () => {
       { key: 'account:a', policy: LOGIN_ACCOUNT_IP },
       { key: 'ip', policy: LOGIN_IP },
     ];
-    for (let i = 0; i < 5; i++) expect((await t.take(10_000, rules)).allowed).toBe(true);
+    for (let i = 0; i < 5; i++) expect((await t.take(T, rules)).allowed).toBe(true);
     // The (account, IP) backoff refuses; the IP budget is not spent by the refusal.
-    expect(await t.take(10_000, rules)).toEqual({ allowed: false, retryAfter: 2 });
+    expect(await t.take(T, rules)).toEqual({ allowed: false, retryAfter: 2 });
     const others = [{ key: 'ip', policy: LOGIN_IP }];
-    for (let i = 0; i < 25; i++) expect((await t.take(10_001, [{ key: `account:${i}`, policy: LOGIN_ACCOUNT_IP }, ...others])).allowed).toBe(true);
-    const spray = await t.take(10_002, [{ key: 'account:z', policy: LOGIN_ACCOUNT_IP }, ...others]);
-    expect(spray).toEqual({ allowed: false, retryAfter: 10_000 + 15 * 60 - 10_002 });
+    for (let i = 0; i < 25; i++) expect((await t.take(T + 1, [{ key: `account:${i}`, policy: LOGIN_ACCOUNT_IP }, ...others])).allowed).toBe(true);
+    const spray = await t.take(T + 2, [{ key: 'account:z', policy: LOGIN_ACCOUNT_IP }, ...others]);
+    expect(spray).toEqual({ allowed: false, retryAfter: T + 15 * 60 - (T + 2) });
     // Fifteen minutes after the first five, they have left the IP's window.
-    expect((await t.take(10_000 + 15 * 60, [{ key: 'account:z', policy: LOGIN_ACCOUNT_IP }, ...others])).allowed).toBe(true);
+    expect((await t.take(T + 15 * 60, [{ key: 'account:z', policy: LOGIN_ACCOUNT_IP }, ...others])).allowed).toBe(true);
   });
 
   it('release after a success: the account starts over', async () => {
     const t = stub();
     const rules = [{ key: 'account:b', policy: LOGIN_ACCOUNT_IP }];
-    for (let i = 0; i < 5; i++) await t.take(20_000, rules);
-    await t.release(20_000, rules);
-    expect((await t.take(20_000, rules)).allowed).toBe(true);
+    for (let i = 0; i < 5; i++) await t.take(T, rules);
+    await t.release(T, rules);
+    expect((await t.take(T, rules)).allowed).toBe(true);
+  });
+
+  it.each(Object.entries(limits).filter(([, p]) => p.kind === 'window'))('%s: full at the limit, Retry-After exact, rolls over after the window', async (_name, policy) => {
+    if (policy.kind !== 'window') throw new Error('window rules only');
+    const t = stub();
+    const rules = [{ key: 'k', policy }];
+    const t0 = T;
+    for (let i = 0; i < policy.limit; i++) expect((await t.take(t0, rules)).allowed).toBe(true);
+    expect(await t.take(t0 + 1, rules)).toEqual({ allowed: false, retryAfter: policy.windowSeconds - 1 });
+    expect(await t.take(t0 + policy.windowSeconds - 1, rules)).toEqual({ allowed: false, retryAfter: 1 });
+    expect((await t.take(t0 + policy.windowSeconds, rules)).allowed).toBe(true);
   });
 });
