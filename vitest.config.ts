@@ -12,6 +12,8 @@ export default defineConfig({
             miniflare: {
               bindings: {
                 ADMIN_TOKEN: 'test-admin-token',
+                // Sign-up is off by default; most tests exercise it (test/workerd/authorize/signup_off.test.ts covers off).
+                SIGNUP: 'on',
                 KEY_ENCRYPTION_KEY: 'q8Jm3vN0cXyWq1Zr5sT7uV9wX2yA4bC6dE8fG0hI2jK',
                 TEST_MIGRATIONS: await readD1Migrations('./migrations'),
               },

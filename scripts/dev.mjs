@@ -204,7 +204,8 @@ async function main() {
 
   const extra = process.argv.slice(2);
   log(`starting wrangler dev on ${ISSUER}`);
-  child = spawn(WRANGLER, ['dev', '--ip', '127.0.0.1', '--port', String(PORT), ...extra], {
+  // Self-service sign-up is off by default (SIGNUP); the demo turns it on (`-- --var SIGNUP:off` to try without).
+  child = spawn(WRANGLER, ['dev', '--ip', '127.0.0.1', '--port', String(PORT), '--var', 'SIGNUP:on', ...extra], {
     cwd: ROOT,
     stdio: 'inherit',
   });

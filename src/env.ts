@@ -37,7 +37,7 @@ export interface Bindings {
   KEY_PREPUBLICATION?: string;
   /** Dynamic client registration: `open`, `token` (default: an initial access token is required) or `off`. */
   REGISTRATION?: string;
-  /** Self-service sign-up and prompt=create: `on` (default) or `off`. */
+  /** Self-service sign-up and prompt=create: `on`, or off (the default; `npm run dev` sets `on`). */
   SIGNUP?: string;
   /** Server-side lifetime of a session without "remember me", seconds (default 86400). */
   BROWSER_SESSION_TTL?: string;

@@ -6,8 +6,8 @@ function seconds(value: string | undefined, fallback: number): number {
   return Number.isInteger(n) && n > 0 ? n : fallback;
 }
 
-/** Self-service sign-up (and prompt=create) is on unless SIGNUP=off. */
-export const signupEnabled = (env: Bindings): boolean => (env.SIGNUP ?? 'on').trim().toLowerCase() !== 'off';
+/** Self-service sign-up (and prompt=create) is off unless SIGNUP=on (`npm run dev` turns it on for the demo). */
+export const signupEnabled = (env: Bindings): boolean => (env.SIGNUP ?? '').trim().toLowerCase() === 'on';
 
 export interface SessionLifetimes {
   /** "Remember me": the cookie's Max-Age and the session's server-side lifetime (SESSION_TTL). */

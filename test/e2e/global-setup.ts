@@ -24,7 +24,7 @@ export default async function setup(project: TestProject) {
     server = await startDevServer({
       persistTo,
       // BACKCHANNEL_RETRY_BASE=1: back-channel logout retries after 1 s, 2 s, … so the retry tests stay quick.
-      vars: { ADMIN_TOKEN: adminToken, KEY_ENCRYPTION_KEY: randomToken(), BACKCHANNEL_RETRY_BASE: '1' },
+      vars: { ADMIN_TOKEN: adminToken, KEY_ENCRYPTION_KEY: randomToken(), BACKCHANNEL_RETRY_BASE: '1', SIGNUP: 'on' },
       echo: process.env.E2E_VERBOSE === '1',
     });
   } catch (e) {
