@@ -45,7 +45,7 @@ export interface Bindings {
   KEY_PREPUBLICATION?: string;
   /** Dynamic client registration: `open`, `token` (default: an initial access token is required) or `off`. */
   REGISTRATION?: string;
-  /** Self-service sign-up and prompt=create: `on` or `off` (default). */
+  /** Self-service sign-up and prompt=create: `on`, or off (the default; `npm run dev` sets `on`). */
   SIGNUP?: string;
   /** `aud` accepted in client assertions: `issuer-or-token-endpoint` (default) or `issuer` (FAPI 2.0). */
   CLIENT_ASSERTION_AUDIENCE?: string;

@@ -4,11 +4,13 @@ import { app } from '../../../src/app';
 import { ISSUER, createClient } from '../helpers';
 import { authorizeQuery } from './local-helpers';
 
-/** The app with SIGNUP=off (the pool's bindings have sign-up on). */
-const withSignupOff = (path: string) =>
-  app.request(`${ISSUER}${path}`, { redirect: 'manual' }, { ...env, SIGNUP: 'off', ISSUER: `${ISSUER}/signup-off` }, createExecutionContext());
+// Issue 9: sign-up is off unless SIGNUP=on; unset behaves exactly like off (the pool's bindings have it on).
+describe.each([['off'], [undefined]])('SIGNUP=%s', (signup) => {
+  const vars = { ...env, SIGNUP: signup };
+  /** The app with sign-up off, on an issuer of its own (discovery is memoized per issuer). */
+  const withSignupOff = (path: string) =>
+    app.request(`${ISSUER}${path}`, { redirect: 'manual' }, { ...vars, ISSUER: `${ISSUER}/signup-${signup ?? 'unset'}` }, createExecutionContext());
 
-describe('SIGNUP=off', () => {
   it('prompt=create is invalid_request (Initiating User Registration §4.1) and discovery leaves it out', async () => {
     const client = await createClient();
     const res = await withSignupOff(`/authorize?${authorizeQuery(client, { prompt: 'create' })}`);
@@ -25,7 +27,7 @@ describe('SIGNUP=off', () => {
     const client = await createClient();
     const start = await withSignupOff(`/authorize?${authorizeQuery(client)}`);
     const cookie = start.headers.getSetCookie().find((c) => c.startsWith('op_interaction='))!.split(';')[0]!;
-    const page = await app.request(`${ISSUER}${start.headers.get('Location')}`, { headers: { Cookie: cookie } }, { ...env, SIGNUP: 'off' }, createExecutionContext());
+    const page = await app.request(`${ISSUER}${start.headers.get('Location')}`, { headers: { Cookie: cookie } }, vars, createExecutionContext());
     const html = await page.text();
     expect(html).toContain('name="password"');
     expect(html).not.toContain('/signup');
