@@ -144,6 +144,12 @@ export const SETTINGS = {
   keyPrepublication: setting('KEY_PREPUBLICATION', `Seconds a new key is published before it signs (at least ${MIN_PREPUBLICATION})`, seconds(DAY, MIN_PREPUBLICATION)),
   registration: setting('REGISTRATION', 'Dynamic client registration: token, open or off', oneOf(['token', 'open', 'off'], 'token')),
   signup: setting('SIGNUP', 'Self-service sign-up and prompt=create: on or off', (raw) => oneOf(['on', 'off'], 'off')(raw) === 'on'),
+  passwordPepper: setting('PASSWORD_PEPPER', 'Optional secret mixed into new password hashes (HMAC before PBKDF2)', (raw) => (blank(raw) ? undefined : raw.trim())),
+  clientAssertionAudience: setting(
+    'CLIENT_ASSERTION_AUDIENCE',
+    'aud a client assertion may carry: issuer-or-token-endpoint, or issuer alone (FAPI 2.0)',
+    oneOf(['issuer-or-token-endpoint', 'issuer'], 'issuer-or-token-endpoint'),
+  ),
   backchannelRetryBase: setting('BACKCHANNEL_RETRY_BASE', 'First back-channel logout retry delay, seconds (doubles per attempt)', positiveNumber(5)),
 } satisfies Record<string, Setting<unknown>>;
 

@@ -1,6 +1,8 @@
 import { SECRET_ASSERTION_ALGS as SECRET_ALGS, SIGNING_ALGS } from '../algorithms';
 import { decodeJwt, jwtVerify, errors as joseErrors } from 'jose';
+import type { Bindings } from '../env';
 import { InvalidClient } from '../errors';
+import { settings, type Settings } from '../settings';
 import { keyEncryptionKey, openPrivateKey } from '../keys/encryption';
 import type { Client } from '../storage/clients';
 import { clientKeyResolver } from './client_keys';
@@ -24,17 +26,13 @@ export function assertionSubject(assertion: string): string {
 }
 
 /**
- * CLIENT_ASSERTION_AUDIENCE: which `aud` values a client assertion may carry.
+ * CLIENT_ASSERTION_AUDIENCE (src/settings.ts): which `aud` values a client assertion may carry.
  * - `issuer-or-token-endpoint` (default): the issuer identifier or the token endpoint URL;
  * - `issuer`: the issuer identifier alone (what FAPI 2.0 Security Profile §5.3.2.1 requires).
- * Any other value is read as `issuer`, the stricter choice.
  */
-export type AssertionAudienceSetting = 'issuer' | 'issuer-or-token-endpoint';
+export type AssertionAudienceSetting = Settings['clientAssertionAudience'];
 
-export function assertionAudienceSetting(env: { CLIENT_ASSERTION_AUDIENCE?: string }): AssertionAudienceSetting {
-  const value = env.CLIENT_ASSERTION_AUDIENCE?.trim();
-  return value === undefined || value === '' || value === 'issuer-or-token-endpoint' ? 'issuer-or-token-endpoint' : 'issuer';
-}
+export const assertionAudienceSetting = (env: Bindings): AssertionAudienceSetting => settings(env).clientAssertionAudience;
 
 /**
  * The audiences a client assertion may name, at every endpoint that authenticates clients. After
@@ -42,7 +40,7 @@ export function assertionAudienceSetting(env: { CLIENT_ASSERTION_AUDIENCE?: stri
  * array naming several parties, replayed here), only the issuer identifier and the token endpoint
  * URL identify this OP; never the URL of another endpoint (introspection, revocation, PAR...).
  */
-export function assertionAudiences(env: { CLIENT_ASSERTION_AUDIENCE?: string }, issuer: string): string[] {
+export function assertionAudiences(env: Bindings, issuer: string): string[] {
   return assertionAudienceSetting(env) === 'issuer' ? [issuer] : [issuer, `${issuer}/token`];
 }
 

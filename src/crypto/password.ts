@@ -1,4 +1,6 @@
 import { base64url } from 'jose';
+import type { Bindings } from '../env';
+import { settings } from '../settings';
 
 /** workerd refuses more than 100,000 PBKDF2 iterations, so that is both our target and our ceiling. */
 export const PBKDF2_ITERATIONS = 100_000;
@@ -11,12 +13,9 @@ const PEPPERED = 'pbkdf2-sha256-hmac';
 
 /**
  * The password pepper: the optional PASSWORD_PEPPER secret, kept apart from the database so that a
- * dump of the users table alone cannot be attacked offline. Read here only (the one place).
+ * dump of the users table alone cannot be attacked offline. Parsed by src/settings.ts.
  */
-export function passwordPepper(env: { PASSWORD_PEPPER?: string }): string | undefined {
-  const pepper = env.PASSWORD_PEPPER?.trim();
-  return pepper ? pepper : undefined;
-}
+export const passwordPepper = (env: Bindings): string | undefined => settings(env).passwordPepper;
 
 interface Pepper {
   id: string;

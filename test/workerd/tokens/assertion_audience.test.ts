@@ -26,13 +26,15 @@ const keyClient = () =>
   createClient({ token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [es.publicJwk] }, grant_types: ['client_credentials'], scope: 'api:read', redirect_uris: [] });
 
 describe('CLIENT_ASSERTION_AUDIENCE', () => {
-  it('reads issuer-or-token-endpoint by default, issuer when asked, and anything else as the stricter issuer', () => {
-    expect(assertionAudienceSetting({})).toBe('issuer-or-token-endpoint');
-    expect(assertionAudienceSetting({ CLIENT_ASSERTION_AUDIENCE: 'issuer-or-token-endpoint' })).toBe('issuer-or-token-endpoint');
-    expect(assertionAudienceSetting({ CLIENT_ASSERTION_AUDIENCE: 'issuer' })).toBe('issuer');
-    expect(assertionAudienceSetting({ CLIENT_ASSERTION_AUDIENCE: 'typo' })).toBe('issuer');
-    expect(assertionAudiences({}, ISSUER)).toEqual([ISSUER, TOKEN_URL]);
-    expect(assertionAudiences({ CLIENT_ASSERTION_AUDIENCE: 'issuer' }, ISSUER)).toEqual([ISSUER]);
+  it('reads issuer-or-token-endpoint by default, issuer when asked, and refuses anything else as a configuration error', () => {
+    const withAud = (value?: string) => ({ ...env, CLIENT_ASSERTION_AUDIENCE: value });
+    expect(assertionAudienceSetting(withAud())).toBe('issuer-or-token-endpoint');
+    expect(assertionAudienceSetting(withAud('issuer-or-token-endpoint'))).toBe('issuer-or-token-endpoint');
+    expect(assertionAudienceSetting(withAud('issuer'))).toBe('issuer');
+    // A misspelt value is a configuration error naming the variable, not a silent default.
+    expect(() => assertionAudienceSetting(withAud('typo'))).toThrow(/CLIENT_ASSERTION_AUDIENCE/);
+    expect(assertionAudiences(withAud(), ISSUER)).toEqual([ISSUER, TOKEN_URL]);
+    expect(assertionAudiences(withAud('issuer'), ISSUER)).toEqual([ISSUER]);
   });
 
   it('default: aud = issuer and aud = token endpoint are accepted; an array holding the issuer is not', async () => {
