@@ -1,4 +1,5 @@
 import type { JSONWebKeySet } from 'jose';
+import { SUPPORTED_AUTH_METHODS as AUTH_METHODS } from '../authn/client_auth';
 import { ACR_VALUES_SUPPORTED } from '../authorize/check_claims';
 import { InvalidClientMetadata, InvalidRequest } from '../errors';
 import type { KeyAlg } from '../keys/types';
@@ -7,7 +8,6 @@ import type { Client, ClientAuthMethod, ClientFields, ClientLifetimes, GrantType
 /** The error class a rule violation is reported with: invalid_request (admin API) or invalid_client_metadata (RFC 7591 §3.2.2). */
 export type MetadataError = typeof InvalidRequest | typeof InvalidClientMetadata;
 
-export const AUTH_METHODS: ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none'];
 export const GRANT_TYPES: GrantType[] = ['authorization_code', 'refresh_token', 'client_credentials'];
 const LIFETIME_FIELDS = {
   access_token_ttl: 'access_token',

@@ -21,7 +21,7 @@ export interface RegistrationContext {
  */
 export type RegisteredMetadata = Omit<ClientFields, 'firstParty' | 'lifetimes' | 'sectorIdentifier'>;
 
-/** Members of a /LOCALIZABLE/ kind (client_name#fr, Registration 1.0 §2.1). */
+/** Members that may carry a BCP 47 language tag: `client_name#fr` (Registration 1.0 §2.1). */
 const LOCALIZABLE = ['client_name', 'logo_uri', 'client_uri', 'policy_uri', 'tos_uri'];
 const LANGUAGE_TAG = /^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$/;
 /** Encrypted responses and request objects: understood, but this OP cannot honour them. */

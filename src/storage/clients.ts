@@ -1,5 +1,5 @@
 import type { JSONWebKeySet } from 'jose';
-import type { ApplicationType, Client, ClientAuthMethod, ClientLifetimes, ClientScopeClaim, GrantType } from '../clients/model';
+import type { Client, ClientAuthMethod, ClientLifetimes, ClientScopeClaim, GrantType } from '../clients/model';
 import type { KeyAlg, SealedPrivateKey } from '../keys/types';
 
 export type { Client, ClientAuthMethod, ClientLifetimes, GrantType } from '../clients/model';
@@ -202,4 +202,3 @@ export class ClientRepository {
   }
 }
 
-export type { ApplicationType };
