@@ -21,7 +21,7 @@ import { revocation } from './routes/revocation';
 import { token } from './routes/token';
 import { userinfo } from './routes/userinfo';
 import { StorageUnavailable } from './storage/resilience';
-import { storageUnavailable } from './http/unavailable';
+import { storageUnavailable } from './routes/unavailable';
 
 /** The one Hono app serving every endpoint. Each route lives in src/routes/<name>. */
 export const app = new Hono<AppEnv>();

@@ -64,7 +64,7 @@ export interface AssertionContext {
 export async function verifyClientAssertion(client: Client, assertion: string, ctx: AssertionContext): Promise<void> {
   const bySecret = client.tokenEndpointAuthMethod === 'client_secret_jwt';
   // Registration 1.0 §2: a registered token_endpoint_auth_signing_alg is the only algorithm accepted.
-  const registeredAlg = client.metadata?.token_endpoint_auth_signing_alg;
+  const registeredAlg = client.tokenEndpointAuthSigningAlg;
   const options = {
     algorithms: typeof registeredAlg === 'string' ? [registeredAlg] : bySecret ? SECRET_ASSERTION_ALGS : ASSERTION_SIGNING_ALGS,
     issuer: client.id,

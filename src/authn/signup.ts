@@ -1,11 +1,11 @@
 import { now } from '../config';
-import { hashPassword, passwordPepper } from '../crypto/password';
 import type { Bindings } from '../env';
 import type { MessageKey } from '../messages';
 import type { Params } from '../http/params';
-import { UserRepository, type User } from '../storage/users';
+import type { User } from '../storage/users';
 import { SIGNUP_IP } from '../throttle/limits';
 import { throttleFor } from '../throttle/store';
+import { createUser, newUserProblem } from './new_user';
 
 export interface SignupInput {
   username: string;
@@ -14,25 +14,6 @@ export interface SignupInput {
   familyName: string;
   password: string;
   passwordConfirm: string;
-}
-
-/** A few of the most common passwords of at least 10 characters (the length rule removes the rest). */
-const COMMON = new Set([
-  '1234567890', '0123456789', '1111111111', '0000000000', 'qwertyuiop', 'password12', 'password123', 'password1234',
-  '1q2w3e4r5t', 'qwerty1234', 'iloveyou12', 'abcdefghij', 'abc1234567', 'passwordpassword', 'letmein123', 'welcome123',
-]);
-
-/**
- * The strength rule: at least 10 characters (NIST SP 800-63B §5.1.1.2 asks for 8 or more and no
- * composition rules), at most 1024, not the username or email, not one repeated character and not
- * a common password.
- */
-export function passwordProblem(password: string, username: string, email: string): boolean {
-  const lower = password.toLowerCase();
-  if (password.length < 10 || password.length > 1024) return true;
-  if (lower === username.toLowerCase() || lower === email.toLowerCase() || lower.includes(username.toLowerCase())) return true;
-  if (/^(.)\1*$/.test(password)) return true;
-  return COMMON.has(lower);
 }
 
 export const readSignupForm = (form: Params): SignupInput => ({
@@ -46,11 +27,13 @@ export const readSignupForm = (form: Params): SignupInput => ({
 
 /** The first problem with the form, as a message key, or null. */
 export function signupProblem(i: SignupInput): MessageKey | null {
-  if (!/^[A-Za-z0-9._-]{3,64}$/.test(i.username)) return 'signup.badUsername';
-  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(i.email) || i.email.length > 254) return 'signup.badEmail';
+  // The username, email and password rules are those of every new user (authn/new_user.ts).
+  const problem = newUserProblem({ username: i.username, email: i.email, password: i.password });
+  if (problem === 'username') return 'signup.badUsername';
+  if (problem === 'email' || i.email === '') return 'signup.badEmail';
   if (!i.givenName || !i.familyName || i.givenName.length > 100 || i.familyName.length > 100) return 'signup.badName';
   if (i.password !== i.passwordConfirm) return 'signup.mismatch';
-  if (passwordProblem(i.password, i.username, i.email)) return 'signup.weak';
+  if (problem === 'password') return 'signup.weak';
   return null;
 }
 
@@ -69,26 +52,22 @@ export async function signUp(env: Bindings, input: SignupInput, ip: string): Pro
   // parallel requests cannot overspend it (limits.ts SIGNUP_IP).
   const reserved = await throttleFor(env, `signup:${ip}`).take(at, [{ key: 'ip', policy: SIGNUP_IP }]);
   if (!reserved.allowed) return { ok: false, reason: 'signup.throttled', retryAfter: reserved.retryAfter };
-  const user: User = {
-    id: crypto.randomUUID(),
-    username: input.username,
-    email: input.email,
-    passwordHash: await hashPassword(input.password, passwordPepper(env)),
-    claims: {
-      given_name: input.givenName,
-      family_name: input.familyName,
-      name: `${input.givenName} ${input.familyName}`,
+  const result = await createUser(
+    env,
+    {
+      username: input.username,
       email: input.email,
-      // The address was typed, not proven: email_verified stays false.
-      email_verified: false,
-      preferred_username: input.username,
+      password: input.password,
+      claims: {
+        given_name: input.givenName,
+        family_name: input.familyName,
+        name: `${input.givenName} ${input.familyName}`,
+        email: input.email,
+        // The address was typed, not proven: email_verified stays false.
+        email_verified: false,
+      },
     },
-    updatedAt: at,
-    createdAt: at,
-  };
-  const users = new UserRepository(env.DB);
-  // Sign-in accepts a username or an email, so neither may collide with either of someone else's.
-  const clash = (await users.findByLogin(input.username)) ?? (await users.findByLogin(input.email));
-  const created = !clash && (await users.insert(user));
-  return created ? { ok: true, user } : { ok: false, reason: 'signup.taken' };
+    at,
+  );
+  return result.ok ? { ok: true, user: result.user } : { ok: false, reason: 'signup.taken' };
 }

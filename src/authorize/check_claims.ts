@@ -24,10 +24,12 @@ export function checkClaims(ctx: AuthorizeContext): void {
   ctx.request.claims = claims;
   const acrRequest = claims?.id_token?.acr;
   const essentialValues = acrRequest?.essential ? (acrRequest.values ?? (acrRequest.value !== undefined ? [acrRequest.value] : undefined)) : undefined;
-  const wanted = [
+  const asked = [
     ...(acrRequest?.values ?? (acrRequest?.value !== undefined ? [acrRequest.value] : [])),
     ...(ctx.params.get('acr_values') ?? '').split(' ').filter(Boolean),
   ].filter((v): v is string => typeof v === 'string');
+  // Registration 1.0 §2: default_acr_values apply when the request names none.
+  const wanted = asked.length > 0 ? asked : (ctx.client?.defaultAcrValues ?? []);
   const satisfied = wanted.find((v) => ACR_VALUES_SUPPORTED.includes(v));
   if (essentialValues && !essentialValues.some((v) => typeof v === 'string' && ACR_VALUES_SUPPORTED.includes(v))) {
     throw new UnmetAuthenticationRequirements(`the essential acr cannot be satisfied; supported: ${ACR_VALUES_SUPPORTED.join(' ')}`);

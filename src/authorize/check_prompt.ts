@@ -19,10 +19,16 @@ export function checkPrompt(ctx: AuthorizeContext): void {
   ctx.request.prompt = prompt;
 }
 
-/** OIDC Core §3.1.2.1: max_age is a non-negative integer number of seconds. */
+/**
+ * OIDC Core §3.1.2.1: max_age is a non-negative integer number of seconds. Registration 1.0 §2:
+ * without one, the client's registered default_max_age applies.
+ */
 export function checkMaxAge(ctx: AuthorizeContext): void {
   const raw = ctx.params.get('max_age');
-  if (raw === undefined) return;
+  if (raw === undefined) {
+    if (ctx.client?.defaultMaxAge != null) ctx.request.maxAge = ctx.client.defaultMaxAge;
+    return;
+  }
   if (!/^\d{1,10}$/.test(raw)) throw new InvalidRequest('max_age must be a non-negative integer');
   ctx.request.maxAge = Number(raw);
 }

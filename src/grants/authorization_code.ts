@@ -2,7 +2,7 @@ import { OFFLINE_ACCESS, lifetimes, now } from '../config';
 import { sha256Base64url } from '../crypto/hash';
 import { randomToken } from '../crypto/random';
 import type { Bindings } from '../env';
-import { InvalidGrant, InvalidRequest } from '../errors';
+import { InvalidGrant, InvalidRequest, UnauthorizedClient } from '../errors';
 import type { Params } from '../http/params';
 import type { Client } from '../storage/clients';
 import { GrantRepository, type NewGrant } from '../storage/grants';
@@ -23,6 +23,8 @@ const wantsRefreshToken = (client: Client, scope: string) => client.grantTypes.i
 
 /** RFC 6749 §4.1.3 with OIDC Core §3.1.3: exchanges an authorization code for tokens. */
 export async function authorizationCodeGrant(env: Bindings, client: Client, body: Params, issuer: string): Promise<TokenResponse> {
+  // RFC 6749 §5.2: unauthorized_client when the client may not use this grant type.
+  if (!client.grantTypes.includes('authorization_code')) throw new UnauthorizedClient('this client is not allowed the authorization_code grant');
   const code = body.get('code');
   if (!code) throw new InvalidRequest('code is required');
   const verifier = body.get('code_verifier');

@@ -1,9 +1,9 @@
-import type { JSONWebKeySet } from 'jose';
 import { ASSERTION_SIGNING_ALGS, SECRET_ASSERTION_ALGS } from '../authn/client_assertion';
 import { SUPPORTED_AUTH_METHODS } from '../authn/client_auth';
+import type { ClientAuthMethod, ClientFields, GrantType } from '../clients/model';
+import { checkDefaultAcrValues, checkDefaultMaxAge, checkJwks, GRANT_TYPES, isObject, SCOPE_TOKEN } from '../clients/validate';
 import { InvalidClientMetadata, InvalidRedirectUri, UnapprovedSoftwareStatement } from '../errors';
 import type { KeyAlg } from '../keys/types';
-import type { ClientAuthMethod, GrantType } from '../storage/clients';
 import { checkFetchableUrl } from '../http/outbound_address';
 import { checkRegisteredRedirectUri, checkSecureUrl, checkWebUrl, type ApplicationType } from './uris';
 
@@ -15,31 +15,32 @@ export interface RegistrationContext {
   insecureIssuer: boolean;
 }
 
-/** Validated registration metadata: the client's columns, and the rest to store and echo back. */
-export interface RegisteredMetadata {
-  name: string;
-  redirectUris: string[];
-  authMethod: ClientAuthMethod;
-  grantTypes: GrantType[];
-  idTokenAlg: KeyAlg | null;
-  scopes: string[] | null;
-  jwks: JSONWebKeySet | null;
-  jwksUri: string | null;
-  /** Every other registered member, as it is echoed in registration responses. */
-  metadata: Record<string, unknown>;
-}
+/**
+ * Validated registration metadata: every member a client may set about itself, under the client
+ * model's names. `firstParty` and the lifetimes are the operator's, never the client's; the sector
+ * identifier is resolved afterwards (it may need a fetch).
+ */
+export type RegisteredMetadata = Omit<ClientFields, 'firstParty' | 'lifetimes' | 'sectorIdentifier'>;
 
-const GRANT_TYPES: GrantType[] = ['authorization_code', 'refresh_token', 'client_credentials'];
-/** Members whose values may carry a BCP 47 language tag: `client_name#fr` (Registration 1.0 §2.1). */
+/** Members that may carry a BCP 47 language tag: `client_name#fr` (Registration 1.0 §2.1). */
 const LOCALIZABLE = ['client_name', 'logo_uri', 'client_uri', 'policy_uri', 'tos_uri'];
 const LANGUAGE_TAG = /^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$/;
-const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]{1,128}$/;
+/** Encrypted responses and request objects: understood, but this OP cannot honour them. */
 const ENCRYPTION_MEMBERS = [
   'id_token_encrypted_response_alg', 'id_token_encrypted_response_enc', 'userinfo_encrypted_response_alg',
   'userinfo_encrypted_response_enc', 'request_object_encryption_alg', 'request_object_encryption_enc',
+  'authorization_encrypted_response_alg', 'authorization_encrypted_response_enc',
 ];
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+/**
+ * Other members this OP understands but cannot honour: OIDC Core §6 request objects (the request
+ * and request_uri parameters are refused), JARM, PAR and sender-constrained tokens (RFC 8705, RFC
+ * 9449). A present value (other than null or false) is invalid_client_metadata, never echoed.
+ */
+const UNHONOURED_MEMBERS = [
+  'request_uris', 'request_object_signing_alg', 'require_signed_request_object', 'authorization_signed_response_alg',
+  'require_pushed_authorization_requests', 'tls_client_certificate_bound_access_tokens', 'dpop_bound_access_tokens',
+  'tls_client_auth_subject_dn', 'tls_client_auth_san_dns', 'tls_client_auth_san_uri', 'tls_client_auth_san_ip', 'tls_client_auth_san_email',
+];
 
 function text(value: unknown, what: string, max = 200): string {
   if (typeof value !== 'string' || value.trim() === '' || value.length > max) throw new InvalidClientMetadata(`${what} must be a non-empty string of at most ${max} characters`);
@@ -51,15 +52,6 @@ function list(value: unknown, what: string, max = 20): unknown[] {
   return value;
 }
 
-function checkJwks(value: unknown): JSONWebKeySet {
-  if (!isObject(value) || !Array.isArray(value.keys) || value.keys.length === 0 || value.keys.length > 20) throw new InvalidClientMetadata('jwks must be a JWK Set with 1 to 20 keys');
-  for (const k of value.keys) {
-    if (!isObject(k) || typeof k.kty !== 'string') throw new InvalidClientMetadata('every key in jwks needs a kty');
-    for (const member of ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k']) if (member in k) throw new InvalidClientMetadata('jwks must contain public keys only');
-  }
-  return value as unknown as JSONWebKeySet;
-}
-
 function signingAlg(value: unknown, what: string, ctx: RegistrationContext): KeyAlg {
   if (value === 'none') throw new InvalidClientMetadata(`${what} none is not supported: this OP signs everything it issues`);
   if (!ctx.algorithms.includes(value as KeyAlg)) throw new InvalidClientMetadata(`${what} must be one of ${ctx.algorithms.join(', ')}`);
@@ -68,18 +60,22 @@ function signingAlg(value: unknown, what: string, ctx: RegistrationContext): Key
 
 /**
  * OpenID Dynamic Client Registration 1.0 §2 and RFC 7591 §2: validates a registration request
- * (also an RFC 7592 update, which replaces everything). Unknown members are ignored (RFC 7591 §2
- * "MUST ignore"); inconsistent ones are `invalid_client_metadata` or `invalid_redirect_uri`.
+ * (also an RFC 7592 update, which replaces everything: members left out return to their
+ * defaults). Members the OP does not understand are ignored and not echoed (RFC 7591 §2: the
+ * server MUST ignore them); members it understands but cannot honour, and inconsistent ones, are
+ * `invalid_client_metadata` or `invalid_redirect_uri` (RFC 7591 §3.2.2). `first_party` is the
+ * operator's to set: a client declaring itself first-party is ignored like any unknown member.
  */
 export function parseRegistration(body: unknown, ctx: RegistrationContext): RegisteredMetadata {
   if (!isObject(body)) throw new InvalidClientMetadata('the registration request must be a JSON object');
   if (body.software_statement !== undefined) throw new UnapprovedSoftwareStatement('software statements are not accepted by this OP');
   for (const m of ENCRYPTION_MEMBERS) if (body[m] !== undefined) throw new InvalidClientMetadata(`${m}: encrypted responses are not supported`);
-  const meta: Record<string, unknown> = {};
+  for (const m of UNHONOURED_MEMBERS) {
+    if (body[m] !== undefined && body[m] !== null && body[m] !== false) throw new InvalidClientMetadata(`${m} is not supported by this OP`);
+  }
 
-  const appType = body.application_type ?? 'web';
-  if (appType !== 'web' && appType !== 'native') throw new InvalidClientMetadata('application_type must be web or native');
-  meta.application_type = appType;
+  const applicationType = body.application_type ?? 'web';
+  if (applicationType !== 'web' && applicationType !== 'native') throw new InvalidClientMetadata('application_type must be web or native');
 
   const grantTypes = [...new Set(list(body.grant_types ?? ['authorization_code'], 'grant_types'))];
   for (const g of grantTypes) {
@@ -95,31 +91,31 @@ export function parseRegistration(body: unknown, ctx: RegistrationContext): Regi
     throw new InvalidClientMetadata(usesCode ? 'the authorization_code grant needs the code response type' : 'response type code needs the authorization_code grant');
   }
   if (grantTypes.includes('refresh_token') && !usesCode) throw new InvalidClientMetadata('the refresh_token grant needs the authorization_code grant');
-  meta.response_types = responseTypes;
 
-  const redirectUris = [...new Set(list(body.redirect_uris ?? [], 'redirect_uris').map((u) => checkRegisteredRedirectUri(u, appType as ApplicationType, ctx.insecureIssuer)))];
+  const redirectUris = [...new Set(list(body.redirect_uris ?? [], 'redirect_uris').map((u) => checkRegisteredRedirectUri(u, applicationType, ctx.insecureIssuer)))];
   if (usesCode && redirectUris.length === 0) throw new InvalidRedirectUri('redirect_uris is required for the authorization_code grant');
 
   const authMethod = (body.token_endpoint_auth_method ?? 'client_secret_basic') as ClientAuthMethod;
   if (!SUPPORTED_AUTH_METHODS.includes(authMethod)) throw new InvalidClientMetadata(`token_endpoint_auth_method must be one of ${SUPPORTED_AUTH_METHODS.join(', ')}`);
   if (authMethod === 'none' && grantTypes.includes('client_credentials')) throw new InvalidClientMetadata('a public client (none) cannot use client_credentials');
+  let tokenEndpointAuthSigningAlg: string | null = null;
   if (body.token_endpoint_auth_signing_alg !== undefined) {
     const allowed = authMethod === 'private_key_jwt' ? ASSERTION_SIGNING_ALGS : authMethod === 'client_secret_jwt' ? SECRET_ASSERTION_ALGS : [];
     if (!allowed.includes(body.token_endpoint_auth_signing_alg as string)) {
       throw new InvalidClientMetadata(allowed.length ? `token_endpoint_auth_signing_alg must be one of ${allowed.join(', ')} for ${authMethod}` : `token_endpoint_auth_signing_alg applies only to private_key_jwt and client_secret_jwt`);
     }
-    meta.token_endpoint_auth_signing_alg = body.token_endpoint_auth_signing_alg;
+    tokenEndpointAuthSigningAlg = body.token_endpoint_auth_signing_alg as string;
   }
 
   // RFC 7591 §2: jwks and jwks_uri MUST NOT both be present.
   if (body.jwks !== undefined && body.jwks_uri !== undefined) throw new InvalidClientMetadata('jwks and jwks_uri must not both be present');
-  const jwks = body.jwks === undefined ? null : checkJwks(body.jwks);
+  const jwks = body.jwks === undefined ? null : checkJwks(body.jwks, InvalidClientMetadata);
   const jwksUri = body.jwks_uri === undefined ? null : checkSecureUrl(body.jwks_uri, 'jwks_uri', ctx.insecureIssuer);
   checkFetchableUrl(jwksUri, 'jwks_uri', ctx.insecureIssuer);
   if (authMethod === 'private_key_jwt' && !jwks && !jwksUri) throw new InvalidClientMetadata('private_key_jwt needs jwks or jwks_uri');
 
   const idTokenAlg = body.id_token_signed_response_alg === undefined ? null : signingAlg(body.id_token_signed_response_alg, 'id_token_signed_response_alg', ctx);
-  if (body.userinfo_signed_response_alg !== undefined) meta.userinfo_signed_response_alg = signingAlg(body.userinfo_signed_response_alg, 'userinfo_signed_response_alg', ctx);
+  const userinfoAlg = body.userinfo_signed_response_alg === undefined ? null : signingAlg(body.userinfo_signed_response_alg, 'userinfo_signed_response_alg', ctx);
 
   let scopes: string[] | null = null;
   if (body.scope !== undefined) {
@@ -130,49 +126,83 @@ export function parseRegistration(body: unknown, ctx: RegistrationContext): Regi
 
   const subjectType = body.subject_type ?? 'public';
   if (subjectType !== 'public' && subjectType !== 'pairwise') throw new InvalidClientMetadata('subject_type must be public or pairwise');
-  meta.subject_type = subjectType;
-  if (body.sector_identifier_uri !== undefined) meta.sector_identifier_uri = checkSecureUrl(body.sector_identifier_uri, 'sector_identifier_uri', ctx.insecureIssuer);
-  checkFetchableUrl(meta.sector_identifier_uri, 'sector_identifier_uri', ctx.insecureIssuer);
+  const sectorIdentifierUri = body.sector_identifier_uri === undefined ? null : checkSecureUrl(body.sector_identifier_uri, 'sector_identifier_uri', ctx.insecureIssuer);
+  checkFetchableUrl(sectorIdentifierUri, 'sector_identifier_uri', ctx.insecureIssuer);
 
-  readDescriptive(body, meta);
-  readOptional(body, meta, ctx);
-  const name = typeof meta.client_name === 'string' ? meta.client_name : redirectUris[0] ? new URL(redirectUris[0]).host || 'Unnamed application' : 'Unnamed application';
-  delete meta.client_name;
-  return { name, redirectUris, authMethod, grantTypes: grantTypes as GrantType[], idTokenAlg, scopes, jwks, jwksUri, metadata: meta };
+  const descriptive = readDescriptive(body);
+  const name = descriptive.client_name ?? (redirectUris[0] ? new URL(redirectUris[0]).host || 'Unnamed application' : 'Unnamed application');
+  const localized = Object.fromEntries(Object.entries(descriptive).filter(([k]) => k.includes('#')));
+  return {
+    name,
+    logoUri: descriptive.logo_uri ?? null,
+    clientUri: descriptive.client_uri ?? null,
+    policyUri: descriptive.policy_uri ?? null,
+    tosUri: descriptive.tos_uri ?? null,
+    localized,
+    applicationType,
+    redirectUris,
+    tokenEndpointAuthMethod: authMethod,
+    tokenEndpointAuthSigningAlg,
+    grantTypes: grantTypes as GrantType[],
+    idTokenAlg,
+    userinfoAlg,
+    scopes,
+    jwks,
+    jwksUri,
+    subjectType,
+    sectorIdentifierUri,
+    ...readOptional(body, applicationType, ctx),
+  };
 }
 
 /** client_name, logo_uri, client_uri, policy_uri, tos_uri, each also with #language-tag variants. */
-function readDescriptive(body: Record<string, unknown>, meta: Record<string, unknown>): void {
+function readDescriptive(body: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(body)) {
     const [base, tag, extra] = key.split('#');
     if (!LOCALIZABLE.includes(base!) || extra !== undefined) continue;
     if (tag !== undefined && !LANGUAGE_TAG.test(tag)) throw new InvalidClientMetadata(`${key}: ${tag} is not a BCP 47 language tag`);
-    meta[key] = base === 'client_name' ? text(value, key).trim() : checkWebUrl(value, key);
+    out[key] = base === 'client_name' ? text(value, key).trim() : checkWebUrl(value, key);
   }
+  return out;
 }
 
-/** The remaining standard members: stored and echoed back. */
-function readOptional(body: Record<string, unknown>, meta: Record<string, unknown>, ctx: RegistrationContext): void {
-  if (body.contacts !== undefined) meta.contacts = list(body.contacts, 'contacts', 10).map((c) => text(c, 'each contact', 320));
-  if (body.default_max_age !== undefined) {
-    if (!Number.isInteger(body.default_max_age) || (body.default_max_age as number) < 0) throw new InvalidClientMetadata('default_max_age must be a whole number of seconds');
-    meta.default_max_age = body.default_max_age;
-  }
-  for (const flag of ['require_auth_time', 'frontchannel_logout_session_required', 'backchannel_logout_session_required']) {
-    if (body[flag] === undefined) continue;
-    if (typeof body[flag] !== 'boolean') throw new InvalidClientMetadata(`${flag} must be a boolean`);
-    meta[flag] = body[flag];
-  }
-  if (body.default_acr_values !== undefined) meta.default_acr_values = list(body.default_acr_values, 'default_acr_values').map((v) => text(v, 'each default_acr_values entry'));
-  // OIDC Core §4: initiate_login_uri MUST use https.
-  if (body.initiate_login_uri !== undefined) meta.initiate_login_uri = checkSecureUrl(body.initiate_login_uri, 'initiate_login_uri', ctx.insecureIssuer, true);
-  const appType = meta.application_type as ApplicationType;
-  if (body.post_logout_redirect_uris !== undefined) {
-    meta.post_logout_redirect_uris = list(body.post_logout_redirect_uris, 'post_logout_redirect_uris').map((u) => checkRegisteredRedirectUri(u, appType, ctx.insecureIssuer, 'post_logout_redirect_uri', InvalidClientMetadata));
-  }
-  for (const uri of ['frontchannel_logout_uri', 'backchannel_logout_uri']) {
-    if (body[uri] !== undefined) meta[uri] = checkSecureUrl(body[uri], uri, ctx.insecureIssuer);
-  }
-  checkFetchableUrl(meta.backchannel_logout_uri, 'backchannel_logout_uri', ctx.insecureIssuer);
-  for (const s of ['software_id', 'software_version']) if (body[s] !== undefined) meta[s] = text(body[s], s);
+type OptionalMembers = Pick<
+  RegisteredMetadata,
+  | 'contacts' | 'defaultMaxAge' | 'requireAuthTime' | 'defaultAcrValues' | 'initiateLoginUri' | 'postLogoutRedirectUris'
+  | 'frontchannelLogoutUri' | 'frontchannelLogoutSessionRequired' | 'backchannelLogoutUri' | 'backchannelLogoutSessionRequired'
+  | 'softwareId' | 'softwareVersion'
+>;
+
+/** The remaining standard members, each stored in its column and enforced. */
+function readOptional(body: Record<string, unknown>, appType: ApplicationType, ctx: RegistrationContext): OptionalMembers {
+  const flag = (name: string, otherwise: boolean): boolean => {
+    if (body[name] === undefined) return otherwise;
+    if (typeof body[name] !== 'boolean') throw new InvalidClientMetadata(`${name} must be a boolean`);
+    return body[name];
+  };
+  const secureUrl = (name: string, httpsOnly = false) => (body[name] === undefined ? null : checkSecureUrl(body[name], name, ctx.insecureIssuer, httpsOnly));
+  const optionalText = (name: string) => (body[name] === undefined ? null : text(body[name], name));
+  // The OP POSTs logout tokens there: never to a private or loopback address (SSRF).
+  const backchannelLogoutUri = secureUrl('backchannel_logout_uri');
+  checkFetchableUrl(backchannelLogoutUri, 'backchannel_logout_uri', ctx.insecureIssuer);
+  return {
+    contacts: body.contacts === undefined ? [] : list(body.contacts, 'contacts', 10).map((c) => text(c, 'each contact', 320)),
+    defaultMaxAge: body.default_max_age === undefined ? null : checkDefaultMaxAge(body.default_max_age, InvalidClientMetadata),
+    requireAuthTime: flag('require_auth_time', false),
+    defaultAcrValues: body.default_acr_values === undefined ? null : checkDefaultAcrValues(body.default_acr_values, InvalidClientMetadata),
+    // OIDC Core §4: initiate_login_uri MUST use https.
+    initiateLoginUri: secureUrl('initiate_login_uri', true),
+    postLogoutRedirectUris:
+      body.post_logout_redirect_uris === undefined
+        ? []
+        : [...new Set(list(body.post_logout_redirect_uris, 'post_logout_redirect_uris').map((u) => checkRegisteredRedirectUri(u, appType, ctx.insecureIssuer, 'post_logout_redirect_uri', InvalidClientMetadata)))],
+    frontchannelLogoutUri: secureUrl('frontchannel_logout_uri'),
+    // Front-Channel Logout 1.0 §2 / Back-Channel Logout 1.0 §2.2: the session flags default to false.
+    frontchannelLogoutSessionRequired: flag('frontchannel_logout_session_required', false),
+    backchannelLogoutUri,
+    backchannelLogoutSessionRequired: flag('backchannel_logout_session_required', false),
+    softwareId: optionalText('software_id'),
+    softwareVersion: optionalText('software_version'),
+  };
 }

@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import { catalog } from '../claims/catalog';
+import { changeClient, clientMetadata, createClient, type ClientStore } from '../clients/service';
 import { now } from '../config';
 import { verifyClientSecret } from '../crypto/client_secret';
 import { sha256Base64url, timingSafeEqual } from '../crypto/hash';
@@ -8,13 +9,11 @@ import type { AppEnv } from '../env';
 import { InvalidClientMetadata, InvalidRequest, InvalidToken } from '../errors';
 import { keyEncryptionKey, openPrivateKey } from '../keys/encryption';
 import { keyPolicy } from '../keys/policy_config';
-import { withCredentials } from '../routes/admin/clients';
 import { ClientRepository, type Client } from '../storage/clients';
 import { parseRegistration, type RegisteredMetadata } from './metadata';
 import { resolveSector } from './sector';
 
 export interface Registration extends RegisteredMetadata {
-  subjectType: 'public' | 'pairwise';
   sectorIdentifier: string | null;
 }
 
@@ -25,11 +24,10 @@ export async function parseRegistrationFor(c: Context<AppEnv>, body: unknown, ex
   const custom = await catalog(c.env);
   const granted = input.scopes?.find((s) => custom.scopes.has(s) && !existing?.scopes?.includes(s));
   if (granted) throw new InvalidClientMetadata(`scope ${granted} is granted by the operator only`);
-  const subjectType = input.metadata.subject_type === 'pairwise' ? 'pairwise' : 'public';
-  return { ...input, subjectType, sectorIdentifier: await resolveSector(subjectType, input.metadata.sector_identifier_uri, input.redirectUris, c.var.issuer) };
+  return { ...input, sectorIdentifier: await resolveSector(input.subjectType, input.sectorIdentifierUri, input.redirectUris, c.var.issuer) };
 }
 
-/** RFC 7591 §3.2.1 / RFC 7592 §3: the client information response: every registered member. */
+/** RFC 7591 §3.2.1 / RFC 7592 §3: the client information response: every registered member, as stored. */
 export function clientInformation(issuer: string, client: Client, extras: { secret?: string; registrationAccessToken: string }) {
   const hasSecret = client.secretHash !== null || client.secretSealed !== null;
   return {
@@ -40,46 +38,21 @@ export function clientInformation(issuer: string, client: Client, extras: { secr
     ...(hasSecret ? { client_secret_expires_at: 0 } : {}),
     registration_access_token: extras.registrationAccessToken,
     registration_client_uri: `${issuer}/register/${client.id}`,
-    client_name: client.name,
-    redirect_uris: client.redirectUris,
-    grant_types: client.grantTypes,
-    token_endpoint_auth_method: client.tokenEndpointAuthMethod,
-    ...(client.scopes ? { scope: client.scopes.join(' ') } : {}),
-    ...(client.idTokenAlg ? { id_token_signed_response_alg: client.idTokenAlg } : {}),
-    ...(client.jwks ? { jwks: client.jwks } : {}),
-    ...(client.jwksUri ? { jwks_uri: client.jwksUri } : {}),
-    ...client.metadata,
+    ...clientMetadata(client),
   };
 }
 
-const columnsOf = (m: Registration) => ({
-  name: m.name,
-  redirectUris: m.redirectUris,
-  tokenEndpointAuthMethod: m.authMethod,
-  grantTypes: m.grantTypes,
-  idTokenAlg: m.idTokenAlg,
-  scopes: m.scopes,
-  jwks: m.jwks,
-  jwksUri: m.jwksUri,
-  subjectType: m.subjectType,
-  sectorIdentifier: m.sectorIdentifier,
-});
+const store = (c: Context<AppEnv>): ClientStore => ({ db: c.env.DB, kekSecret: c.env.KEY_ENCRYPTION_KEY });
 
-/** RFC 7591 §3: creates the client; dynamically registered clients are never first-party. */
+/** RFC 7591 §3: creates the client through the client service; dynamically registered clients are never first-party. */
 export async function registerClient(c: Context<AppEnv>, input: Registration) {
-  const base: Client = {
-    id: randomToken(16),
-    secretHash: null,
-    secretSealed: null,
-    ...columnsOf(input),
-    firstParty: false,
-    lifetimes: {},
-    createdAt: now(),
-  };
-  const { client, secret } = await withCredentials(c, base);
   const registrationAccessToken = randomToken(32);
-  await new ClientRepository(c.env.DB).insertRegistered(client, input.metadata, await sha256Base64url(registrationAccessToken));
-  return clientInformation(c.var.issuer, { ...client, metadata: input.metadata }, { secret, registrationAccessToken });
+  const { client, secret } = await createClient(store(c), { ...input, firstParty: false }, {
+    Err: InvalidClientMetadata,
+    registrationTokenHash: await sha256Base64url(registrationAccessToken),
+    now: now(),
+  });
+  return clientInformation(c.var.issuer, client, { secret, registrationAccessToken });
 }
 
 /**
@@ -129,11 +102,7 @@ export async function updateClient(c: Context<AppEnv>, client: Client, token: st
     }
   }
   const input = await parseRegistrationFor(c, body, client);
-  // OIDC Core §8.1: a pairwise client's sub values derive from its sector; changing it would change every user's sub.
-  if (client.subjectType === 'pairwise' && input.subjectType === 'pairwise' && client.sectorIdentifier !== input.sectorIdentifier) {
-    throw new InvalidClientMetadata(`the sector identifier of this pairwise client (${client.sectorIdentifier}) cannot change: its users' sub values would`);
-  }
-  const { client: updated, secret } = await withCredentials(c, { ...client, ...columnsOf(input) });
-  await new ClientRepository(c.env.DB).replaceRegistered(updated, input.metadata);
-  return clientInformation(c.var.issuer, { ...updated, metadata: input.metadata }, { secret, registrationAccessToken: token });
+  // Every member the client may set is replaced; first_party and the lifetimes stay the operator's.
+  const { client: updated, secret } = await changeClient(store(c), client, input, InvalidClientMetadata);
+  return clientInformation(c.var.issuer, updated, { secret, registrationAccessToken: token });
 }

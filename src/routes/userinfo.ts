@@ -74,7 +74,7 @@ userinfo.on(['GET', 'POST'], '/', async (c) => {
       sub,
     };
     // OIDC Core §5.3.2 / Registration 1.0 §2: a client that registered userinfo_signed_response_alg gets a JWT.
-    const alg = found.client.metadata?.userinfo_signed_response_alg as KeyAlg | undefined;
+    const alg = found.client.userinfoAlg as KeyAlg | null;
     if (alg) return c.body(await signUserinfo(released, c.var.issuer, found.client.id, now(), await signingKey(c.env, alg)), 200, { 'Content-Type': 'application/jwt' });
     return c.json(released);
   } catch (err) {

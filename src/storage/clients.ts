@@ -1,65 +1,11 @@
 import type { JSONWebKeySet } from 'jose';
-import type { KeyAlg } from '../keys/types';
-import type { SealedPrivateKey } from '../keys/types';
-import type { ScopeClaim } from './custom_claims';
+import type { Client, ClientAuthMethod, ClientLifetimes, ClientScopeClaim, GrantType } from '../clients/model';
+import type { KeyAlg, SealedPrivateKey } from '../keys/types';
 
-export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'client_secret_jwt' | 'private_key_jwt' | 'none';
-export type GrantType = 'authorization_code' | 'refresh_token' | 'client_credentials';
+export type { Client, ClientAuthMethod, ClientLifetimes, GrantType } from '../clients/model';
+export { isPublicClient } from '../clients/model';
 
-/** Per-client overrides of the global lifetimes, in seconds. */
-export interface ClientLifetimes {
-  access_token?: number;
-  id_token?: number;
-  refresh_token?: number;
-  refresh_token_idle?: number;
-}
-
-export interface Client {
-  id: string;
-  /** Salted SHA-256 of the secret (client_secret_basic / client_secret_post). */
-  secretHash: string | null;
-  /** client_secret_jwt needs the secret itself as its HMAC key, so it is kept sealed instead of hashed. */
-  secretSealed: SealedPrivateKey | null;
-  name: string;
-  redirectUris: string[];
-  tokenEndpointAuthMethod: ClientAuthMethod;
-  firstParty: boolean;
-  /** The client's id_token_signed_response_alg, or null for the server default. */
-  idTokenAlg: KeyAlg | null;
-  grantTypes: GrantType[];
-  /** Scopes the client may be given; null means the standard OIDC scopes. */
-  scopes: string[] | null;
-  jwks: JSONWebKeySet | null;
-  jwksUri: string | null;
-  lifetimes: ClientLifetimes;
-  createdAt: number;
-  /** Registration metadata kept only to be echoed back (migration 0005); null for admin-made clients. */
-  metadata?: Record<string, unknown> | null;
-  /** RFC 7592: SHA-256 of the registration access token; null for admin-made clients. */
-  registrationTokenHash?: string | null;
-  /** After a secret rotation, the previous secret's hash, accepted until previousSecretExpiresAt. */
-  previousSecretHash?: string | null;
-  previousSecretExpiresAt?: number | null;
-  /** OIDC Core §8: `pairwise` clients see sub values computed from their sector identifier. */
-  subjectType?: 'public' | 'pairwise';
-  sectorIdentifier?: string | null;
-  /** Operator-defined claims released to this client whenever openid is granted (migration 0005). */
-  customClaims?: ScopeClaim[];
-  /** Logout and login-initiation metadata (migration 0004); absent means none registered. */
-  postLogoutRedirectUris?: string[];
-  frontchannelLogoutUri?: string | null;
-  frontchannelLogoutSessionRequired?: boolean;
-  backchannelLogoutUri?: string | null;
-  backchannelLogoutSessionRequired?: boolean;
-  initiateLoginUri?: string | null;
-}
-
-/** The client metadata that can be changed after registration (admin `clients update`). */
-export type ClientLogoutMetadata = Pick<
-  Client,
-  'postLogoutRedirectUris' | 'frontchannelLogoutUri' | 'frontchannelLogoutSessionRequired' | 'backchannelLogoutUri' | 'backchannelLogoutSessionRequired' | 'initiateLoginUri'
->;
-
+/** One row of `clients` (migrations 0001 to 0006). */
 interface ClientRow {
   id: string;
   secret_hash: string | null;
@@ -75,71 +21,126 @@ interface ClientRow {
   jwks_uri: string | null;
   lifetimes: string | null;
   created_at: number;
-  metadata?: string | null;
-  registration_token_hash?: string | null;
-  previous_secret_hash?: string | null;
-  previous_secret_expires_at?: number | null;
-  subject_type?: string | null;
-  sector_identifier?: string | null;
-  custom_claims?: string | null;
-  post_logout_redirect_uris?: string;
-  frontchannel_logout_uri?: string | null;
-  frontchannel_logout_session_required?: number;
-  backchannel_logout_uri?: string | null;
-  backchannel_logout_session_required?: number;
-  initiate_login_uri?: string | null;
+  registration_token_hash: string | null;
+  previous_secret_hash: string | null;
+  previous_secret_expires_at: number | null;
+  subject_type: string | null;
+  sector_identifier: string | null;
+  custom_claims: string | null;
+  post_logout_redirect_uris: string;
+  frontchannel_logout_uri: string | null;
+  frontchannel_logout_session_required: number;
+  backchannel_logout_uri: string | null;
+  backchannel_logout_session_required: number;
+  initiate_login_uri: string | null;
+  application_type: string;
+  token_endpoint_auth_signing_alg: string | null;
+  userinfo_signed_response_alg: string | null;
+  default_max_age: number | null;
+  require_auth_time: number;
+  default_acr_values: string | null;
+  logo_uri: string | null;
+  client_uri: string | null;
+  policy_uri: string | null;
+  tos_uri: string | null;
+  localized_metadata: string | null;
+  contacts: string | null;
+  software_id: string | null;
+  software_version: string | null;
+  sector_identifier_uri: string | null;
 }
 
 const json = <T>(text: string | null): T | null => (text === null ? null : (JSON.parse(text) as T));
 
 const fromRow = (r: ClientRow): Client => ({
   id: r.id,
+  createdAt: r.created_at,
+  // credentials
+  tokenEndpointAuthMethod: r.token_endpoint_auth_method as ClientAuthMethod,
   secretHash: r.secret_hash,
   secretSealed: json<SealedPrivateKey>(r.secret_sealed),
-  name: r.name,
-  redirectUris: JSON.parse(r.redirect_uris) as string[],
-  tokenEndpointAuthMethod: r.token_endpoint_auth_method as ClientAuthMethod,
-  firstParty: r.first_party === 1,
-  idTokenAlg: r.id_token_signed_response_alg as KeyAlg | null,
-  grantTypes: JSON.parse(r.grant_types) as GrantType[],
-  scopes: json<string[]>(r.scopes),
+  previousSecretHash: r.previous_secret_hash,
+  previousSecretExpiresAt: r.previous_secret_expires_at,
   jwks: json<JSONWebKeySet>(r.jwks),
   jwksUri: r.jwks_uri,
-  lifetimes: json<ClientLifetimes>(r.lifetimes) ?? {},
-  createdAt: r.created_at,
-  metadata: json<Record<string, unknown>>(r.metadata ?? null),
-  registrationTokenHash: r.registration_token_hash ?? null,
-  previousSecretHash: r.previous_secret_hash ?? null,
-  previousSecretExpiresAt: r.previous_secret_expires_at ?? null,
-  subjectType: r.subject_type === 'pairwise' ? 'pairwise' : 'public',
-  sectorIdentifier: r.sector_identifier ?? null,
-  customClaims: json<ScopeClaim[]>(r.custom_claims ?? null) ?? [],
-  postLogoutRedirectUris: JSON.parse(r.post_logout_redirect_uris ?? '[]') as string[],
-  frontchannelLogoutUri: r.frontchannel_logout_uri ?? null,
+  tokenEndpointAuthSigningAlg: r.token_endpoint_auth_signing_alg,
+  // redirects and logout
+  applicationType: r.application_type === 'native' ? 'native' : 'web',
+  redirectUris: JSON.parse(r.redirect_uris) as string[],
+  postLogoutRedirectUris: JSON.parse(r.post_logout_redirect_uris) as string[],
+  frontchannelLogoutUri: r.frontchannel_logout_uri,
   frontchannelLogoutSessionRequired: r.frontchannel_logout_session_required !== 0,
-  backchannelLogoutUri: r.backchannel_logout_uri ?? null,
+  backchannelLogoutUri: r.backchannel_logout_uri,
   backchannelLogoutSessionRequired: r.backchannel_logout_session_required !== 0,
-  initiateLoginUri: r.initiate_login_uri ?? null,
+  initiateLoginUri: r.initiate_login_uri,
+  // token policy
+  grantTypes: JSON.parse(r.grant_types) as GrantType[],
+  scopes: json<string[]>(r.scopes),
+  firstParty: r.first_party === 1,
+  idTokenAlg: r.id_token_signed_response_alg as KeyAlg | null,
+  userinfoAlg: r.userinfo_signed_response_alg as KeyAlg | null,
+  lifetimes: json<ClientLifetimes>(r.lifetimes) ?? {},
+  subjectType: r.subject_type === 'pairwise' ? 'pairwise' : 'public',
+  sectorIdentifier: r.sector_identifier,
+  defaultMaxAge: r.default_max_age,
+  requireAuthTime: r.require_auth_time === 1,
+  defaultAcrValues: json<string[]>(r.default_acr_values),
+  customClaims: json<ClientScopeClaim[]>(r.custom_claims) ?? [],
+  // registration metadata
+  name: r.name,
+  logoUri: r.logo_uri,
+  clientUri: r.client_uri,
+  policyUri: r.policy_uri,
+  tosUri: r.tos_uri,
+  localized: json<Record<string, string>>(r.localized_metadata) ?? {},
+  contacts: json<string[]>(r.contacts) ?? [],
+  softwareId: r.software_id,
+  softwareVersion: r.software_version,
+  sectorIdentifierUri: r.sector_identifier_uri,
+  registrationTokenHash: r.registration_token_hash,
 });
 
-const toRow = (c: Client): unknown[] => [
-  c.secretHash,
-  c.secretSealed ? JSON.stringify(c.secretSealed) : null,
-  c.name,
-  JSON.stringify(c.redirectUris),
-  c.tokenEndpointAuthMethod,
-  c.firstParty ? 1 : 0,
-  c.idTokenAlg,
-  JSON.stringify(c.grantTypes),
-  c.scopes ? JSON.stringify(c.scopes) : null,
-  c.jwks ? JSON.stringify(c.jwks) : null,
-  c.jwksUri,
-  Object.keys(c.lifetimes).length > 0 ? JSON.stringify(c.lifetimes) : null,
+const jsonOrNull = (v: unknown, empty: boolean) => (empty ? null : JSON.stringify(v));
+
+/** Every column the client service writes, with its value: the one write path of a client. */
+const columnsOf = (c: Client): [string, unknown][] => [
+  ['secret_hash', c.secretHash],
+  ['secret_sealed', c.secretSealed ? JSON.stringify(c.secretSealed) : null],
+  ['name', c.name],
+  ['redirect_uris', JSON.stringify(c.redirectUris)],
+  ['token_endpoint_auth_method', c.tokenEndpointAuthMethod],
+  ['first_party', c.firstParty ? 1 : 0],
+  ['id_token_signed_response_alg', c.idTokenAlg],
+  ['grant_types', JSON.stringify(c.grantTypes)],
+  ['scopes', c.scopes ? JSON.stringify(c.scopes) : null],
+  ['jwks', c.jwks ? JSON.stringify(c.jwks) : null],
+  ['jwks_uri', c.jwksUri],
+  ['lifetimes', jsonOrNull(c.lifetimes, Object.keys(c.lifetimes).length === 0)],
+  ['registration_token_hash', c.registrationTokenHash],
+  ['subject_type', c.subjectType],
+  ['sector_identifier', c.sectorIdentifier],
+  ['post_logout_redirect_uris', JSON.stringify(c.postLogoutRedirectUris)],
+  ['frontchannel_logout_uri', c.frontchannelLogoutUri],
+  ['frontchannel_logout_session_required', c.frontchannelLogoutSessionRequired ? 1 : 0],
+  ['backchannel_logout_uri', c.backchannelLogoutUri],
+  ['backchannel_logout_session_required', c.backchannelLogoutSessionRequired ? 1 : 0],
+  ['initiate_login_uri', c.initiateLoginUri],
+  ['application_type', c.applicationType],
+  ['token_endpoint_auth_signing_alg', c.tokenEndpointAuthSigningAlg],
+  ['userinfo_signed_response_alg', c.userinfoAlg],
+  ['default_max_age', c.defaultMaxAge],
+  ['require_auth_time', c.requireAuthTime ? 1 : 0],
+  ['default_acr_values', c.defaultAcrValues ? JSON.stringify(c.defaultAcrValues) : null],
+  ['logo_uri', c.logoUri],
+  ['client_uri', c.clientUri],
+  ['policy_uri', c.policyUri],
+  ['tos_uri', c.tosUri],
+  ['localized_metadata', jsonOrNull(c.localized, Object.keys(c.localized).length === 0)],
+  ['contacts', jsonOrNull(c.contacts, c.contacts.length === 0)],
+  ['software_id', c.softwareId],
+  ['software_version', c.softwareVersion],
+  ['sector_identifier_uri', c.sectorIdentifierUri],
 ];
-
-const COLUMNS = 'secret_hash, secret_sealed, name, redirect_uris, token_endpoint_auth_method, first_party, id_token_signed_response_alg, grant_types, scopes, jwks, jwks_uri, lifetimes';
-
-export const isPublicClient = (client: Client): boolean => client.tokenEndpointAuthMethod === 'none';
 
 export class ClientRepository {
   constructor(private readonly db: D1Database) {}
@@ -154,62 +155,23 @@ export class ClientRepository {
     return results.map(fromRow);
   }
 
+  /** A new client, every column in one statement. */
   async insert(client: Client): Promise<void> {
+    const cols = columnsOf(client);
     await this.db
-      .prepare(`INSERT INTO clients (id, ${COLUMNS}, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-      .bind(client.id, ...toRow(client), client.createdAt)
+      .prepare(`INSERT INTO clients (id, created_at, ${cols.map(([c]) => c).join(', ')}) VALUES (?, ?, ${cols.map(() => '?').join(', ')})`)
+      .bind(client.id, client.createdAt, ...cols.map(([, v]) => v))
       .run();
   }
 
-  /** Sets the logout and login-initiation metadata given (undefined members are left as they are). */
-  async updateMetadata(id: string, m: ClientLogoutMetadata): Promise<boolean> {
-    const sets: string[] = [];
-    const values: unknown[] = [];
-    const put = (column: string, value: unknown) => {
-      if (value === undefined) return;
-      sets.push(`${column} = ?`);
-      values.push(value);
-    };
-    put('post_logout_redirect_uris', m.postLogoutRedirectUris === undefined ? undefined : JSON.stringify(m.postLogoutRedirectUris));
-    put('frontchannel_logout_uri', m.frontchannelLogoutUri);
-    put('frontchannel_logout_session_required', m.frontchannelLogoutSessionRequired === undefined ? undefined : m.frontchannelLogoutSessionRequired ? 1 : 0);
-    put('backchannel_logout_uri', m.backchannelLogoutUri);
-    put('backchannel_logout_session_required', m.backchannelLogoutSessionRequired === undefined ? undefined : m.backchannelLogoutSessionRequired ? 1 : 0);
-    put('initiate_login_uri', m.initiateLoginUri);
-    if (sets.length === 0) return (await this.find(id)) !== null;
-    const res = await this.db.prepare(`UPDATE clients SET ${sets.join(', ')} WHERE id = ?`).bind(...values, id).run();
-    return res.meta.changes > 0;
-  }
-
-  /** Replaces every mutable field of an existing client. */
+  /** Replaces every settable column of an existing client in one statement; false for an unknown client. */
   async update(client: Client): Promise<boolean> {
-    const sets = COLUMNS.split(', ').map((c) => `${c} = ?`).join(', ');
-    const res = await this.db.prepare(`UPDATE clients SET ${sets} WHERE id = ?`).bind(...toRow(client), client.id).run();
+    const cols = columnsOf(client);
+    const res = await this.db
+      .prepare(`UPDATE clients SET ${cols.map(([c]) => `${c} = ?`).join(', ')} WHERE id = ?`)
+      .bind(...cols.map(([, v]) => v), client.id)
+      .run();
     return res.meta.changes > 0;
-  }
-
-  /**
-   * A dynamically registered client (RFC 7591): the client row and its registration metadata and
-   * registration access token hash, in one transaction.
-   */
-  async insertRegistered(client: Client, metadata: Record<string, unknown>, registrationTokenHash: string): Promise<void> {
-    await this.db.batch([
-      this.db.prepare(`INSERT INTO clients (id, ${COLUMNS}, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).bind(client.id, ...toRow(client), client.createdAt),
-      this.db
-        .prepare('UPDATE clients SET metadata = ?, registration_token_hash = ?, subject_type = ?, sector_identifier = ? WHERE id = ?')
-        .bind(JSON.stringify(metadata), registrationTokenHash, client.subjectType ?? 'public', client.sectorIdentifier ?? null, client.id),
-    ]);
-  }
-
-  /** RFC 7592 §2.2: replaces a registered client's fields and metadata in one transaction. */
-  async replaceRegistered(client: Client, metadata: Record<string, unknown>): Promise<void> {
-    const sets = COLUMNS.split(', ').map((c) => `${c} = ?`).join(', ');
-    await this.db.batch([
-      this.db.prepare(`UPDATE clients SET ${sets} WHERE id = ?`).bind(...toRow(client), client.id),
-      this.db
-        .prepare('UPDATE clients SET metadata = ?, subject_type = ?, sector_identifier = ? WHERE id = ?')
-        .bind(JSON.stringify(metadata), client.subjectType ?? 'public', client.sectorIdentifier ?? null, client.id),
-    ]);
   }
 
   /**
@@ -228,7 +190,7 @@ export class ClientRepository {
   }
 
   /** Sets the operator-defined claims released to the client with every openid grant. */
-  async setCustomClaims(id: string, claims: ScopeClaim[]): Promise<boolean> {
+  async setCustomClaims(id: string, claims: ClientScopeClaim[]): Promise<boolean> {
     const res = await this.db.prepare('UPDATE clients SET custom_claims = ? WHERE id = ?').bind(claims.length ? JSON.stringify(claims) : null, id).run();
     return res.meta.changes > 0;
   }
@@ -239,3 +201,4 @@ export class ClientRepository {
     return res.meta.changes > 0;
   }
 }
+

@@ -83,14 +83,14 @@ export class UserRepository {
     return results.map(userFromRow);
   }
 
-  /** Returns false when the username or email is already taken. */
+  /** Returns false when the username or email is already taken. Only authn/new_user.ts creates users. */
   async insert(user: User): Promise<boolean> {
     const res = await this.db
       .prepare(
-        `INSERT INTO users (id, username, email, password_hash, claims, updated_at, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+        `INSERT INTO users (id, username, email, password_hash, claims, attributes, updated_at, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
       )
-      .bind(user.id, user.username, user.email, user.passwordHash, JSON.stringify(user.claims), user.updatedAt, user.createdAt)
+      .bind(user.id, user.username, user.email, user.passwordHash, JSON.stringify(user.claims), JSON.stringify(user.attributes ?? {}), user.updatedAt, user.createdAt)
       .run();
     return res.meta.changes > 0;
   }

@@ -26,6 +26,7 @@ export async function leftHalfHash(value: string): Promise<string> {
 export async function signIdToken(input: IdTokenInput, key: SigningKey): Promise<string> {
   const payload: Record<string, unknown> = {
     ...input.claims,
+    // OIDC Core §2: auth_time is always present, which honours every client's require_auth_time (Registration 1.0 §2).
     auth_time: input.authTime,
     ...(input.sid !== undefined ? { sid: input.sid } : {}),
     amr: input.amr,

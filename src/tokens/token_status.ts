@@ -17,17 +17,17 @@ export class TokenStatus {
   async liveUserOfGrant(
     grantId: string,
     jti: string,
-  ): Promise<{ user: User; userinfoClaims: string | null; client: SubjectPolicy & { id: string; metadata: Record<string, unknown> | null; customClaims: ScopeClaim[] } } | null> {
+  ): Promise<{ user: User; userinfoClaims: string | null; client: SubjectPolicy & { id: string; userinfoAlg: string | null; customClaims: ScopeClaim[] } } | null> {
     const row = await this.db
       .prepare(
-        `SELECT u.*, c.id AS client_id, c.subject_type AS client_subject_type, c.sector_identifier AS client_sector, c.metadata AS client_metadata, c.custom_claims AS client_custom_claims,
+        `SELECT u.*, c.id AS client_id, c.subject_type AS client_subject_type, c.sector_identifier AS client_sector, c.userinfo_signed_response_alg AS client_userinfo_alg, c.custom_claims AS client_custom_claims,
                 g.userinfo_claims AS grant_userinfo_claims
          FROM grants g JOIN users u ON u.id = g.user_id JOIN clients c ON c.id = g.client_id
          WHERE g.id = ?1 AND g.revoked_at IS NULL
            AND NOT EXISTS (SELECT 1 FROM revoked_access_tokens r WHERE r.jti = ?2)`,
       )
       .bind(grantId, jti)
-      .first<UserRow & { client_id: string; client_subject_type: string | null; client_sector: string | null; client_metadata: string | null; client_custom_claims: string | null; grant_userinfo_claims: string | null }>();
+      .first<UserRow & { client_id: string; client_subject_type: string | null; client_sector: string | null; client_userinfo_alg: string | null; client_custom_claims: string | null; grant_userinfo_claims: string | null }>();
     if (!row) return null;
     return {
       user: userFromRow(row),
@@ -37,7 +37,7 @@ export class TokenStatus {
         id: row.client_id,
         subjectType: row.client_subject_type === 'pairwise' ? 'pairwise' : 'public',
         sectorIdentifier: row.client_sector,
-        metadata: row.client_metadata ? (JSON.parse(row.client_metadata) as Record<string, unknown>) : null,
+        userinfoAlg: row.client_userinfo_alg,
         customClaims: row.client_custom_claims ? (JSON.parse(row.client_custom_claims) as ScopeClaim[]) : [],
       },
     };

@@ -85,6 +85,29 @@ describe('single logout', () => {
     await expect.poll(async () => (await deliveries(c.client_id)).deliveries[0]?.status, { timeout: 5000 }).toBe('delivered');
   });
 
+  test('a dynamically registered client (RFC 7591) with backchannel_logout_uri receives a logout token on logout (issue 9)', async () => {
+    const { initial_access_token } = await admin.request<{ initial_access_token: string }>('POST', '/admin/registration/tokens', {});
+    const config = await client.dynamicClientRegistration(
+      new URL(baseUrl),
+      { client_name: 'Dynamic logout app', redirect_uris: [REDIRECT_URI], post_logout_redirect_uris: [PLRU], backchannel_logout_uri: `${rp.baseUrl}/bc-dyn`, token_endpoint_auth_method: 'client_secret_post' },
+      undefined,
+      { initialAccessToken: initial_access_token, execute: [client.allowInsecureRequests] },
+    );
+    const clientId = config.clientMetadata().client_id;
+    expect(config.clientMetadata().backchannel_logout_uri).toBe(`${rp.baseUrl}/bc-dyn`);
+    const browser = new Browser([baseUrl]);
+    const state = client.randomState();
+    const nonce = client.randomNonce();
+    const { callback } = await authorize(browser, client.buildAuthorizationUrl(config, { redirect_uri: REDIRECT_URI, scope: 'openid', state, nonce }), { credentials: user, decision: 'allow' });
+    const tokens = await client.authorizationCodeGrant(config, callback, { expectedState: state, expectedNonce: nonce, idTokenExpected: true });
+    const { left } = await browser.navigate(client.buildEndSessionUrl(config, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: PLRU }));
+    expect(left!.href).toBe(PLRU);
+    const [received] = await rp.waitFor((r) => r.some((x) => x.path === '/bc-dyn'), 15_000).then((r) => r.filter((x) => x.path === '/bc-dyn'));
+    const { payload } = await jwtVerify(received!.body.get('logout_token')!, createRemoteJWKSet(new URL(`${baseUrl}/jwks`)), { issuer: baseUrl, audience: clientId, typ: 'logout+jwt' });
+    expect(payload.sub).toBe(tokens.claims()!.sub);
+    expect(payload.events).toEqual({ [EVENT]: {} });
+  });
+
   test('a relying party that fails twice (503, then 500) then succeeds gets exactly one accepted delivery, each with a fresh jti', async () => {
     rp.script('/bc-flaky', [{ status: 503 }, { status: 500 }, { status: 200 }]);
     const c = await logoutClient({ backchannel_logout_uri: `${rp.baseUrl}/bc-flaky` });

@@ -1,9 +1,8 @@
 import { Hono } from 'hono';
-import { parseNewUser } from '../../admin/validate';
+import { createUser, parseNewUserJson } from '../../authn/new_user';
 import { applyAttributeChanges } from '../../claims/validate';
 import { InvalidRequest } from '../../errors';
 import { now } from '../../config';
-import { hashPassword, passwordPepper } from '../../crypto/password';
 import type { AppEnv } from '../../env';
 import { UserRepository, type User } from '../../storage/users';
 import { jsonBody, notFound } from './common';
@@ -14,24 +13,12 @@ const userJson = (user: User) => ({ id: user.id, username: user.username, email:
 
 adminUsers.post('/', async (c) => {
   const body = (await jsonBody(c)) as Record<string, unknown>;
-  const input = parseNewUser(body);
-  const at = now();
-  const user: User = {
-    id: crypto.randomUUID(),
-    username: input.username,
-    email: input.email,
-    passwordHash: await hashPassword(input.password, passwordPepper(c.env)),
-    claims: input.claims,
-    updatedAt: at,
-    createdAt: at,
-  };
+  const input = parseNewUserJson(body);
   const attributes = body.attributes === undefined ? {} : applyAttributeChanges({}, body.attributes);
-  const users = new UserRepository(c.env.DB);
-  if (!(await users.insert(user))) {
-    return c.json({ error: 'conflict', error_description: 'the username or email is already taken' }, 409);
-  }
-  if (Object.keys(attributes).length > 0) await users.setAttributes(user.id, attributes, at);
-  return c.json(userJson({ ...user, attributes }), 201);
+  // The one user-creation path, shared with sign-up: same rules, hashing and uniqueness.
+  const result = await createUser(c.env, { ...input, attributes }, now());
+  if (!result.ok) return c.json({ error: 'conflict', error_description: 'the username or email is already taken' }, 409);
+  return c.json(userJson(result.user), 201);
 });
 
 adminUsers.get('/', async (c) => c.json({ users: (await new UserRepository(c.env.DB).list()).map(userJson) }));

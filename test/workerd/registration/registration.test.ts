@@ -20,7 +20,7 @@ describe('registration endpoint (RFC 7591 §3)', () => {
         contacts: ['ops@rp.example.test'],
         default_max_age: 600,
         require_auth_time: true,
-        default_acr_values: ['urn:example:pwd'],
+        default_acr_values: ['urn:example:mfa', '1'],
         initiate_login_uri: 'https://rp.example.test/login',
         post_logout_redirect_uris: ['https://rp.example.test/bye'],
         frontchannel_logout_uri: 'https://rp.example.test/fc',
@@ -51,7 +51,7 @@ describe('registration endpoint (RFC 7591 §3)', () => {
       contacts: ['ops@rp.example.test'],
       default_max_age: 600,
       require_auth_time: true,
-      default_acr_values: ['urn:example:pwd'],
+      default_acr_values: ['urn:example:mfa', '1'],
       initiate_login_uri: 'https://rp.example.test/login',
       post_logout_redirect_uris: ['https://rp.example.test/bye'],
       frontchannel_logout_uri: 'https://rp.example.test/fc',
@@ -142,6 +142,15 @@ describe('invalid metadata (Registration 1.0 §3.3, RFC 7591 §3.2.2)', () => {
     ['a fragment in a post_logout_redirect_uri', { post_logout_redirect_uris: ['https://rp.example.test/bye#x'] }, 'invalid_client_metadata', /fragment/],
     ['an http backchannel_logout_uri', { backchannel_logout_uri: 'http://rp.example.test/bc' }, 'invalid_client_metadata', /backchannel_logout_uri must use https/],
     ['a malformed scope', { scope: 'openid "quoted"' }, 'invalid_client_metadata', /scope/],
+    // Issue 9: members the OP understands but cannot honour are refused, never echoed.
+    ['encrypted userinfo responses', { userinfo_encrypted_response_alg: 'RSA-OAEP', userinfo_encrypted_response_enc: 'A128GCM' }, 'invalid_client_metadata', /userinfo_encrypted_response_alg/],
+    ['encrypted request objects', { request_object_encryption_alg: 'RSA-OAEP' }, 'invalid_client_metadata', /request_object_encryption_alg/],
+    ['request objects (request parameter not supported)', { request_object_signing_alg: 'RS256' }, 'invalid_client_metadata', /request_object_signing_alg is not supported/],
+    ['request_uris (request_uri not supported)', { request_uris: ['https://rp.example.test/req'] }, 'invalid_client_metadata', /request_uris is not supported/],
+    ['sender-constrained tokens (DPoP)', { dpop_bound_access_tokens: true }, 'invalid_client_metadata', /dpop_bound_access_tokens/],
+    ['an unsupported subject_type', { subject_type: 'ephemeral' }, 'invalid_client_metadata', /subject_type/],
+    ['default_acr_values the OP can never satisfy', { default_acr_values: ['urn:example:mfa'] }, 'invalid_client_metadata', /default_acr_values/],
+    ['default_max_age not a number', { default_max_age: '600' }, 'invalid_client_metadata', /default_max_age/],
   ];
   for (const [name, metadata, error, description] of cases) {
     it(`${name} -> 400 ${error}`, async () => {

@@ -2,13 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { decideNextStep, type DecisionInput } from '../../../src/authorize/decide';
 import type { AuthorizationRequest } from '../../../src/authorize/request';
 import { checkPrompt } from '../../../src/authorize/check_prompt';
+import { DEFAULT_FIELDS } from '../../../src/clients/model';
 import type { Client } from '../../../src/storage/clients';
 
 const request: AuthorizationRequest = { clientId: 'c', redirectUri: 'https://rp/cb', responseType: 'code', responseMode: 'query', scopes: ['openid', 'email'], prompt: [] };
 const session = { sid: 's', userId: 'u', authTime: 1000, amr: ['pwd'], expiresAt: 99999 };
 const client: Client = {
-  id: 'c', secretHash: null, secretSealed: null, name: 'App', redirectUris: [], tokenEndpointAuthMethod: 'none', firstParty: false,
-  idTokenAlg: null, grantTypes: ['authorization_code'], scopes: null, jwks: null, jwksUri: null, lifetimes: {}, createdAt: 0,
+  ...DEFAULT_FIELDS, id: 'c', secretHash: null, secretSealed: null, previousSecretHash: null, previousSecretExpiresAt: null,
+  registrationTokenHash: null, customClaims: [], name: 'App', tokenEndpointAuthMethod: 'none', createdAt: 0,
 };
 const base: DecisionInput = { request, client, session, consentedScopes: new Set(['openid', 'email']), authenticatedHere: false, consentedHere: false, now: 1100 };
 

@@ -1,11 +1,14 @@
-import { InvalidRequest } from '../errors';
 import type { JSONWebKeySet } from 'jose';
+import { SUPPORTED_AUTH_METHODS as AUTH_METHODS } from '../authn/client_auth';
+import { ACR_VALUES_SUPPORTED } from '../authorize/check_claims';
+import { InvalidClientMetadata, InvalidRequest } from '../errors';
 import type { KeyAlg } from '../keys/types';
-import type { Client, ClientAuthMethod, ClientLifetimes, GrantType } from '../storage/clients';
-import type { UserClaims } from '../storage/users';
+import type { Client, ClientAuthMethod, ClientFields, ClientLifetimes, GrantType } from './model';
 
-const AUTH_METHODS: ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none'];
-const GRANT_TYPES: GrantType[] = ['authorization_code', 'refresh_token', 'client_credentials'];
+/** The error class a rule violation is reported with: invalid_request (admin API) or invalid_client_metadata (RFC 7591 §3.2.2). */
+export type MetadataError = typeof InvalidRequest | typeof InvalidClientMetadata;
+
+export const GRANT_TYPES: GrantType[] = ['authorization_code', 'refresh_token', 'client_credentials'];
 const LIFETIME_FIELDS = {
   access_token_ttl: 'access_token',
   id_token_ttl: 'id_token',
@@ -13,27 +16,19 @@ const LIFETIME_FIELDS = {
   refresh_token_idle_ttl: 'refresh_token_idle',
 } as const;
 /** RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ). */
-const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]{1,128}$/;
+export const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]{1,128}$/;
+/** OIDC Core §3.1.2.1: max_age, and so default_max_age, as a whole number of seconds. */
+const MAX_AGE_LIMIT = 366 * 86_400;
 
-/** The client metadata the admin API accepts; on update, absent fields keep their value. */
-export interface ClientInput {
-  name?: string;
-  redirectUris?: string[];
-  authMethod?: ClientAuthMethod;
-  firstParty?: boolean;
-  idTokenAlg?: KeyAlg | null;
-  grantTypes?: GrantType[];
-  scopes?: string[] | null;
-  jwks?: JSONWebKeySet | null;
-  jwksUri?: string | null;
-  lifetimes?: ClientLifetimes;
-}
+export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** What the admin API accepts for a client: the members given; on update, absent ones keep their value. */
+export type ClientInput = Partial<ClientFields>;
 
 /**
  * RFC 6749 §3.1.2: a redirection URI is absolute and MUST NOT include a fragment. Plain http is
- * allowed only for loopback hosts (native apps and local development, RFC 8252 §7.3).
+ * allowed only for loopback hosts (native apps and local development, RFC 8252 §7.3). The
+ * operator's rule (admin API); registration applies the stricter rules of src/registration/uris.ts.
  */
 export function checkRedirectUri(uri: unknown): string {
   if (typeof uri !== 'string' || uri.length > 2000) throw new InvalidRequest('each redirect_uri must be a string of at most 2000 characters');
@@ -64,15 +59,36 @@ function checkJwksUri(uri: unknown): string {
   return uri;
 }
 
-function checkJwks(value: unknown): JSONWebKeySet {
+/** RFC 7517 §5: a JWK Set of public keys only. */
+export function checkJwks(value: unknown, Err: MetadataError = InvalidRequest): JSONWebKeySet {
   if (!isObject(value) || !Array.isArray(value.keys) || value.keys.length === 0 || value.keys.length > 20) {
-    throw new InvalidRequest('jwks must be a JWK Set with 1 to 20 keys');
+    throw new Err('jwks must be a JWK Set with 1 to 20 keys');
   }
   for (const k of value.keys) {
-    if (!isObject(k) || typeof k.kty !== 'string') throw new InvalidRequest('every key in jwks needs a kty');
-    for (const member of ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k']) if (member in k) throw new InvalidRequest('jwks must contain public keys only');
+    if (!isObject(k) || typeof k.kty !== 'string') throw new Err('every key in jwks needs a kty');
+    for (const member of ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k']) if (member in k) throw new Err('jwks must contain public keys only');
   }
   return value as unknown as JSONWebKeySet;
+}
+
+/** Registration 1.0 §2: default_max_age, in seconds. */
+export function checkDefaultMaxAge(v: unknown, Err: MetadataError): number | null {
+  if (v === null) return null;
+  if (!Number.isInteger(v) || (v as number) < 0 || (v as number) > MAX_AGE_LIMIT) throw new Err(`default_max_age must be a whole number of seconds between 0 and ${MAX_AGE_LIMIT}`);
+  return v as number;
+}
+
+/**
+ * Registration 1.0 §2: default_acr_values. The OP honours them only if it can satisfy one of
+ * them; a list it could never satisfy is refused rather than stored and silently ignored.
+ */
+export function checkDefaultAcrValues(v: unknown, Err: MetadataError): string[] | null {
+  if (v === null) return null;
+  if (!Array.isArray(v) || v.length === 0 || v.length > 20 || v.some((x) => typeof x !== 'string' || x === '' || x.length > 200)) {
+    throw new Err('default_acr_values must be a non-empty array of strings');
+  }
+  if (!v.some((x) => ACR_VALUES_SUPPORTED.includes(x as string))) throw new Err(`default_acr_values: none can be satisfied; supported: ${ACR_VALUES_SUPPORTED.join(' ')}`);
+  return [...new Set(v as string[])];
 }
 
 /** Parses admin client metadata. With `creating`, the fields a new client needs are required. */
@@ -92,16 +108,17 @@ export function parseClientInput(body: unknown, algorithms: readonly KeyAlg[], c
   const method = body.token_endpoint_auth_method;
   if (method !== undefined) {
     if (!AUTH_METHODS.includes(method as ClientAuthMethod)) throw new InvalidRequest(`token_endpoint_auth_method must be one of ${AUTH_METHODS.join(', ')}`);
-    out.authMethod = method as ClientAuthMethod;
+    out.tokenEndpointAuthMethod = method as ClientAuthMethod;
   }
   if (body.first_party !== undefined) {
     if (typeof body.first_party !== 'boolean') throw new InvalidRequest('first_party must be a boolean');
     out.firstParty = body.first_party;
   }
-  const alg = body.id_token_signed_response_alg;
-  if (alg !== undefined) {
-    if (alg !== null && !algorithms.includes(alg as KeyAlg)) throw new InvalidRequest(`id_token_signed_response_alg must be one of ${algorithms.join(', ')}`);
-    out.idTokenAlg = alg as KeyAlg | null;
+  for (const [member, key] of [['id_token_signed_response_alg', 'idTokenAlg'], ['userinfo_signed_response_alg', 'userinfoAlg']] as const) {
+    const alg = body[member];
+    if (alg === undefined) continue;
+    if (alg !== null && !algorithms.includes(alg as KeyAlg)) throw new InvalidRequest(`${member} must be one of ${algorithms.join(', ')}`);
+    out[key] = alg as KeyAlg | null;
   }
   if (body.grant_types !== undefined) {
     const g = body.grant_types;
@@ -128,70 +145,28 @@ export function parseClientInput(body: unknown, algorithms: readonly KeyAlg[], c
     lifetimes[key] = v as number;
   }
   if (Object.keys(lifetimes).length > 0) out.lifetimes = lifetimes;
-  return out;
+  if (body.default_max_age !== undefined) out.defaultMaxAge = checkDefaultMaxAge(body.default_max_age, InvalidRequest);
+  if (body.require_auth_time !== undefined) {
+    if (typeof body.require_auth_time !== 'boolean') throw new InvalidRequest('require_auth_time must be a boolean');
+    out.requireAuthTime = body.require_auth_time;
+  }
+  if (body.default_acr_values !== undefined) out.defaultAcrValues = checkDefaultAcrValues(body.default_acr_values, InvalidRequest);
+  if (body.subject_type !== undefined) {
+    if (body.subject_type !== 'public' && body.subject_type !== 'pairwise') throw new InvalidRequest('subject_type must be public or pairwise');
+    out.subjectType = body.subject_type;
+  }
+  return { ...out, ...parseClientLogoutMetadata(body) };
 }
 
-/** Rules that span fields, checked on the client as it will be stored. */
-export function checkClientConsistency(c: Client): void {
-  if (c.grantTypes.includes('authorization_code') && c.redirectUris.length === 0) throw new InvalidRequest('the authorization_code grant needs at least one redirect_uri');
-  if (c.tokenEndpointAuthMethod === 'none' && c.grantTypes.includes('client_credentials')) throw new InvalidRequest('a public client cannot use client_credentials');
-  if (c.tokenEndpointAuthMethod === 'private_key_jwt' && !c.jwks && !c.jwksUri) throw new InvalidRequest('private_key_jwt needs jwks or jwks_uri');
-  if (c.jwks && c.jwksUri) throw new InvalidRequest('jwks and jwks_uri are mutually exclusive');
-  if (c.grantTypes.includes('refresh_token') && !c.grantTypes.includes('authorization_code')) throw new InvalidRequest('refresh_token needs the authorization_code grant');
-}
-
-const STRING_CLAIMS = [
-  'name', 'given_name', 'family_name', 'middle_name', 'nickname', 'preferred_username', 'profile', 'picture',
-  'website', 'gender', 'birthdate', 'zoneinfo', 'locale', 'phone_number',
-] as const;
-const ADDRESS_FIELDS = ['formatted', 'street_address', 'locality', 'region', 'postal_code', 'country'] as const;
-
-export interface NewUserInput {
-  username: string;
-  password: string;
-  email: string | null;
-  claims: UserClaims;
-}
-
-export function parseNewUser(body: unknown): NewUserInput {
-  if (!isObject(body)) throw new InvalidRequest('body must be a JSON object');
-  const { username, password, email } = body;
-  if (typeof username !== 'string' || !/^[A-Za-z0-9._@+-]{1,64}$/.test(username)) throw new InvalidRequest('username is required: 1 to 64 letters, digits or . _ @ + -');
-  if (typeof password !== 'string' || password.length < 8 || password.length > 1024) throw new InvalidRequest('password is required: at least 8 characters');
-  if (email !== undefined && (typeof email !== 'string' || !/^[^\s@]+@[^\s@]+$/.test(email) || email.length > 254)) throw new InvalidRequest('email is not a valid address');
-  const claims: UserClaims = {};
-  for (const name of STRING_CLAIMS) {
-    const v = body[name];
-    if (v === undefined) continue;
-    if (typeof v !== 'string' || v.length > 500) throw new InvalidRequest(`${name} must be a string`);
-    claims[name] = v;
-  }
-  for (const flag of ['email_verified', 'phone_number_verified'] as const) {
-    const v = body[flag];
-    if (v === undefined) continue;
-    if (typeof v !== 'boolean') throw new InvalidRequest(`${flag} must be a boolean`);
-    claims[flag] = v;
-  }
-  if (body.address !== undefined) {
-    if (!isObject(body.address)) throw new InvalidRequest('address must be an object');
-    const address: NonNullable<UserClaims['address']> = {};
-    for (const f of ADDRESS_FIELDS) {
-      const v = body.address[f];
-      if (v === undefined) continue;
-      if (typeof v !== 'string') throw new InvalidRequest(`address.${f} must be a string`);
-      address[f] = v;
-    }
-    claims.address = address;
-  }
-  if (typeof email === 'string') {
-    claims.email = email;
-    claims.email_verified ??= false;
-  }
-  if (claims.name === undefined && (claims.given_name || claims.family_name)) {
-    claims.name = [claims.given_name, claims.family_name].filter(Boolean).join(' ');
-  }
-  claims.preferred_username ??= username;
-  return { username, password, email: typeof email === 'string' ? email : null, claims };
+/** Rules that span fields, checked on the client as it will be stored, whoever made it. */
+export function checkClientConsistency(c: Client, Err: MetadataError = InvalidRequest): void {
+  if (c.grantTypes.includes('authorization_code') && c.redirectUris.length === 0) throw new Err('the authorization_code grant needs at least one redirect_uri');
+  if (c.tokenEndpointAuthMethod === 'none' && c.grantTypes.includes('client_credentials')) throw new Err('a public client cannot use client_credentials');
+  if (c.tokenEndpointAuthMethod === 'private_key_jwt' && !c.jwks && !c.jwksUri) throw new Err('private_key_jwt needs jwks or jwks_uri');
+  // RFC 7591 §2: jwks and jwks_uri MUST NOT both be present.
+  if (c.jwks && c.jwksUri) throw new Err('jwks and jwks_uri are mutually exclusive');
+  if (c.grantTypes.includes('refresh_token') && !c.grantTypes.includes('authorization_code')) throw new Err('refresh_token needs the authorization_code grant');
+  if (c.subjectType === 'pairwise' && !c.sectorIdentifier) throw new Err('a pairwise client needs a sector identifier (OIDC Core §8.1)');
 }
 
 /**
@@ -199,9 +174,9 @@ export function parseNewUser(body: unknown): NewUserInput {
  * Logout 1.0 §2, Back-Channel Logout 1.0 §2.2, OIDC Core §4). Only the members present are
  * returned; `null` removes a URI. Each URI is absolute, https (or http on loopback), no fragment.
  */
-export function parseClientLogoutMetadata(body: unknown): import('../storage/clients').ClientLogoutMetadata {
+export function parseClientLogoutMetadata(body: unknown): ClientInput {
   if (!isObject(body)) throw new InvalidRequest('body must be a JSON object');
-  const out: import('../storage/clients').ClientLogoutMetadata = {};
+  const out: ClientInput = {};
   const uris = body.post_logout_redirect_uris;
   if (uris !== undefined) {
     if (!Array.isArray(uris) || uris.length > 20) throw new InvalidRequest('post_logout_redirect_uris must be a list of at most 20 URIs');
@@ -221,10 +196,13 @@ export function parseClientLogoutMetadata(body: unknown): import('../storage/cli
     if (v !== undefined && typeof v !== 'boolean') throw new InvalidRequest(`${name} must be a boolean`);
     return v as boolean | undefined;
   };
-  out.frontchannelLogoutUri = uri('frontchannel_logout_uri');
-  out.frontchannelLogoutSessionRequired = flag('frontchannel_logout_session_required');
-  out.backchannelLogoutUri = uri('backchannel_logout_uri');
-  out.backchannelLogoutSessionRequired = flag('backchannel_logout_session_required');
-  out.initiateLoginUri = uri('initiate_login_uri');
+  const set = <K extends keyof ClientInput>(key: K, value: ClientInput[K] | undefined) => {
+    if (value !== undefined) out[key] = value;
+  };
+  set('frontchannelLogoutUri', uri('frontchannel_logout_uri'));
+  set('frontchannelLogoutSessionRequired', flag('frontchannel_logout_session_required'));
+  set('backchannelLogoutUri', uri('backchannel_logout_uri'));
+  set('backchannelLogoutSessionRequired', flag('backchannel_logout_session_required'));
+  set('initiateLoginUri', uri('initiate_login_uri'));
   return out;
 }

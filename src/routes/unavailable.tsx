@@ -3,7 +3,7 @@ import { TemporarilyUnavailable } from '../errors';
 import { RETRY_AFTER_SECONDS, type StorageUnavailable } from '../storage/resilience';
 import { ErrorPage } from '../views/error';
 import { renderPage } from '../views/render';
-import { jsonError } from './json_error';
+import { jsonError } from '../http/json_error';
 
 /** Paths whose answers are pages a person sees (everything else answers JSON). */
 const PAGES = /^\/(authorize|interaction|logout|account)(\/|$)/;

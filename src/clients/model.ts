@@ -1,0 +1,146 @@
+import type { JSONWebKeySet } from 'jose';
+import type { KeyAlg, SealedPrivateKey } from '../keys/types';
+
+/**
+ * The client model: one record for admin-made and dynamically registered clients alike, composed
+ * of small parts. Every member is a column of `clients` (docs/storage-schema.md); nothing the OP
+ * echoes lives anywhere else.
+ */
+
+export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'client_secret_jwt' | 'private_key_jwt' | 'none';
+export type GrantType = 'authorization_code' | 'refresh_token' | 'client_credentials';
+export type ApplicationType = 'web' | 'native';
+export type SubjectType = 'public' | 'pairwise';
+
+/** Per-client overrides of the global lifetimes, in seconds. */
+export interface ClientLifetimes {
+  access_token?: number;
+  id_token?: number;
+  refresh_token?: number;
+  refresh_token_idle?: number;
+}
+
+/** A claim released to the client with every openid grant (operator-defined, migration 0005). */
+export interface ClientScopeClaim {
+  name: string;
+  values?: string[];
+}
+
+/** How the client authenticates at the token endpoint (RFC 7591 §2, OIDC Core §9). */
+export interface ClientCredentials {
+  tokenEndpointAuthMethod: ClientAuthMethod;
+  /** Salted SHA-256 of the secret (client_secret_basic / client_secret_post). */
+  secretHash: string | null;
+  /** client_secret_jwt needs the secret itself as its HMAC key, so it is kept sealed instead of hashed. */
+  secretSealed: SealedPrivateKey | null;
+  /** After a secret rotation, the previous secret's hash, accepted until previousSecretExpiresAt. */
+  previousSecretHash: string | null;
+  previousSecretExpiresAt: number | null;
+  jwks: JSONWebKeySet | null;
+  jwksUri: string | null;
+  /** Registration 1.0 §2: the only algorithm accepted for its client assertions; null for the method's defaults. */
+  tokenEndpointAuthSigningAlg: string | null;
+}
+
+/** Where the OP may send the user agent or its notifications (RFC 6749 §3.1.2, RP-Initiated / Front- / Back-Channel Logout). */
+export interface ClientRedirects {
+  applicationType: ApplicationType;
+  redirectUris: string[];
+  postLogoutRedirectUris: string[];
+  frontchannelLogoutUri: string | null;
+  frontchannelLogoutSessionRequired: boolean;
+  backchannelLogoutUri: string | null;
+  backchannelLogoutSessionRequired: boolean;
+  initiateLoginUri: string | null;
+}
+
+/** What the client may be given and how its tokens are made. */
+export interface ClientTokenPolicy {
+  grantTypes: GrantType[];
+  /** Scopes the client may be given; null means the standard OIDC scopes. */
+  scopes: string[] | null;
+  /** Trusted by the operator: no consent page. Only the admin API sets it. */
+  firstParty: boolean;
+  /** id_token_signed_response_alg, or null for the server default. */
+  idTokenAlg: KeyAlg | null;
+  /** userinfo_signed_response_alg: a signed UserInfo response; null for plain JSON. */
+  userinfoAlg: KeyAlg | null;
+  lifetimes: ClientLifetimes;
+  /** OIDC Core §8: `pairwise` clients see sub values computed from their sector identifier (a host). */
+  subjectType: SubjectType;
+  sectorIdentifier: string | null;
+  /** Registration 1.0 §2: max_age used when a request has none. */
+  defaultMaxAge: number | null;
+  /** Registration 1.0 §2: auth_time is REQUIRED in its ID tokens. */
+  requireAuthTime: boolean;
+  /** Registration 1.0 §2: acr values used when a request names none. */
+  defaultAcrValues: string[] | null;
+  customClaims: ClientScopeClaim[];
+}
+
+/** What a client says about itself, shown to users or kept for the operator (RFC 7591 §2). */
+export interface ClientRegistrationMetadata {
+  name: string;
+  logoUri: string | null;
+  clientUri: string | null;
+  policyUri: string | null;
+  tosUri: string | null;
+  /** Language variants of the members above (Registration 1.0 §2.1): `client_name#fr` → value. */
+  localized: Record<string, string>;
+  contacts: string[];
+  softwareId: string | null;
+  softwareVersion: string | null;
+  sectorIdentifierUri: string | null;
+  /** RFC 7592 §1: SHA-256 of the registration access token; null for admin-made clients. */
+  registrationTokenHash: string | null;
+}
+
+export interface Client extends ClientCredentials, ClientRedirects, ClientTokenPolicy, ClientRegistrationMetadata {
+  id: string;
+  createdAt: number;
+}
+
+/** The members a caller may set when creating or changing a client (everything but identity and secrets). */
+export type ClientFields = Omit<Client, 'id' | 'createdAt' | 'secretHash' | 'secretSealed' | 'previousSecretHash' | 'previousSecretExpiresAt' | 'registrationTokenHash' | 'customClaims'>;
+
+/** The defaults of every settable member: a confidential web client for the code flow. */
+export const DEFAULT_FIELDS: ClientFields = {
+  name: '',
+  tokenEndpointAuthMethod: 'client_secret_basic',
+  jwks: null,
+  jwksUri: null,
+  tokenEndpointAuthSigningAlg: null,
+  applicationType: 'web',
+  redirectUris: [],
+  postLogoutRedirectUris: [],
+  frontchannelLogoutUri: null,
+  frontchannelLogoutSessionRequired: true,
+  backchannelLogoutUri: null,
+  backchannelLogoutSessionRequired: true,
+  initiateLoginUri: null,
+  grantTypes: ['authorization_code'],
+  scopes: null,
+  firstParty: false,
+  idTokenAlg: null,
+  userinfoAlg: null,
+  lifetimes: {},
+  subjectType: 'public',
+  sectorIdentifier: null,
+  defaultMaxAge: null,
+  requireAuthTime: false,
+  defaultAcrValues: null,
+  logoUri: null,
+  clientUri: null,
+  policyUri: null,
+  tosUri: null,
+  localized: {},
+  contacts: [],
+  softwareId: null,
+  softwareVersion: null,
+  sectorIdentifierUri: null,
+};
+
+export const isPublicClient = (client: Pick<Client, 'tokenEndpointAuthMethod'>): boolean => client.tokenEndpointAuthMethod === 'none';
+
+/** RFC 7591 §2 / Registration 1.0 §2: the response types that go with the grant types (code ⇔ authorization_code). */
+export const responseTypesOf = (client: Pick<Client, 'grantTypes'>): string[] => (client.grantTypes.includes('authorization_code') ? ['code'] : []);
