@@ -1,4 +1,3 @@
-import { exports } from 'cloudflare:workers';
 import { createExecutionContext, env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { app } from '../../../src/app';
