@@ -129,6 +129,7 @@ const setting = <T>(variable: string, doc: string, read: (raw: string | undefine
 export const SETTINGS = {
   issuer: setting('ISSUER', 'Canonical issuer URL; unset: loopback hosts only (development)', issuer),
   admin: setting('ADMIN_TOKEN', 'Bearer secret for /admin/*; unset or shorter than 32 characters: admin API off', adminToken),
+  // RFC 6749 §4.1.2: a maximum authorization code lifetime of 10 minutes is RECOMMENDED.
   codeTtl: setting('CODE_TTL', 'Authorization code lifetime, seconds', seconds(60, 1, 600)),
   accessTokenTtl: setting('ACCESS_TOKEN_TTL', 'Access token lifetime, seconds', seconds(3600)),
   idTokenTtl: setting('ID_TOKEN_TTL', 'ID token lifetime, seconds', seconds(3600)),

@@ -1,5 +1,6 @@
-import { exports } from 'cloudflare:workers';
+import { createExecutionContext, env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
+import { app } from '../../../src/app';
 import { ISSUER, fetchOp } from '../helpers';
 
 describe('discovery (OpenID Connect Discovery 1.0 §3, §4)', () => {
@@ -43,8 +44,9 @@ describe('discovery (OpenID Connect Discovery 1.0 §3, §4)', () => {
     }
   });
 
-  it('derives the issuer from the request origin when ISSUER is unset', async () => {
-    const res = await exports.default.fetch('http://localhost:8787/.well-known/openid-configuration');
+  it('derives the issuer from a loopback request origin when ISSUER is unset', async () => {
+    // The test bindings set ISSUER; this request runs the app without it (test/workerd/settings covers other hosts).
+    const res = await app.fetch(new Request('http://localhost:8787/.well-known/openid-configuration'), { ...env, ISSUER: undefined }, createExecutionContext());
     expect(((await res.json()) as { issuer: string }).issuer).toBe('http://localhost:8787');
   });
 
