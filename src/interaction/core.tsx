@@ -8,13 +8,13 @@ import { OAuthError } from '../errors';
 import { clearInteractionCookie, readInteractionCookie } from '../http/cookies';
 import { formParams, type Params } from '../http/params';
 import { pickLocale, translator, type Translate } from '../i18n/messages';
-import { browserHashes } from '../session/browser';
+import { browserSessions } from '../session/browser';
 import { signupEnabled } from '../session/config';
-import { sessionForRequest } from '../session/for_request';
+import { sessionForRequest, subjectForClient } from '../session/for_request';
 import { ClientRepository, type Client } from '../storage/clients';
 import { ConsentRepository } from '../storage/consents';
 import { InteractionRepository, type Interaction } from '../storage/interactions';
-import { SessionRepository, type Session } from '../storage/sessions';
+import type { Session } from '../storage/sessions';
 import { UserRepository } from '../storage/users';
 import { ConsentPage } from '../views/consent';
 import { ErrorPage } from '../views/error';
@@ -35,7 +35,7 @@ export const expired = (c: Context<AppEnv>) =>
 
 /** Loads the interaction and checks that this browser started it (its CSRF cookie matches the stored hash). */
 export async function load(c: Context<AppEnv>, id: string): Promise<Loaded | null> {
-  const csrf = readInteractionCookie(c);
+  const csrf = readInteractionCookie(c, id);
   if (!csrf || id.length > 64) return null;
   const found = await new InteractionRepository(c.env.DB).find(id, now());
   if (!found || !(await timingSafeEqual(await sha256Base64url(csrf), found.csrfHash))) return null;
@@ -104,8 +104,8 @@ export function renderSignup(c: Context<AppEnv>, l: Loaded, opts: { error?: stri
 
 async function renderChooser(c: Context<AppEnv>, l: Loaded, current: Session | null): Promise<Response> {
   const p = presentation(l);
-  const sessions = await browserSessions(c);
-  const all = !current || sessions.some((s) => s.sid === current.sid) ? sessions : [current, ...sessions];
+  const held = (await browserSessions(c)).held.map((h) => h.session);
+  const all = !current || held.some((s) => s.sid === current.sid) ? held : [current, ...held];
   const users = new UserRepository(c.env.DB);
   const accounts = await Promise.all(
     all.map(async (s) => {
@@ -116,9 +116,6 @@ async function renderChooser(c: Context<AppEnv>, l: Loaded, current: Session | n
   );
   return renderPage(c, <SelectAccountPage {...p} clientName={l.client.name} action={`/interaction/${l.interaction.id}/select`} csrf={l.csrf} accounts={accounts} />);
 }
-
-/** The live sessions signed in to this browser (the account chooser's list). */
-const browserSessions = async (c: Context<AppEnv>): Promise<Session[]> => new SessionRepository(c.env.DB).listForBrowser(await browserHashes(c), now());
 
 export interface AdvanceOptions extends PageOptions {
   consentedHere?: boolean;
@@ -133,14 +130,15 @@ export interface AdvanceOptions extends PageOptions {
 /** Works out the next step and answers with it: a page, or the redirect back to the client. */
 export async function advance(c: Context<AppEnv>, l: Loaded, opts: AdvanceOptions = {}): Promise<Response> {
   const { interaction: ia, client } = l;
-  const session = opts.session ?? (await sessionForRequest(c, ia.request));
+  const session = opts.session ?? (await sessionForRequest(c, ia.request, client));
   const consented = session ? await new ConsentRepository(c.env.DB).grantedScopes(session.userId, client.id) : new Set<string>();
-  const otherAccounts = ia.request.prompt.includes('select_account') && (await browserSessions(c)).some((s) => s.sid !== session?.sid);
+  const otherAccounts = ia.request.prompt.includes('select_account') && (await browserSessions(c)).held.some((h) => h.session.sid !== session?.sid);
   const next = decideNextStep({
     otherAccounts,
     request: ia.request,
     client,
     session,
+    sessionSubject: session ? await subjectForClient(c.env, client, session.userId) : null,
     consentedScopes: consented,
     authenticatedHere: session !== null && ia.userId === session.userId && ia.authenticatedAt !== null && session.authTime >= ia.authenticatedAt,
     consentedHere: opts.consentedHere ?? false,

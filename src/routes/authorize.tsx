@@ -11,13 +11,12 @@ import { OAuthError, UntrustedRedirectError } from '../errors';
 import { readSessionCookie, setInteractionCookie } from '../http/cookies';
 import { methodNotAllowed } from '../http/json_error';
 import { parseFormEncoded, rawQuery, readFormBody, valuesOf, type Params } from '../http/params';
-import { browserHashes } from '../session/browser';
+import { browserSessions } from '../session/browser';
 import { signupEnabled } from '../session/config';
-import { sessionForRequest } from '../session/for_request';
+import { sessionForRequest, subjectForClient } from '../session/for_request';
 import { ClientRepository, type Client } from '../storage/clients';
 import { ConsentRepository } from '../storage/consents';
 import { InteractionRepository } from '../storage/interactions';
-import { SessionRepository } from '../storage/sessions';
 import { ErrorPage } from '../views/error';
 import { renderPage } from '../views/render';
 
@@ -46,7 +45,7 @@ authorize.on(['GET', 'POST'], '/', async (c) => {
   const ctx = newAuthorizeContext(params, { signupEnabled: signupEnabled(c.env), env: c.env, issuer: c.var.issuer });
   try {
     const request = await validateAuthorizationRequest(ctx, new ClientRepository(c.env.DB));
-    return await proceed(c, request, ctx.client!, raw);
+    return await proceed(c, request, ctx.client!, params);
   } catch (err) {
     if (err instanceof UntrustedRedirectError) return errorPage(c, err.title, err.detail);
     if (err instanceof OAuthError && ctx.redirectUri) return redirect(c, errorLocation(ctx.redirectUri, ctx.state, c.var.issuer, err));
@@ -81,17 +80,22 @@ async function malformed(c: Context<AppEnv>, raw: string, err: OAuthError): Prom
 }
 
 /** Either answers at once (single sign-on, prompt=none) or parks the request for the sign-in and consent pages. */
-async function proceed(c: Context<AppEnv>, request: AuthorizationRequest, client: Client, raw: string): Promise<Response> {
-  const session = await sessionForRequest(c, request);
+async function proceed(c: Context<AppEnv>, request: AuthorizationRequest, client: Client, params: Params): Promise<Response> {
+  const session = await sessionForRequest(c, request, client);
   const consented = session ? await new ConsentRepository(c.env.DB).grantedScopes(session.userId, client.id) : new Set<string>();
   // prompt=select_account also offers the browser's other accounts when none is current.
-  const otherAccounts = !session && request.prompt.includes('select_account') && (await new SessionRepository(c.env.DB).listForBrowser(await browserHashes(c), now())).length > 0;
-  const next = decideNextStep({ request, client, session, consentedScopes: consented, authenticatedHere: false, consentedHere: false, otherAccounts, now: now() });
+  const otherAccounts = !session && request.prompt.includes('select_account') && (await browserSessions(c)).held.length > 0;
+  const sessionSubject = session ? await subjectForClient(c.env, client, session.userId) : null;
+  const next = decideNextStep({ request, client, session, sessionSubject, consentedScopes: consented, authenticatedHere: false, consentedHere: false, otherAccounts, now: now() });
   if (next.step === 'error') {
     // A cross-site form POST never carries our SameSite=Lax session cookie, so prompt=none cannot
     // be judged from it: the same request as a top-level GET navigation can (the sign-in pages need
-    // no such step, they are reached by a GET anyway).
-    if (c.req.method === 'POST' && !readSessionCookie(c) && raw.length <= MAX_REPLAY_QUERY) return redirect(c, `/authorize?${raw}`, 303);
+    // no such step, they are reached by a GET anyway). The query is rebuilt from the parsed
+    // parameters, never copied from the body, so it is always a well-formed Location.
+    if (c.req.method === 'POST' && !readSessionCookie(c)) {
+      const query = new URLSearchParams([...params]).toString();
+      if (query.length <= MAX_REPLAY_QUERY) return redirect(c, `/authorize?${query}`, 303);
+    }
     return redirect(c, errorLocation(request.redirectUri, request.state, c.var.issuer, next.error));
   }
   if (next.step === 'issue') return redirect(c, await issueCode(c.env, request, next.session, c.var.issuer));

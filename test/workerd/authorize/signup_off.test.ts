@@ -24,7 +24,7 @@ describe('SIGNUP=off', () => {
     expect((await withSignupOff('/interaction/abc/signup')).status).toBe(404);
     const client = await createClient();
     const start = await withSignupOff(`/authorize?${authorizeQuery(client)}`);
-    const cookie = start.headers.getSetCookie().find((c) => c.startsWith('op_interaction='))!.split(';')[0]!;
+    const cookie = start.headers.getSetCookie().find((c) => c.startsWith('__Host-op_interaction_'))!.split(';')[0]!;
     const page = await app.request(`${ISSUER}${start.headers.get('Location')}`, { headers: { Cookie: cookie } }, { ...env, SIGNUP: 'off' }, createExecutionContext());
     const html = await page.text();
     expect(html).toContain('name="password"');
