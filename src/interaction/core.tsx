@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { decideNextStep } from '../authorize/decide';
 import { errorLocation, issueCode, redirect } from '../authorize/respond';
+import { catalog } from '../claims/catalog';
 import { now } from '../config';
 import { sha256Base64url, timingSafeEqual } from '../crypto/hash';
 import type { AppEnv } from '../env';
@@ -16,7 +17,7 @@ import { ConsentRepository } from '../storage/consents';
 import { InteractionRepository, type Interaction } from '../storage/interactions';
 import type { Session } from '../storage/sessions';
 import { UserRepository } from '../storage/users';
-import { ConsentPage } from '../views/consent';
+import { ConsentPage, SCOPE_DESCRIPTIONS } from '../views/consent';
 import { ErrorPage } from '../views/error';
 import { LoginPage } from '../views/login';
 import { renderPage } from '../views/render';
@@ -157,7 +158,11 @@ export async function advance(c: Context<AppEnv>, l: Loaded, opts: AdvanceOption
       return renderChooser(c, l, session);
     case 'consent': {
       const user = await new UserRepository(c.env.DB).find(session!.userId);
-      return renderPage(c, <ConsentPage {...presentation(l)} clientName={client.name} username={user?.username ?? ''} scopes={next.scopes} action={`${base}/consent`} csrf={l.csrf} />);
+      const descriptions = await customScopeDescriptions(c, next.scopes);
+      return renderPage(
+        c,
+        <ConsentPage {...presentation(l)} clientName={client.name} username={user?.username ?? ''} scopes={next.scopes} descriptions={descriptions} action={`${base}/consent`} csrf={l.csrf} />,
+      );
     }
     case 'error':
       return finish(c, ia, errorLocation(ia.request.redirectUri, ia.request.state, c.var.issuer, next.error));
@@ -165,6 +170,18 @@ export async function advance(c: Context<AppEnv>, l: Loaded, opts: AdvanceOption
       await opts.beforeIssue?.(next.session);
       return finish(c, ia, await issueCode(c.env, ia.request, next.session, c.var.issuer));
   }
+}
+
+/** The descriptions of the operator-defined scopes among these (the catalog is cached per isolate). */
+async function customScopeDescriptions(c: Context<AppEnv>, scopes: string[]): Promise<Record<string, string>> {
+  if (scopes.every((s) => s in SCOPE_DESCRIPTIONS)) return {};
+  const custom = await catalog(c.env);
+  const out: Record<string, string> = {};
+  for (const s of scopes) {
+    const description = custom.scopes.get(s)?.description;
+    if (description) out[s] = description;
+  }
+  return out;
 }
 
 export async function finish(c: Context<AppEnv>, ia: Interaction, location: string): Promise<Response> {
