@@ -15,7 +15,7 @@ async function tokens(client: TestClient, user: { username: string; password: st
   return { id: decodeJwt(body.id_token), info };
 }
 
-describe('claims parameter limited by the client\'s scopes', () => {
+describe('claims parameter limited by the client\'s scopes', { timeout: 30_000 }, () => {
   for (const firstParty of [false, true]) {
     it(`a client limited to openid gets neither email nor name, in the ID token or at userinfo (first_party: ${firstParty})`, async () => {
       const user = await createUser();

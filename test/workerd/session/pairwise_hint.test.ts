@@ -25,7 +25,7 @@ async function signedIn(client: TestClient, user: { id: string; username: string
   return { browser, hint: id_token, sub };
 }
 
-describe('pairwise clients: id_token_hint and claims sub', () => {
+describe('pairwise clients: id_token_hint and claims sub', { timeout: 30_000 }, () => {
   it('a hint from a pairwise client answers prompt=none from the session it names', async () => {
     const ada = await createUser();
     const client = await pairwiseClient();

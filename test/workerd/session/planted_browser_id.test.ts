@@ -21,7 +21,7 @@ async function signInRemembered(browser: LocalBrowser, query: string, user: { us
   return browser.post(`${path}/login`, { csrf, username: user.username, password: user.password, remember: '1' });
 }
 
-describe('account takeover through a planted browser id (issue 9, high)', () => {
+describe('account takeover through a planted browser id (issue 9, high)', { timeout: 30_000 }, () => {
   it('an attacker who planted op_browser in the victim\'s browser cannot pick the victim\'s session from their own browser', async () => {
     const victim = await createUser({ given_name: 'Victoria', family_name: 'Victim' });
     const client = await createClient({ first_party: true });
@@ -94,7 +94,7 @@ describe('account takeover through a planted browser id (issue 9, high)', () => 
   });
 });
 
-describe('cookie names and attributes', () => {
+describe('cookie names and attributes', { timeout: 30_000 }, () => {
   const attributes = (line: string) => line.split(';').slice(1).map((a) => a.trim().toLowerCase());
 
   it('on https every cookie is a __Host- cookie: Secure, Path=/, HttpOnly, no Domain', async () => {
