@@ -1,5 +1,6 @@
 import { OAuthError } from '../errors';
-import { parseClaimsRequest } from '../tokens/claims_request';
+import { limitToScopes, parseClaimsRequest } from '../tokens/claims_request';
+import { allowedScopes } from './check_scope';
 import type { AuthorizeContext } from './request';
 
 /** The authentication context classes we satisfy: "1", a single factor (the password), ISO/IEC 29115 level 1. */
@@ -16,11 +17,13 @@ class UnmetAuthenticationRequirements extends OAuthError {
 /**
  * OIDC Core §5.5 (claims parameter) and §3.1.2.1 (acr_values, voluntary). The acr an ID token
  * carries is the first requested value we satisfy, else our default. An essential acr request
- * (§5.5.1.1) that we cannot satisfy MUST NOT succeed.
+ * (§5.5.1.1) that we cannot satisfy MUST NOT succeed. User claims whose scope the client may not
+ * be granted are dropped from the request (so never consented to nor released, first-party
+ * clients included).
  */
 export function checkClaims(ctx: AuthorizeContext): void {
   const raw = ctx.params.get('claims');
-  const claims = raw === undefined ? undefined : parseClaimsRequest(raw);
+  const claims = raw === undefined ? undefined : limitToScopes(parseClaimsRequest(raw), allowedScopes(ctx.client!));
   ctx.request.claims = claims;
   const acrRequest = claims?.id_token?.acr;
   const essentialValues = acrRequest?.essential ? (acrRequest.values ?? (acrRequest.value !== undefined ? [acrRequest.value] : undefined)) : undefined;

@@ -1,4 +1,4 @@
-import { ConsentRequired, LoginRequired, type OAuthError } from '../errors';
+import { ConsentRequired, InteractionRequired, LoginRequired, type OAuthError } from '../errors';
 import type { Client } from '../storage/clients';
 import type { Session } from '../storage/sessions';
 import { requiredSubject, scopesImpliedBy } from '../tokens/claims_request';
@@ -16,6 +16,11 @@ export interface DecisionInput {
   request: AuthorizationRequest;
   client: Client;
   session: Session | null;
+  /**
+   * The session user's `sub` as this client sees it (OIDC Core §8: pairwise clients their own), to
+   * compare with the `sub` an id_token_hint or the claims parameter names. Null without a session.
+   */
+  sessionSubject: string | null;
   consentedScopes: Set<string>;
   /** The user signed in during this very interaction (satisfies prompt=login and max_age). */
   authenticatedHere: boolean;
@@ -44,9 +49,26 @@ export function scopesNeedingConsent(request: AuthorizationRequest): string[] {
  *   parameter, §5.5.1: only that user's session may produce a positive response);
  * - consent when the client is not first-party and the scopes were not all approved before, or
  *   prompt=consent.
- * With prompt=none the answer is an error instead of any page (§3.1.2.6).
+ * With prompt=none the answer is an error instead of any page (OIDC Core §3.1.2.6): login_required,
+ * consent_required, and interaction_required for any other page.
  */
 export function decideNextStep(input: DecisionInput): NextStep {
+  const next = decideStep(input);
+  if (!input.request.prompt.includes('none')) return next;
+  switch (next.step) {
+    case 'issue':
+    case 'error':
+      return next;
+    case 'login':
+      return { step: 'error', error: new LoginRequired('the user is not signed in or must sign in again') };
+    case 'consent':
+      return { step: 'error', error: new ConsentRequired('the user has not consented to this client') };
+    default:
+      return { step: 'error', error: new InteractionRequired('the request cannot be completed without user interaction') };
+  }
+}
+
+function decideStep(input: DecisionInput): NextStep {
   const { request, session } = input;
   const prompt = new Set(request.prompt);
   if (prompt.has('create') && !input.authenticatedHere) return { step: 'signup' };
@@ -60,16 +82,12 @@ export function decideNextStep(input: DecisionInput): NextStep {
       (prompt.has('login') ||
         input.addAccount === true ||
         (request.maxAge !== undefined && input.now - session.authTime > request.maxAge))) ||
-    (expectedSub !== undefined && session.userId !== expectedSub);
-  if (needsLogin) {
-    return prompt.has('none') ? { step: 'error', error: new LoginRequired('the user is not signed in or must sign in again') } : { step: 'login' };
-  }
+    (expectedSub !== undefined && input.sessionSubject !== expectedSub);
+  if (needsLogin) return { step: 'login' };
   if (!input.client.firstParty && !input.consentedHere) {
     const needed = scopesNeedingConsent(request);
     const missing = needed.filter((s) => !input.consentedScopes.has(s));
-    if (missing.length > 0 || prompt.has('consent')) {
-      return prompt.has('none') ? { step: 'error', error: new ConsentRequired('the user has not consented to this client') } : { step: 'consent', scopes: needed };
-    }
+    if (missing.length > 0 || prompt.has('consent')) return { step: 'consent', scopes: needed };
   }
   return { step: 'issue', session: session! };
 }

@@ -14,9 +14,11 @@ export type LogoutStep =
  * this session's user (and sid, when the hint has one) proves which client and session the request
  * is about; without it, the user confirms. A remembered ("remember me") session always asks, since
  * ending it signs the user out of every client they chose to stay signed in to.
+ * `sessionSubject` is the session user's `sub` as the hint's client sees it (OIDC Core §8: a
+ * pairwise client's hint carries its own value, never the internal user id).
  */
-export function decideLogout(req: Pick<LogoutRequest, 'hint'>, session: Session | null): LogoutStep {
+export function decideLogout(req: Pick<LogoutRequest, 'hint'>, session: Session | null, sessionSubject: string | null): LogoutStep {
   if (!session) return { step: 'nothing', returnToClient: req.hint !== null };
-  const proven = req.hint !== null && req.hint.sub === session.userId && (req.hint.sid === undefined || req.hint.sid === session.sid);
+  const proven = req.hint !== null && sessionSubject !== null && req.hint.sub === sessionSubject && (req.hint.sid === undefined || req.hint.sid === session.sid);
   return proven && !session.remembered ? { step: 'end' } : { step: 'confirm' };
 }

@@ -1,12 +1,10 @@
 import { Hono, type Context } from 'hono';
-import { getCookie, setCookie } from 'hono/cookie';
 import { accountOverview } from '../session/account_overview';
 import { redirect } from '../authorize/respond';
 import { now } from '../config';
-import { timingSafeEqual } from '../crypto/hash';
-import { randomToken } from '../crypto/random';
+import { sha256Base64url, timingSafeEqual } from '../crypto/hash';
 import type { AppEnv } from '../env';
-import { clearSessionCookie } from '../http/cookies';
+import { clearSessionCookie, readSessionCookie } from '../http/cookies';
 import { methodNotAllowed } from '../http/json_error';
 import type { Params } from '../http/params';
 import { currentSession } from '../http/session';
@@ -26,8 +24,13 @@ import { readFormOr400 } from './form';
 /** The signed-in user's account page and app launcher. */
 export const account = new Hono<AppEnv>();
 
-const CSRF_COOKIE = 'op_account';
-const isHttps = (c: Context) => new URL(c.req.url).protocol === 'https:';
+/**
+ * The CSRF token of the account page's forms is derived from the session's secret (the session
+ * cookie value), so only the browser holding that session can compute it: a token from another
+ * browser, or a cookie planted to match a token, is refused. The session secret itself never
+ * appears in the page (SHA-256 is not reversible).
+ */
+const csrfFor = (sessionCookie: string) => sha256Base64url(`account-csrf:${sessionCookie}`);
 const lang = (c: Context<AppEnv>) => pickLocale(c.req.header('Accept-Language')?.split(',').map((l) => l.split(';')[0]!.trim()).join(' '));
 
 async function signedInUser(c: Context<AppEnv>): Promise<{ session: Session; user: User } | null> {
@@ -40,18 +43,17 @@ async function render(c: Context<AppEnv>, notice?: string): Promise<Response> {
   const l = lang(c);
   const who = await signedInUser(c);
   if (!who) return renderPage(c, <SignedOutAccountPage lang={l} t={translator(l)} />);
-  const csrf = getCookie(c, CSRF_COOKIE)?.match(/^[A-Za-z0-9_-]{43}$/)?.[0] ?? randomToken(32);
-  setCookie(c, CSRF_COOKIE, csrf, { path: '/account', httpOnly: true, sameSite: 'Strict', secure: isHttps(c) });
+  const csrf = await csrfFor(readSessionCookie(c)!);
   const overview = await accountOverview(c.env, who.user, who.session, c.var.issuer, now());
   return renderPage(c, <AccountPage lang={l} t={translator(l)} userLabel={who.user.claims.name ?? who.user.username} overview={overview} csrf={csrf} notice={notice} />);
 }
 
-/** Every POST: a signed-in user and the form's CSRF token equal to the cookie (double submit). */
+/** Every POST: a signed-in user and the form's CSRF token derived from this browser's session. */
 async function checkedPost(c: Context<AppEnv>): Promise<{ form: Params; session: Session; user: User } | Response> {
   const form = await readFormOr400(c);
   if (form instanceof Response) return form;
-  const cookie = getCookie(c, CSRF_COOKIE);
-  if (!cookie || !(await timingSafeEqual(form.get('csrf') ?? '', cookie))) {
+  const cookie = readSessionCookie(c);
+  if (!cookie || !(await timingSafeEqual(form.get('csrf') ?? '', await csrfFor(cookie)))) {
     return renderPage(c, <ErrorPage title="Invalid request" detail="The form was not submitted from your account page." />, 403);
   }
   const who = await signedInUser(c);

@@ -12,13 +12,12 @@ import { readSessionCookie, setInteractionCookie } from '../http/cookies';
 import { methodNotAllowed } from '../http/json_error';
 import { sourceIp } from '../http/source_ip';
 import { parseFormEncoded, rawQuery, readFormBody, valuesOf, type Params } from '../http/params';
-import { browserHashes } from '../session/browser';
+import { browserSessions } from '../session/browser';
 import { signupEnabled } from '../session/config';
-import { sessionForRequest } from '../session/for_request';
+import { sessionForRequest, subjectForClient } from '../session/for_request';
 import { ClientRepository, type Client } from '../storage/clients';
 import { ConsentRepository } from '../storage/consents';
 import { InteractionRepository } from '../storage/interactions';
-import { SessionRepository } from '../storage/sessions';
 import { INTERACTION_IP } from '../throttle/limits';
 import { throttleFor } from '../throttle/store';
 import { ErrorPage } from '../views/error';
@@ -49,7 +48,7 @@ authorize.on(['GET', 'POST'], '/', async (c) => {
   const ctx = newAuthorizeContext(params, { signupEnabled: signupEnabled(c.env), env: c.env, issuer: c.var.issuer });
   try {
     const request = await validateAuthorizationRequest(ctx, new ClientRepository(c.env.DB));
-    return await proceed(c, request, ctx.client!, raw);
+    return await proceed(c, request, ctx.client!, params);
   } catch (err) {
     if (err instanceof UntrustedRedirectError) return errorPage(c, err.title, err.detail);
     if (err instanceof OAuthError && ctx.redirectUri) return redirect(c, errorLocation(ctx.redirectUri, ctx.state, c.var.issuer, err));
@@ -100,21 +99,26 @@ function reserveInteraction(c: Context<AppEnv>) {
 }
 
 /** Either answers at once (single sign-on, prompt=none) or parks the request for the sign-in and consent pages. */
-async function proceed(c: Context<AppEnv>, request: AuthorizationRequest, client: Client, raw: string): Promise<Response> {
+async function proceed(c: Context<AppEnv>, request: AuthorizationRequest, client: Client, params: Params): Promise<Response> {
   // A request without a session will most likely park an interaction: its reservation in the
   // throttle starts now, alongside the reads below, and is awaited only if one is created.
   const early = readSessionCookie(c) ? null : reserveInteraction(c);
-  const session = await sessionForRequest(c, request);
+  const session = await sessionForRequest(c, request, client);
   const consented = session ? await new ConsentRepository(c.env.DB).grantedScopes(session.userId, client.id) : new Set<string>();
   // prompt=select_account also offers the browser's other accounts when none is current.
-  const otherAccounts = !session && request.prompt.includes('select_account') && (await new SessionRepository(c.env.DB).listForBrowser(await browserHashes(c), now())).length > 0;
-  const next = decideNextStep({ request, client, session, consentedScopes: consented, authenticatedHere: false, consentedHere: false, otherAccounts, now: now() });
+  const otherAccounts = !session && request.prompt.includes('select_account') && (await browserSessions(c)).held.length > 0;
+  const sessionSubject = session ? await subjectForClient(c.env, client, session.userId) : null;
+  const next = decideNextStep({ request, client, session, sessionSubject, consentedScopes: consented, authenticatedHere: false, consentedHere: false, otherAccounts, now: now() });
   if (next.step === 'error') {
     // A cross-site form POST never carries our SameSite=Lax session cookie, so prompt=none cannot
     // be judged from it: the same request as a top-level GET navigation can (the sign-in pages need
-    // no such step, they are reached by a GET anyway).
+    // no such step, they are reached by a GET anyway). The query is rebuilt from the parsed
+    // parameters, never copied from the body, so it is always a well-formed Location.
     early?.giveBack();
-    if (c.req.method === 'POST' && !readSessionCookie(c) && raw.length <= MAX_REPLAY_QUERY) return redirect(c, `/authorize?${raw}`, 303);
+    if (c.req.method === 'POST' && !readSessionCookie(c)) {
+      const query = new URLSearchParams([...params]).toString();
+      if (query.length <= MAX_REPLAY_QUERY) return redirect(c, `/authorize?${query}`, 303);
+    }
     return redirect(c, errorLocation(request.redirectUri, request.state, c.var.issuer, next.error));
   }
   if (next.step === 'issue') {

@@ -1,22 +1,21 @@
 import { Hono, type Context } from 'hono';
-import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { redirect, withResponseParams } from '../authorize/respond';
 import { timingSafeEqual } from '../crypto/hash';
 import { randomToken } from '../crypto/random';
 import type { AppEnv } from '../env';
 import { OAuthError } from '../errors';
-import { clearSessionCookie, readSessionCookie } from '../http/cookies';
+import { clearOpCookie, clearSessionCookie, readOpCookie, readSessionCookie, setOpCookie } from '../http/cookies';
 import { methodNotAllowed } from '../http/json_error';
 import { formParams, queryParams, type Params } from '../http/params';
-import { currentSession } from '../http/session';
 import { pickLocale, translator } from '../messages';
-import { browserHashes } from '../session/browser';
 import { now } from '../config';
+import { browserSessions, browserSessionsChanged } from '../session/browser';
+import { subjectForClient } from '../session/for_request';
 import { decideLogout } from '../logout/decide';
 import { endSession, type FrontChannelFrame } from '../logout/end_session';
 import { UntrustedLogoutRequest, parseLogoutRequest, type LogoutRequest } from '../logout/request';
 import { ClientRepository } from '../storage/clients';
-import { SessionRepository, type Session } from '../storage/sessions';
+import type { Session } from '../storage/sessions';
 import { ErrorPage } from '../views/error';
 import { LoggedOutPage, LogoutConfirmPage, StayedSignedInPage } from '../views/logout';
 import { renderPage } from '../views/render';
@@ -26,7 +25,6 @@ import { readFormOr400 } from './form';
 export const logout = new Hono<AppEnv>();
 
 const CSRF_COOKIE = 'op_logout';
-const isHttps = (c: Context) => new URL(c.req.url).protocol === 'https:';
 
 const invalid = (c: Context<AppEnv>, detail: string) => renderPage(c, <ErrorPage title="Sign-out request not valid" detail={detail} />, 400);
 
@@ -38,8 +36,9 @@ async function readParams(c: Context<AppEnv>): Promise<Params> {
 async function complete(c: Context<AppEnv>, req: LogoutRequest, session: Session | null, mayRedirect: boolean): Promise<Response> {
   let frames: FrontChannelFrame[] = [];
   if (session) {
+    const { current } = await browserSessions(c);
     frames = (await endSession(c.env, session, c.var.issuer)).frames;
-    const current = await currentSession(c);
+    browserSessionsChanged(c);
     if (!current || current.sid === session.sid) clearSessionCookie(c);
   }
   const lang = pickLocale(req.uiLocales);
@@ -52,14 +51,13 @@ async function complete(c: Context<AppEnv>, req: LogoutRequest, session: Session
 
 /**
  * The session a logout is about: the one named by `sid` (the hint's, or the confirmation form's)
- * when it is signed in to this browser (several accounts may be), else the current one.
+ * when it is signed in to this browser (several accounts may be: the browser must hold its secret),
+ * else the current one. Another browser's session is never the target, whatever sid is named.
  */
 async function targetSession(c: Context<AppEnv>, sid: string | undefined): Promise<Session | null> {
-  const current = await currentSession(c);
+  const { current, held } = await browserSessions(c);
   if (sid === undefined || sid === current?.sid) return current;
-  const sessions = new SessionRepository(c.env.DB);
-  const named = await sessions.findBySid(sid, now());
-  return named && (await sessions.belongsToBrowser(named.sid, await browserHashes(c), now())) ? named : current;
+  return held.find((h) => h.session.sid === sid)?.session ?? current;
 }
 
 logout.on(['GET', 'POST'], '/', async (c) => {
@@ -75,14 +73,16 @@ logout.on(['GET', 'POST'], '/', async (c) => {
     throw err;
   }
   const session = await targetSession(c, req.hint?.sid);
-  const next = decideLogout(req, session);
+  // The hint carries the sub its client sees (pairwise clients their own, OIDC Core §8).
+  const sessionSubject = session ? (req.client ? await subjectForClient(c.env, req.client, session.userId) : session.userId) : null;
+  const next = decideLogout(req, session, sessionSubject);
   // Nothing to end: the RP's user is signed out already; the logged-out page, or back to the client.
   if (next.step === 'nothing') return complete(c, req, null, next.returnToClient);
   if (next.step === 'end') return complete(c, req, session, true);
   if (!session) return complete(c, req, null, false); // (not reached: 'confirm' always has a session)
 
   const csrf = randomToken(32);
-  setCookie(c, CSRF_COOKIE, csrf, { path: '/logout', httpOnly: true, sameSite: 'Strict', secure: isHttps(c), maxAge: 600 });
+  setOpCookie(c, CSRF_COOKIE, csrf, { sameSite: 'Strict', maxAge: 600 });
   const lang = pickLocale(req.uiLocales);
   return renderPage(
     c,
@@ -104,11 +104,11 @@ logout.all('/', (c) => methodNotAllowed(c, 'GET, POST'));
 logout.post('/confirm', async (c) => {
   const form = await readFormOr400(c, 'Sign-out request not valid');
   if (form instanceof Response) return form;
-  const cookie = getCookie(c, CSRF_COOKIE);
+  const cookie = readOpCookie(c, CSRF_COOKIE);
   if (!cookie || !(await timingSafeEqual(form.get('csrf') ?? '', cookie))) {
     return renderPage(c, <ErrorPage title="Invalid request" detail="The form was not submitted from this sign-out page." />, 403);
   }
-  deleteCookie(c, CSRF_COOKIE, { path: '/logout', httpOnly: true, sameSite: 'Strict', secure: isHttps(c) });
+  clearOpCookie(c, CSRF_COOKIE, 'Strict');
   const params: Params = new Map([...form].filter(([k]) => ['client_id', 'post_logout_redirect_uri', 'state', 'ui_locales'].includes(k)));
   let req: LogoutRequest;
   try {

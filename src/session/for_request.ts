@@ -1,22 +1,29 @@
 import type { Context } from 'hono';
 import type { AuthorizationRequest } from '../authorize/request';
-import { now } from '../config';
-import type { AppEnv } from '../env';
-import { currentSession } from '../http/session';
-import { SessionRepository, type Session } from '../storage/sessions';
+import type { AppEnv, Bindings } from '../env';
+import type { Client } from '../storage/clients';
+import type { Session } from '../storage/sessions';
 import { requiredSubject } from '../tokens/claims_request';
-import { browserHashes } from './browser';
+import { subjectFor } from '../tokens/subject';
+import { browserSessions } from './browser';
+
+/** The `sub` the client expects (id_token_hint, or a `sub` value in the claims parameter): the client's own value (OIDC Core §8). */
+export const expectedSubject = (request: AuthorizationRequest): string | undefined => request.idTokenHintSub ?? requiredSubject(request.claims);
+
+/** The `sub` this client sees for the user (pairwise clients their own, OIDC Core §8.1). */
+export const subjectForClient = (env: Bindings, client: Client, userId: string): Promise<string> => subjectFor(env.KEY_ENCRYPTION_KEY, client, userId);
 
 /**
  * The session an authorization request is answered from: the browser's current one, unless the
  * client named another user (id_token_hint, or a `sub` value in the claims parameter) who is also
  * signed in to this browser. OIDC Core §3.1.2.1: a positive response is due when the user the hint
  * identifies is logged in, so that session answers without any page (and prompt=none succeeds).
+ * The hint carries the client's `sub`, so each session's user is compared as this client sees it.
  */
-export async function sessionForRequest(c: Context<AppEnv>, request: AuthorizationRequest): Promise<Session | null> {
-  const current = await currentSession(c);
-  const expected = request.idTokenHintSub ?? requiredSubject(request.claims);
-  if (expected === undefined || current?.userId === expected) return current;
-  const mine = await new SessionRepository(c.env.DB).listForBrowser(await browserHashes(c), now());
-  return mine.find((s) => s.userId === expected) ?? current;
+export async function sessionForRequest(c: Context<AppEnv>, request: AuthorizationRequest, client: Client): Promise<Session | null> {
+  const { current, held } = await browserSessions(c);
+  const expected = expectedSubject(request);
+  if (expected === undefined || (current && (await subjectForClient(c.env, client, current.userId)) === expected)) return current;
+  for (const { session } of held) if ((await subjectForClient(c.env, client, session.userId)) === expected) return session;
+  return current;
 }

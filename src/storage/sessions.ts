@@ -35,27 +35,29 @@ const fromRow = (r: SessionRow): Session => ({
 });
 
 export interface NewSession {
-  userId: string;
-  authTime: number;
-  expiresAt: number;
   remembered?: boolean;
-  /** SHA-256 of the browser cookie the session belongs to (for the account chooser). */
-  browserHash?: string | null;
 }
 
-/** Browser sessions. Only the SHA-256 of the cookie value is stored, so a database dump cannot replay a cookie. */
+/** A session together with the secret (cookie value) this browser holds for it. */
+export interface HeldSession {
+  cookie: string;
+  session: Session;
+}
+
+/**
+ * Browser sessions. Only the SHA-256 of the cookie value is stored, so a database dump cannot replay
+ * a cookie. The cookie value is the session's secret: whoever presents it holds the session.
+ */
 export class SessionRepository {
   constructor(private readonly db: D1Database) {}
 
   /** Creates a session and returns the cookie value that identifies it. */
-  async create(userId: string, authTime: number, expiresAt: number, opts: Omit<NewSession, 'userId' | 'authTime' | 'expiresAt'> = {}): Promise<{ cookie: string; session: Session }> {
+  async create(userId: string, authTime: number, expiresAt: number, opts: NewSession = {}): Promise<HeldSession> {
     const cookie = randomToken(32);
     const session: Session = { sid: randomToken(16), userId, authTime, amr: ['pwd'], expiresAt, remembered: opts.remembered ?? false, createdAt: authTime };
     await this.db
-      .prepare(
-        'INSERT INTO sessions (id_hash, sid, user_id, auth_time, amr, created_at, expires_at, remembered, browser_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      )
-      .bind(await sha256Base64url(cookie), session.sid, userId, authTime, JSON.stringify(session.amr), authTime, expiresAt, session.remembered ? 1 : 0, opts.browserHash ?? null)
+      .prepare('INSERT INTO sessions (id_hash, sid, user_id, auth_time, amr, created_at, expires_at, remembered) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .bind(await sha256Base64url(cookie), session.sid, userId, authTime, JSON.stringify(session.amr), authTime, expiresAt, session.remembered ? 1 : 0)
       .run();
     return { cookie, session };
   }
@@ -64,22 +66,13 @@ export class SessionRepository {
    * A new sign-in of the same user in the same session: a fresh cookie value (no session fixation),
    * a new auth_time, but the same `sid`, so relying parties see one continuous session.
    */
-  async reauthenticate(sid: string, authTime: number, expiresAt: number, remembered: boolean, browserHash: string | null): Promise<{ cookie: string; session: Session } | null> {
+  async reauthenticate(sid: string, authTime: number, expiresAt: number, remembered: boolean): Promise<HeldSession | null> {
     const cookie = randomToken(32);
-    const res = await this.db
-      .prepare('UPDATE sessions SET id_hash = ?, auth_time = ?, expires_at = ?, remembered = ?, browser_hash = ? WHERE sid = ?')
-      .bind(await sha256Base64url(cookie), authTime, expiresAt, remembered ? 1 : 0, browserHash, sid)
-      .run();
-    if (res.meta.changes === 0) return null;
-    const session = await this.findBySid(sid, 0);
-    return session ? { cookie, session } : null;
-  }
-
-  /** Switches the browser to another of its sessions: that session gets a fresh cookie value. */
-  async rotateCookie(sid: string): Promise<string> {
-    const cookie = randomToken(32);
-    await this.db.prepare('UPDATE sessions SET id_hash = ? WHERE sid = ?').bind(await sha256Base64url(cookie), sid).run();
-    return cookie;
+    const row = await this.db
+      .prepare(`UPDATE sessions SET id_hash = ?, auth_time = ?, expires_at = ?, remembered = ? WHERE sid = ? RETURNING ${COLUMNS}`)
+      .bind(await sha256Base64url(cookie), authTime, expiresAt, remembered ? 1 : 0, sid)
+      .first<SessionRow>();
+    return row ? { cookie, session: fromRow(row) } : null;
   }
 
   async findByCookie(cookie: string, at: number): Promise<Session | null> {
@@ -95,22 +88,20 @@ export class SessionRepository {
     return row ? fromRow(row) : null;
   }
 
-  /** The live sessions of the browsers identified by these cookie hashes, newest first. */
-  async listForBrowser(browserHashes: string[], at: number): Promise<Session[]> {
-    if (browserHashes.length === 0) return [];
-    const marks = browserHashes.map(() => '?').join(', ');
+  /**
+   * The live sessions whose secrets (cookie values) are given, newest sign-in first, each with its
+   * secret: one query by the primary key. A value that is not a live session's names nothing.
+   */
+  async listByCookies(cookies: string[], at: number): Promise<HeldSession[]> {
+    if (cookies.length === 0) return [];
+    const hashes = await Promise.all(cookies.map((v) => sha256Base64url(v)));
+    const byHash = new Map(hashes.map((h, i) => [h, cookies[i]!]));
     const { results } = await this.db
-      .prepare(`SELECT ${COLUMNS} FROM sessions WHERE browser_hash IN (${marks}) AND expires_at > ? ORDER BY auth_time DESC`)
-      .bind(...browserHashes, at)
-      .all<SessionRow>();
-    return results.map(fromRow);
+      .prepare(`SELECT id_hash, ${COLUMNS} FROM sessions WHERE id_hash IN (${hashes.map(() => '?').join(', ')}) AND expires_at > ? ORDER BY auth_time DESC`)
+      .bind(...hashes, at)
+      .all<SessionRow & { id_hash: string }>();
+    return results.map((r) => ({ cookie: byHash.get(r.id_hash)!, session: fromRow(r) }));
   }
-
-  /** Whether a session belongs to one of these browsers (the account chooser's ownership check). */
-  async belongsToBrowser(sid: string, browserHashes: string[], at: number): Promise<boolean> {
-    return (await this.listForBrowser(browserHashes, at)).some((s) => s.sid === sid);
-  }
-
   async listForUser(userId: string, at: number): Promise<Session[]> {
     const { results } = await this.db
       .prepare(`SELECT ${COLUMNS} FROM sessions WHERE user_id = ? AND expires_at > ? ORDER BY auth_time DESC`)

@@ -65,6 +65,24 @@ export function scopesImpliedBy(request: ClaimsRequest | undefined): string[] {
   return [...new Set(names.map((n) => CLAIM_SCOPE.get(n)).filter((s): s is string => s !== undefined))];
 }
 
+/**
+ * The claims request without the user claims whose scope the client may not be granted: a claim
+ * asked for one by one is released only under a scope allowed for the client (and then consented
+ * to, see scopesImpliedBy), never around the client's scope list. Claims of no scope (acr, sub...)
+ * stay.
+ */
+export function limitToScopes(request: ClaimsRequest, allowed: Set<string>): ClaimsRequest {
+  const keep = (member: ClaimRequests | undefined) =>
+    member && Object.fromEntries(Object.entries(member).filter(([name]) => {
+      const scope = CLAIM_SCOPE.get(name);
+      return scope === undefined || allowed.has(scope);
+    }));
+  const out: ClaimsRequest = {};
+  if (request.id_token) out.id_token = keep(request.id_token);
+  if (request.userinfo) out.userinfo = keep(request.userinfo);
+  return out;
+}
+
 /** The user's claims named in `requests` (OIDC Core §5.5); claims the user does not have are left out. */
 export function requestedUserClaims(user: User, requests: ClaimRequests | undefined): Record<string, unknown> {
   if (!requests) return {};

@@ -15,6 +15,8 @@ export interface ConsentView {
   clientName: string;
   username: string;
   scopes: string[];
+  /** The operator's own words for operator-defined scopes (their `description`). */
+  descriptions?: Record<string, string>;
   action: string;
   csrf: string;
   lang?: string;
@@ -24,8 +26,9 @@ export interface ConsentView {
 
 export function ConsentPage(v: ConsentView) {
   const t = v.t ?? translator('en');
-  // A scope the catalogue does not know is described in English, or by its name.
-  const describe = (s: string) => (MESSAGE_KEYS.includes(`scope.${s}` as MessageKey) ? t(`scope.${s}` as MessageKey) : (SCOPE_DESCRIPTIONS[s] ?? s));
+  // A standard scope in the page's language; an operator-defined one by its description; else its name.
+  const describe = (s: string) =>
+    MESSAGE_KEYS.includes(`scope.${s}` as MessageKey) ? t(`scope.${s}` as MessageKey) : (SCOPE_DESCRIPTIONS[s] ?? v.descriptions?.[s] ?? s);
   return (
     <Layout title={t('consent.title', { client: v.clientName })} lang={v.lang} display={v.display}>
       <h1>{t('consent.title', { client: v.clientName })}</h1>

@@ -244,7 +244,7 @@ describe('authorization code flow', () => {
     expect(((await res.json()) as { error: string }).error).toBe('invalid_grant');
   });
 
-  test('cookies: session cookie on /, interaction cookie scoped to its interaction', async () => {
+  test('cookies: session cookie on /, one interaction cookie per interaction, named after it', async () => {
     const c = await admin.createClient();
     const config = await discover(c);
     const { url } = await withChallenge(config);
@@ -252,9 +252,10 @@ describe('authorization code flow', () => {
     const step = await browser.navigate(url);
     const interactionPath = step.page!.url.pathname;
     expect(interactionPath).toMatch(/^\/interaction\/[^/]+$/);
-    const ic = browser.jar.all().find((k) => k.name === 'op_interaction');
+    // Plain names on http (loopback development); __Host-<name> on https.
+    const ic = browser.jar.all().find((k) => k.name === `op_interaction_${interactionPath.split('/').pop()}`);
     expect(ic).toBeDefined();
-    expect(ic!.path).toBe(interactionPath);
+    expect(ic!.path).toBe('/');
     expect(ic!.httpOnly).toBe(true);
     expect(browser.jar.get('op_session')).toBeUndefined();
 

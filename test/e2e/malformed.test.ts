@@ -342,7 +342,7 @@ describe('malformed requests never cause a 5xx', () => {
     expect(login).toBeDefined();
     const base = page!.url.pathname; // /interaction/{id}
     const cookie = browser.jar.header(page!.url) ?? '';
-    expect(cookie).toContain('op_interaction=');
+    expect(cookie).toContain(`op_interaction_${base.split('/').pop()}=`);
     const csrf = login!.fields.find(([k]) => k === 'csrf')![1];
     const withCookie = { cookie, origin: baseUrl };
 

@@ -1,22 +1,23 @@
 import type { Context } from 'hono';
 import { decideNextStep } from '../../authorize/decide';
 import { errorLocation, issueCode, redirect } from '../../authorize/respond';
+import { catalog } from '../../claims/catalog';
 import { now } from '../../config';
 import { sha256Base64url, timingSafeEqual } from '../../crypto/hash';
 import type { AppEnv } from '../../env';
 import { clearInteractionCookie, readInteractionCookie } from '../../http/cookies';
 import type { Params } from '../../http/params';
 import { pickLocale, translator, type Translate } from '../../messages';
-import { browserHashes } from '../../session/browser';
+import { browserSessions } from '../../session/browser';
 import { signupEnabled } from '../../session/config';
-import { sessionForRequest } from '../../session/for_request';
+import { sessionForRequest, subjectForClient } from '../../session/for_request';
 import { ClientRepository, type Client } from '../../storage/clients';
 import { ConsentRepository } from '../../storage/consents';
 import type { AuthorizationRequest } from '../../authorize/request';
 import { InteractionRepository, type Interaction as StoredInteraction } from '../../storage/interactions';
-import { SessionRepository, type Session } from '../../storage/sessions';
+import type { Session } from '../../storage/sessions';
 import { UserRepository } from '../../storage/users';
-import { ConsentPage } from '../../views/consent';
+import { ConsentPage, SCOPE_DESCRIPTIONS } from '../../views/consent';
 import { ErrorPage } from '../../views/error';
 import { LoginPage } from '../../views/login';
 import { renderPage } from '../../views/render';
@@ -38,7 +39,7 @@ export const expired = (c: Context<AppEnv>) =>
 
 /** Loads the interaction and checks that this browser started it (its CSRF cookie matches the stored hash). */
 export async function load(c: Context<AppEnv>, id: string): Promise<Loaded | null> {
-  const csrf = readInteractionCookie(c);
+  const csrf = readInteractionCookie(c, id);
   if (!csrf || id.length > 64) return null;
   const found = await new InteractionRepository<AuthorizationRequest>(c.env.DB).find(id, now());
   if (!found || !(await timingSafeEqual(await sha256Base64url(csrf), found.csrfHash))) return null;
@@ -103,8 +104,8 @@ export function renderSignup(c: Context<AppEnv>, l: Loaded, opts: { error?: stri
 
 async function renderChooser(c: Context<AppEnv>, l: Loaded, current: Session | null): Promise<Response> {
   const p = presentation(l);
-  const sessions = await browserSessions(c);
-  const all = !current || sessions.some((s) => s.sid === current.sid) ? sessions : [current, ...sessions];
+  const held = (await browserSessions(c)).held.map((h) => h.session);
+  const all = !current || held.some((s) => s.sid === current.sid) ? held : [current, ...held];
   const users = new UserRepository(c.env.DB);
   const accounts = await Promise.all(
     all.map(async (s) => {
@@ -115,9 +116,6 @@ async function renderChooser(c: Context<AppEnv>, l: Loaded, current: Session | n
   );
   return renderPage(c, <SelectAccountPage {...p} clientName={l.client.name} action={`/interaction/${l.interaction.id}/select`} csrf={l.csrf} accounts={accounts} />);
 }
-
-/** The live sessions signed in to this browser (the account chooser's list). */
-const browserSessions = async (c: Context<AppEnv>): Promise<Session[]> => new SessionRepository(c.env.DB).listForBrowser(await browserHashes(c), now());
 
 export interface AdvanceOptions extends PageOptions {
   consentedHere?: boolean;
@@ -132,14 +130,15 @@ export interface AdvanceOptions extends PageOptions {
 /** Works out the next step and answers with it: a page, or the redirect back to the client. */
 export async function advance(c: Context<AppEnv>, l: Loaded, opts: AdvanceOptions = {}): Promise<Response> {
   const { interaction: ia, client } = l;
-  const session = opts.session ?? (await sessionForRequest(c, ia.request));
+  const session = opts.session ?? (await sessionForRequest(c, ia.request, client));
   const consented = session ? await new ConsentRepository(c.env.DB).grantedScopes(session.userId, client.id) : new Set<string>();
-  const otherAccounts = ia.request.prompt.includes('select_account') && (await browserSessions(c)).some((s) => s.sid !== session?.sid);
+  const otherAccounts = ia.request.prompt.includes('select_account') && (await browserSessions(c)).held.some((h) => h.session.sid !== session?.sid);
   const next = decideNextStep({
     otherAccounts,
     request: ia.request,
     client,
     session,
+    sessionSubject: session ? await subjectForClient(c.env, client, session.userId) : null,
     consentedScopes: consented,
     authenticatedHere: session !== null && ia.userId === session.userId && ia.authenticatedAt !== null && session.authTime >= ia.authenticatedAt,
     consentedHere: opts.consentedHere ?? false,
@@ -158,7 +157,11 @@ export async function advance(c: Context<AppEnv>, l: Loaded, opts: AdvanceOption
       return renderChooser(c, l, session);
     case 'consent': {
       const user = await new UserRepository(c.env.DB).find(session!.userId);
-      return renderPage(c, <ConsentPage {...presentation(l)} clientName={client.name} username={user?.username ?? ''} scopes={next.scopes} action={`${base}/consent`} csrf={l.csrf} />);
+      const descriptions = await customScopeDescriptions(c, next.scopes);
+      return renderPage(
+        c,
+        <ConsentPage {...presentation(l)} clientName={client.name} username={user?.username ?? ''} scopes={next.scopes} descriptions={descriptions} action={`${base}/consent`} csrf={l.csrf} />,
+      );
     }
     case 'error':
       return finish(c, ia, errorLocation(ia.request.redirectUri, ia.request.state, c.var.issuer, next.error));
@@ -166,6 +169,18 @@ export async function advance(c: Context<AppEnv>, l: Loaded, opts: AdvanceOption
       await opts.beforeIssue?.(next.session);
       return finish(c, ia, await issueCode(c.env, ia.request, next.session, c.var.issuer));
   }
+}
+
+/** The descriptions of the operator-defined scopes among these (the catalog is cached per isolate). */
+async function customScopeDescriptions(c: Context<AppEnv>, scopes: string[]): Promise<Record<string, string>> {
+  if (scopes.every((s) => s in SCOPE_DESCRIPTIONS)) return {};
+  const custom = await catalog(c.env);
+  const out: Record<string, string> = {};
+  for (const s of scopes) {
+    const description = custom.scopes.get(s)?.description;
+    if (description) out[s] = description;
+  }
+  return out;
 }
 
 export async function finish(c: Context<AppEnv>, ia: Interaction, location: string): Promise<Response> {

@@ -7,16 +7,14 @@ import { now } from '../../config';
 import type { AppEnv } from '../../env';
 import { AccessDenied } from '../../errors';
 import { methodNotAllowed } from '../../http/json_error';
-import { currentSession } from '../../http/session';
 import { sourceIp } from '../../http/source_ip';
 import { advance, expired, finish, load, loadForPost, presentation, renderLogin, renderSignup } from './core';
-import { browserHashes } from '../../session/browser';
+import { browserSessions } from '../../session/browser';
+import { expectedSubject, subjectForClient } from '../../session/for_request';
 import { signupEnabled } from '../../session/config';
 import { signIn, switchTo } from '../../session/sign_in';
 import { ConsentRepository } from '../../storage/consents';
 import { InteractionRepository } from '../../storage/interactions';
-import { SessionRepository } from '../../storage/sessions';
-import { requiredSubject } from '../../tokens/claims_request';
 import { ErrorPage } from '../../views/error';
 import { renderPage } from '../../views/render';
 
@@ -56,9 +54,8 @@ interaction.post('/:id/login', async (c) => {
   }
   // OIDC Core §3.1.2.1 / §5.5.1: when the client named the user (id_token_hint, or a sub value in
   // the claims parameter), only that user's sign-in may continue this request.
-  const request = r.loaded.interaction.request;
-  const expected = request.idTokenHintSub ?? requiredSubject(request.claims);
-  if (expected !== undefined && expected !== result.user.id) {
+  const expected = expectedSubject(r.loaded.interaction.request);
+  if (expected !== undefined && expected !== (await subjectForClient(c.env, r.loaded.client, result.user.id))) {
     return renderLogin(c, r.loaded, { error: t('login.otherAccount', { client: r.loaded.client.name }), login, remember, status: 400 });
   }
 
@@ -104,13 +101,12 @@ interaction.post('/:id/select', async (c) => {
     await interactions.select(ia.id, 'new');
     return redirect(c, `/interaction/${ia.id}`, 303);
   }
-  const sessions = new SessionRepository(c.env.DB);
-  const current = await currentSession(c);
-  const session = current?.sid === choice ? current : await sessions.findBySid(choice, now());
-  // Only a session of this very browser may be picked (the sid alone proves nothing).
-  const mine = session !== null && (session.sid === current?.sid || (await sessions.belongsToBrowser(session.sid, await browserHashes(c), now())));
-  if (!session || !mine) return redirect(c, `/interaction/${ia.id}`, 303);
-  await switchTo(c, session);
+  // Only a session of this very browser may be picked: the browser must hold its secret (see
+  // session/browser.ts); the sid alone proves nothing.
+  const chosen = (await browserSessions(c)).held.find((h) => h.session.sid === choice);
+  if (!chosen) return redirect(c, `/interaction/${ia.id}`, 303);
+  const { session } = chosen;
+  switchTo(c, chosen);
   await interactions.select(ia.id, session.sid);
   return advance(c, { ...r.loaded, interaction: { ...ia, selected: session.sid } }, { session, redirectToPages: true });
 });

@@ -46,7 +46,7 @@ describe('prompt=create and self-service sign-up', () => {
     const form = { csrf, username, email: `${username}@example.test`, given_name: 'Grace', family_name: 'Hopper', password: 'a long and fresh passphrase', password_confirm: 'a long and fresh passphrase' };
     const created = await browser.post(`${path}/signup`, form);
     expect(created.status).toBe(303);
-    expect(browser.hasCookie('op_session')).toBe(true);
+    expect(browser.hasCookie('__Host-op_session')).toBe(true);
     const consent = await follow(browser, created);
     const consentHtml = await consent.text();
     expect(isConsentPage(consentHtml)).toBe(true);
@@ -88,7 +88,7 @@ describe('prompt=create and self-service sign-up', () => {
     }
     const noCsrf = await browser.post(`${path}/signup`, { ...base, csrf: '', password: 'a fine long passphrase', password_confirm: 'a fine long passphrase' });
     expect(noCsrf.status).toBe(403);
-    expect(browser.hasCookie('op_session')).toBe(false);
+    expect(browser.hasCookie('__Host-op_session')).toBe(false);
   });
 
   it('throttles sign-ups per client IP, taken names included: the 11th in an hour is 429 with Retry-After', async () => {
@@ -347,7 +347,7 @@ describe('remember me', () => {
   it('a persistent cookie when ticked, a browser-session cookie otherwise', async () => {
     const ada = await createUser();
     const client = await createClient({ first_party: true });
-    const cookieOf = (res: Response) => res.headers.getSetCookie().find((c) => c.startsWith('op_session='))!;
+    const cookieOf = (res: Response) => res.headers.getSetCookie().find((c) => c.startsWith('__Host-op_session='))!;
     const plain = await openInteraction(new LocalBrowser(), authorizeQuery(client));
     const b1 = new LocalBrowser();
     const p1 = await openInteraction(b1, authorizeQuery(client));

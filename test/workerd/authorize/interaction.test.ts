@@ -14,7 +14,7 @@ import {
   sleep,
 } from './local-helpers';
 
-const sessionCookieSet = (res: Response) => res.headers.getSetCookie().some((c) => c.startsWith('op_session=') && !/max-age=0/i.test(c));
+const sessionCookieSet = (res: Response) => res.headers.getSetCookie().some((c) => c.startsWith('__Host-op_session=') && !/max-age=0/i.test(c));
 
 describe('authorize: sessions, prompt and max_age', () => {
   it('prompt=none with a session but without consent -> consent_required', async () => {
@@ -24,7 +24,7 @@ describe('authorize: sessions, prompt and max_age', () => {
     const first = await createClient({ first_party: true });
     const cb = await runFlow(browser, authorizeQuery(first), user);
     expect(cb.searchParams.get('code')).toBeTruthy();
-    expect(browser.hasCookie('op_session')).toBe(true);
+    expect(browser.hasCookie('__Host-op_session')).toBe(true);
 
     const third = await createClient();
     const res = await browser.get(`/authorize?${authorizeQuery(third, { prompt: 'none' })}`);
@@ -194,7 +194,7 @@ describe('interaction pages', () => {
     const res = await browser.post(`${path}/login`, { username: user.username, password: user.password });
     await expectErrorPage(res, 403);
     expect(sessionCookieSet(res)).toBe(false);
-    expect(browser.hasCookie('op_session')).toBe(false);
+    expect(browser.hasCookie('__Host-op_session')).toBe(false);
   });
 
   it('refuses a login POST with a wrong csrf: 403 page, no session cookie', async () => {
@@ -314,7 +314,7 @@ describe('interaction pages', () => {
     expectErrorRedirect(res, 'access_denied', { state: 'cancel-state' });
     expect(sessionCookieSet(res)).toBe(false);
     // The interaction is finished; its cookie is cleared and it cannot be resumed.
-    expect(browser.hasCookie('op_interaction')).toBe(false);
+    expect(browser.hasCookie(`__Host-op_interaction_${path.split('/').pop()}`)).toBe(false);
     expect((await browser.get(path)).status).toBeGreaterThanOrEqual(400);
   });
 
@@ -341,18 +341,18 @@ describe('interaction pages', () => {
     }
   });
 
-  it('sets the interaction and session cookies HttpOnly, SameSite=Lax and Secure', async () => {
+  it('sets the interaction and session cookies as __Host- cookies: HttpOnly, SameSite=Lax, Secure, Path=/, no Domain', async () => {
     const user = await createUser();
     const client = await createClient({ first_party: true });
     const browser = new LocalBrowser();
     const start = await browser.get(`/authorize?${authorizeQuery(client)}`);
     const path = start.headers.get('Location')!;
-    const interactionCookie = start.headers.getSetCookie().find((c) => c.startsWith('op_interaction='));
+    const interactionCookie = start.headers.getSetCookie().find((c) => c.startsWith('__Host-op_interaction_'));
     expect(interactionCookie).toBeDefined();
     const page = await browser.get(path);
     const csrf = /name="csrf" value="([^"]+)"/.exec(await page.text())![1]!;
     const login = await browser.post(`${path}/login`, { csrf, username: user.username, password: user.password });
-    const sessionCookie = login.headers.getSetCookie().find((c) => c.startsWith('op_session='));
+    const sessionCookie = login.headers.getSetCookie().find((c) => c.startsWith('__Host-op_session='));
     expect(sessionCookie).toBeDefined();
     for (const cookie of [interactionCookie!, sessionCookie!]) {
       const attrs = cookie.split(';').map((a) => a.trim().toLowerCase());
@@ -361,7 +361,9 @@ describe('interaction pages', () => {
       expect(attrs).toContain('secure');
       expect(attrs.some((a) => a.startsWith('domain='))).toBe(false);
     }
-    expect(interactionCookie!.split(';').map((a) => a.trim())).toContain(`Path=${path}`);
+    for (const cookie of [interactionCookie!, sessionCookie!]) expect(cookie.split(';').map((a) => a.trim())).toContain('Path=/');
+    // One cookie per interaction, named after it, so parallel sign-ins in several tabs keep theirs.
+    expect(interactionCookie).toMatch(new RegExp(`^__Host-op_interaction_${path.split('/').pop()}=`));
   });
 
   it('a session cookie is not set before the password is verified, and a fresh one replaces any previous cookie', async () => {
@@ -369,10 +371,10 @@ describe('interaction pages', () => {
     const client = await createClient({ first_party: true });
     const browser = new LocalBrowser();
     await runFlow(browser, authorizeQuery(client), user);
-    const before = browser.cookieValue('op_session');
+    const before = browser.cookieValue('__Host-op_session');
     expect(before).toBeTruthy();
     await runFlow(browser, authorizeQuery(client, { prompt: 'login' }), user);
-    const after = browser.cookieValue('op_session');
+    const after = browser.cookieValue('__Host-op_session');
     expect(after).toBeTruthy();
     expect(after).not.toBe(before);
     const rows = await env.DB.prepare('SELECT COUNT(*) AS n FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.id = ?').bind(user.id).first<{ n: number }>();

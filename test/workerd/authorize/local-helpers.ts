@@ -49,6 +49,20 @@ export class LocalBrowser {
     return this.cookies.has(name);
   }
 
+  /** Plants a cookie, as an attacker who can write this browser's cookies would. */
+  plantCookie(name: string, value: string, path = '/'): void {
+    this.cookies.set(name, { value, path });
+  }
+
+  /** Drops a cookie, as the browser does with a session cookie when it closes. */
+  dropCookie(name: string): void {
+    this.cookies.delete(name);
+  }
+
+  cookieNames(): string[] {
+    return [...this.cookies.keys()];
+  }
+
   cookieValue(name: string): string | undefined {
     return this.cookies.get(name)?.value;
   }

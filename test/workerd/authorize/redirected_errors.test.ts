@@ -223,7 +223,7 @@ describe('authorize: accepted parameters', () => {
     const res = await post(authorizeQuery(client));
     expect(res.status).toBe(302);
     expect(res.headers.get('Location')).toMatch(/^\/interaction\/[A-Za-z0-9_-]+$/);
-    expect(res.headers.getSetCookie().some((c) => c.startsWith('op_interaction='))).toBe(true);
+    expect(res.headers.getSetCookie().some((c) => c.startsWith('__Host-op_interaction_'))).toBe(true);
   });
 
   it('answers other methods on /authorize without redirecting', async () => {

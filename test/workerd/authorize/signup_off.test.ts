@@ -26,8 +26,8 @@ describe.each([['off'], [undefined]])('SIGNUP=%s', (signup) => {
     expect((await withSignupOff('/interaction/abc/signup')).status).toBe(404);
     const client = await createClient();
     const start = await withSignupOff(`/authorize?${authorizeQuery(client)}`);
-    const cookie = start.headers.getSetCookie().find((c) => c.startsWith('op_interaction='))!.split(';')[0]!;
-    const page = await app.request(`${ISSUER}${start.headers.get('Location')}`, { headers: { Cookie: cookie } }, vars, createExecutionContext());
+    const cookie = start.headers.getSetCookie().find((c) => c.startsWith('__Host-op_interaction_'))!.split(';')[0]!;
+    const page = await app.request(`${ISSUER}${start.headers.get('Location')}`, { headers: { Cookie: cookie } }, { ...env, SIGNUP: 'off' }, createExecutionContext());
     const html = await page.text();
     expect(html).toContain('name="password"');
     expect(html).not.toContain('/signup');

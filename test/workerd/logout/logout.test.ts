@@ -56,7 +56,7 @@ describe('RP-Initiated Logout 1.0: end_session_endpoint', () => {
     expect(location.origin + location.pathname).toBe(PLRU);
     expect([...location.searchParams.keys()]).toEqual(['state']);
     expect(location.searchParams.get('state')).toBe(state);
-    expect(res.headers.getSetCookie().some((c) => c.startsWith('op_session=') && /max-age=0/i.test(c))).toBe(true);
+    expect(res.headers.getSetCookie().some((c) => c.startsWith('__Host-op_session=') && /max-age=0/i.test(c))).toBe(true);
     expect(await sessionRows(sid)).toBe(0);
     expectErrorRedirect(await browser.get(`/authorize?${authorizeQuery(client, { prompt: 'none' })}`), 'login_required');
   });

@@ -11,7 +11,7 @@ const client: Client = {
   ...DEFAULT_FIELDS, id: 'c', secretHash: null, secretSealed: null, previousSecretHash: null, previousSecretExpiresAt: null,
   registrationTokenHash: null, customClaims: [], name: 'App', tokenEndpointAuthMethod: 'none', createdAt: 0,
 };
-const base: DecisionInput = { request, client, session, consentedScopes: new Set(['openid', 'email']), authenticatedHere: false, consentedHere: false, now: 1100 };
+const base: DecisionInput = { request, client, session, sessionSubject: 'u', consentedScopes: new Set(['openid', 'email']), authenticatedHere: false, consentedHere: false, now: 1100 };
 
 const step = (over: Partial<DecisionInput>, req: Partial<AuthorizationRequest> = {}) => {
   const next = decideNextStep({ ...base, ...over, request: { ...request, ...req } });
@@ -65,6 +65,19 @@ describe('decideNextStep', () => {
     expect(step({}, { idTokenHintSub: 'u' })).toBe('issue');
     expect(step({}, { idTokenHintSub: 'other' })).toBe('login');
     expect(step({}, { idTokenHintSub: 'other', prompt: ['none'] })).toBe('login_required');
+  });
+
+  it('compares an expected subject with the sub the client sees (pairwise), not the internal user id', () => {
+    expect(step({ sessionSubject: 'pairwise-of-u' }, { idTokenHintSub: 'pairwise-of-u' })).toBe('issue');
+    expect(step({ sessionSubject: 'pairwise-of-u' }, { idTokenHintSub: 'u' })).toBe('login');
+    expect(step({ sessionSubject: 'pairwise-of-u' }, { claims: { id_token: { sub: { value: 'pairwise-of-u' } } } })).toBe('issue');
+  });
+
+  it('prompt=none never shows a page: any interaction other than sign-in or consent is interaction_required (OIDC Core §3.1.2.6)', () => {
+    expect(step({}, { prompt: ['none', 'select_account'] })).toBe('interaction_required');
+    expect(step({ session: null }, { prompt: ['none', 'create'] })).toBe('interaction_required');
+    expect(step({ session: null }, { prompt: ['none'] })).toBe('login_required');
+    expect(step({ consentedScopes: new Set() }, { prompt: ['none'] })).toBe('consent_required');
   });
 
   it('prompt=create is invalid_request while sign-up is off', () => {
