@@ -50,6 +50,15 @@ describe('private_key_jwt', () => {
     expect(tokens.access_token).toBeTruthy();
   });
 
+  it('client_credentials with an EdDSA (Ed25519, an OKP key) assertion; the wrong OKP key is refused', async () => {
+    const ed = await clientKey('EdDSA');
+    expect(ed.publicJwk).toMatchObject({ kty: 'OKP', crv: 'Ed25519' });
+    const client = await keyClient({ jwks: { keys: [ed.publicJwk] } });
+    await expectTokens(await ccWith(await sign(client.client_id, ed)));
+    const other = await clientKey('EdDSA', ed.kid);
+    await expectError(await ccWith(await sign(client.client_id, other)), 'invalid_client', 401);
+  });
+
   it('an aud array that contains the token endpoint is accepted', async () => {
     const client = await keyClient();
     await expectTokens(await ccWith(await sign(client.client_id, es, { aud: ['https://other.example/', TOKEN_URL] })));
