@@ -27,6 +27,9 @@ export default defineConfig({
           name: 'workerd',
           include: ['test/workerd/**/*.test.ts'],
           setupFiles: ['./test/workerd/apply-migrations.ts'],
+          // Slow-but-correct tests (RSA key generation, full flows) on a loaded 2-core machine.
+          testTimeout: 20_000,
+          hookTimeout: 30_000,
         },
       },
       {

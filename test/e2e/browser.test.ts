@@ -10,11 +10,12 @@ import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { Admin, type AdminClient } from './helpers/admin';
 import { ROOT } from './helpers/wrangler';
 import { TestRelyingParty } from './helpers/test_rp';
+import { chromiumOrSkip } from './helpers/chromium';
 
 const baseUrl = inject('baseUrl');
 const admin = new Admin();
 const SHOTS = join(ROOT, 'test-results', 'screenshots');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM = chromiumOrSkip();
 
 const rp = new TestRelyingParty();
 let context: BrowserContext;
@@ -25,30 +26,30 @@ const rpPage = (title: string, body: string) =>
   `<style>body{font:16px system-ui,sans-serif;margin:3rem auto;max-width:34rem;color:#1b1d21}h1{font-size:1.4rem}</style></head>` +
   `<body><h1>${title}</h1><p>${body}</p></body></html>`;
 
-beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  await rp.start();
-  rp.page('/callback', rpPage('Test RP', 'The relying party received the authorization response.'));
-  rp.page('/logged-out', rpPage('Test RP: signed out', 'The OP sent the browser back after logout.'));
-  rp.page('/fc', '');
-  profile = mkdtempSync(join(tmpdir(), 'oidc-chromium-'));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 900, height: 820 },
+describe.skipIf(!CHROMIUM)('in a real browser', () => {
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    await rp.start();
+    rp.page('/callback', rpPage('Test RP', 'The relying party received the authorization response.'));
+    rp.page('/logged-out', rpPage('Test RP: signed out', 'The OP sent the browser back after logout.'));
+    rp.page('/fc', '');
+    profile = mkdtempSync(join(tmpdir(), 'oidc-chromium-'));
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      viewport: { width: 900, height: 820 },
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await context?.close();
+    await rp.stop();
+    if (profile) rmSync(profile, { recursive: true, force: true });
   });
-}, 60_000);
 
-afterAll(async () => {
-  await context?.close();
-  await rp.stop();
-  if (profile) rmSync(profile, { recursive: true, force: true });
-});
+  const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 
-const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-
-describe('in a real browser', () => {
   test('sign-up, consent, callback, account chooser, account page, logout confirmation and logout', async () => {
     const c = await admin.request<AdminClient>('POST', '/admin/clients', {
       client_name: 'Paper Notes',

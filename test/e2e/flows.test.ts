@@ -88,6 +88,23 @@ function expectIdTokenClaims(claims: client.IDToken | undefined, c: AdminClient,
   expect(claims!.exp).toBeGreaterThan(now);
 }
 
+/** The OAuth error code the server answered a token request with (never a library-side check). */
+async function tokenError(p: Promise<unknown>): Promise<string> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(client.ResponseBodyError);
+  return (err as client.ResponseBodyError).error;
+}
+
+/** The server's own userinfo answer (no relying-party library in between). */
+async function userinfoAt(accessToken: string): Promise<{ status: number; challenge: string | null; body: Record<string, unknown> | undefined }> {
+  const res = await fetch(`${baseUrl}/userinfo`, { headers: { Authorization: `Bearer ${accessToken}` } });
+  const body = res.status === 200 ? ((await res.json()) as Record<string, unknown>) : (await res.body?.cancel(), undefined);
+  return { status: res.status, challenge: res.headers.get('WWW-Authenticate'), body };
+}
+
 async function fullFlow(c: AdminClient, user: TestUser, opts: { pkce?: boolean } = {}) {
   const pkce = opts.pkce ?? true;
   const config = await discover(c);
@@ -148,9 +165,17 @@ describe('authorization code flow', () => {
   test('confidential client, client_secret_basic: login, consent, code, ID token, userinfo', async () => {
     const c = await admin.createClient({ authMethod: 'client_secret_basic' });
     expect(c.client_secret).toBeTruthy();
-    const { tokens, config } = await fullFlow(c, user);
-    // The access token is only good for userinfo of this subject; a wrong expected subject fails.
-    await expect(client.fetchUserInfo(config, tokens.access_token, 'someone-else')).rejects.toThrow();
+    const { tokens } = await fullFlow(c, user);
+    // The server answers each access token with its own subject: another user's token never
+    // yields this user's claims (asserted on the server's answer, not the library's sub check).
+    const other = await admin.createUser();
+    const { tokens: otherTokens } = await fullFlow(c, other);
+    const mine = await userinfoAt(tokens.access_token);
+    const theirs = await userinfoAt(otherTokens.access_token);
+    expect([mine.status, theirs.status]).toEqual([200, 200]);
+    expect(mine.body!.sub).toBe(user.id);
+    expect(theirs.body!.sub).toBe(other.id);
+    expect(theirs.body!.email).toBe(other.email);
   });
 
   test('confidential client, client_secret_post', async () => {
@@ -183,7 +208,7 @@ describe('authorization code flow', () => {
     const { callback, pages } = await authorize(browser, again.url);
     expect(pages).toEqual([]);
     // The code is bound to its PKCE challenge: the first flow's verifier does not redeem it.
-    await expect(exchange(config, callback, { ...again.checks, codeVerifier: checks.codeVerifier })).rejects.toThrow();
+    expect(await tokenError(exchange(config, callback, { ...again.checks, codeVerifier: checks.codeVerifier }))).toBe('invalid_grant');
   });
 
   test('a code can be redeemed only once', async () => {
@@ -208,8 +233,10 @@ describe('authorization code flow', () => {
     const { callback } = await authorize(new Browser([baseUrl]), url, { credentials: user });
     const tokens = await exchange(config, callback, checks);
     await client.fetchUserInfo(config, tokens.access_token, user.id);
-    await expect(exchange(config, callback, checks)).rejects.toThrow();
-    await expect(client.fetchUserInfo(config, tokens.access_token, user.id)).rejects.toThrow();
+    expect(await tokenError(exchange(config, callback, checks))).toBe('invalid_grant');
+    const after = await userinfoAt(tokens.access_token);
+    expect(after.status).toBe(401);
+    expect(after.challenge).toMatch(/error="invalid_token"/);
   });
 
   test('a code is bound to its client and redirect_uri', async () => {

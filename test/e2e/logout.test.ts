@@ -58,9 +58,7 @@ describe('single logout', () => {
     const c = await logoutClient({ backchannel_logout_uri: `${rp.baseUrl}/bc-ok` });
     const { config, browser, idToken, claims } = await signIn(c);
     const state = client.randomState();
-    const started = Date.now();
     const { left } = await browser.navigate(client.buildEndSessionUrl(config, { id_token_hint: idToken, post_logout_redirect_uri: PLRU, state }));
-    expect(Date.now() - started).toBeLessThan(3000);
     expect(left?.origin + left!.pathname).toBe(PLRU);
     expect(left!.searchParams.get('state')).toBe(state);
 
@@ -114,9 +112,9 @@ describe('single logout', () => {
     const { config, browser, idToken } = await signIn(c);
     const { left } = await browser.navigate(client.buildEndSessionUrl(config, { id_token_hint: idToken, post_logout_redirect_uri: PLRU }));
     expect(left!.href).toBe(PLRU);
-    const all = await rp.waitFor((r) => r.some((x) => x.path === '/bc-flaky' && x.answered === 200), 30_000);
-    await new Promise((r) => setTimeout(r, 2500));
-    const flaky = all.filter((x) => x.path === '/bc-flaky');
+    // The OP's own record says the job is finished (no further attempt is scheduled) before the RP's log is read.
+    await expect.poll(async () => (await deliveries(c.client_id)).deliveries[0]?.status, { timeout: 30_000, interval: 500 }).toBe('delivered');
+    const flaky = rp.received.filter((x) => x.path === '/bc-flaky');
     expect(flaky.map((x) => x.answered)).toEqual([503, 500, 200]);
     expect(flaky.filter((x) => x.answered === 200)).toHaveLength(1);
     const jtis = flaky.map((x) => decodeJwt(x.body.get('logout_token')!).jti);
@@ -130,10 +128,10 @@ describe('single logout', () => {
     rp.script('/bc-slow', [{ status: 200, delayMs: 7000 }, { status: 204 }]);
     const c = await logoutClient({ backchannel_logout_uri: `${rp.baseUrl}/bc-slow` });
     const { config, browser, idToken } = await signIn(c);
-    const started = Date.now();
     const { left } = await browser.navigate(client.buildEndSessionUrl(config, { id_token_hint: idToken, post_logout_redirect_uri: PLRU }));
     expect(left!.href).toBe(PLRU);
-    expect(Date.now() - started).toBeLessThan(3000);
+    // The logout was answered before the relying party answered its first (held) delivery.
+    expect(rp.received.filter((x) => x.path === '/bc-slow')).toEqual([]);
     await expect.poll(async () => (await deliveries(c.client_id)).deliveries[0], { timeout: 30_000, interval: 500 }).toMatchObject({ status: 'delivered', attempts: 2, last_http_status: 204 });
   });
 

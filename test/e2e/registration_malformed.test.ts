@@ -38,7 +38,10 @@ async function sweep(cases: Case[]) {
 describe('malformed registration and admin requests', () => {
   test('/register and /register/{client_id}', async () => {
     const tokenRes = await fetch(`${baseUrl}/admin/registration/tokens`, { method: 'POST', headers: ADMIN, body: JSON.stringify({ uses: 50 }) });
-    const { initial_access_token } = (await tokenRes.json()) as { initial_access_token: string };
+    expect(tokenRes.status).toBe(201);
+    const { initial_access_token, uses } = (await tokenRes.json()) as { initial_access_token: string; uses: number };
+    expect(initial_access_token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(uses).toBe(50);
     const auth = { authorization: `Bearer ${initial_access_token}`, ...JSON_TYPE };
     const body = (v: unknown) => JSON.stringify(v);
     await sweep([
@@ -63,6 +66,9 @@ describe('malformed registration and admin requests', () => {
       { name: 'PUT unknown client', method: 'PUT', path: '/register/nope', headers: { authorization: 'Bearer x', ...JSON_TYPE }, body: '{}' },
       { name: 'PATCH client', method: 'PATCH', path: '/register/nope', headers: { authorization: 'Bearer x', ...JSON_TYPE }, body: '{}' },
     ]);
+    // The token the malformed bodies carried was valid all along: a well-formed registration with it succeeds.
+    const ok = await fetch(`${baseUrl}/register`, { method: 'POST', headers: auth, body: body({ redirect_uris: ['https://a.example/cb'] }) });
+    expect(ok.status).toBe(201);
   });
 
   test('admin: registration tokens, secret rotation, claims, scopes, attributes', async () => {

@@ -6,17 +6,31 @@ export const ISSUER = 'https://op.example.test';
 export const ADMIN = { Authorization: 'Bearer test-admin-token-0123456789abcdefghij', 'Content-Type': 'application/json' };
 
 let ipCounter = 0;
-/** A source IP of its own, so the per-IP throttles of one test never count another test's requests. */
-export const freshIp = () => `203.0.113.${(ipCounter++ % 250) + 1}-${Math.random().toString(36).slice(2, 8)}`;
+/** A client IP no other browser or test uses (10.0.0.0/8; random high part, as files run in parallel). */
+export const uniqueIp = () => {
+  const n = (Math.floor(Math.random() * 0x4000) << 10) | (ipCounter++ & 0x3ff);
+  return `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
+};
 
-/** Sends the request as a fresh source IP unless it names one (CF-Connecting-IP). */
-function withSourceIp(init: RequestInit | undefined, ip = freshIp()): RequestInit {
-  const headers = new Headers(init?.headers);
-  if (!headers.has('CF-Connecting-IP')) headers.set('CF-Connecting-IP', ip);
-  return { ...init, headers };
+const ipPerTest = new Map<string, string>();
+/** A source IP of its own (per-IP throttles never count another test's requests). */
+export const freshIp = uniqueIp;
+
+/** One client IP per test: repeated requests of a test share it, like one client; tests never share one. */
+export function testIp(): string {
+  const { testPath, currentTestName } = expect.getState();
+  const key = `${testPath}#${currentTestName}`;
+  let ip = ipPerTest.get(key);
+  if (!ip) ipPerTest.set(key, (ip = uniqueIp()));
+  return ip;
 }
 
-export const fetchOp = (path: string, init?: RequestInit) => exports.default.fetch(new Request(`${ISSUER}${path}`, { redirect: 'manual', ...withSourceIp(init) }));
+/** A request to the OP, from this test's client IP unless the caller sets CF-Connecting-IP. */
+export const fetchOp = (path: string, init?: RequestInit) => {
+  const headers = new Headers(init?.headers);
+  if (!headers.has('CF-Connecting-IP')) headers.set('CF-Connecting-IP', testIp());
+  return exports.default.fetch(new Request(`${ISSUER}${path}`, { redirect: 'manual', ...init, headers }));
+};
 
 export interface TestClient {
   client_id: string;
@@ -50,18 +64,28 @@ export async function createUser(overrides: Record<string, unknown> = {}) {
   return { id: user.id, username, password };
 }
 
-/** A minimal browser: keeps cookies per path prefix and reads forms. */
+/**
+ * A minimal browser: keeps cookies per path prefix and sends its own client IP (CF-Connecting-IP,
+ * distinct per browser unless `ip` is given) so login and sign-up throttling never leak between tests.
+ */
 export class Browser {
+  readonly ip: string;
   private cookies = new Map<string, { value: string; path: string }>();
-  /** Each browser is its own source IP (per-IP throttles). */
-  readonly ip = freshIp();
 
-  async get(url: string): Promise<Response> {
+  constructor(opts: { ip?: string } = {}) {
+    this.ip = opts.ip ?? uniqueIp();
+  }
+
+  get(url: string): Promise<Response> {
     return this.send(url, { method: 'GET' });
   }
 
-  async post(url: string, form: Record<string, string>): Promise<Response> {
-    return this.send(url, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form).toString() });
+  post(url: string, form: Record<string, string>): Promise<Response> {
+    return this.postRaw(url, new URLSearchParams(form).toString());
+  }
+
+  postRaw(url: string, body: string, contentType = 'application/x-www-form-urlencoded'): Promise<Response> {
+    return this.send(url, { method: 'POST', headers: { 'Content-Type': contentType }, body });
   }
 
   private async send(url: string, init: RequestInit): Promise<Response> {
@@ -70,21 +94,56 @@ export class Browser {
     const cookie = [...this.cookies].filter(([, c]) => path.startsWith(c.path)).map(([k, c]) => `${k}=${c.value}`).join('; ');
     const headers = new Headers(init.headers);
     if (cookie) headers.set('Cookie', cookie);
-    const res = await exports.default.fetch(new Request(full, { ...withSourceIp({ ...init, headers }, this.ip), redirect: 'manual' }));
+    headers.set('CF-Connecting-IP', this.ip);
+    const res = await exports.default.fetch(new Request(full, { ...init, headers, redirect: 'manual' }));
     for (const line of res.headers.getSetCookie()) {
       const [pair, ...attrs] = line.split(';');
-      const [name, value] = [pair!.slice(0, pair!.indexOf('=')), pair!.slice(pair!.indexOf('=') + 1)];
-      const pathAttr = attrs.map((a: string) => a.trim()).find((a: string) => a.toLowerCase().startsWith('path='));
-      const maxAge = attrs.map((a: string) => a.trim()).find((a: string) => a.toLowerCase().startsWith('max-age='));
-      const key = name!.trim();
-      if (maxAge === 'Max-Age=0' || value === '') this.cookies.delete(key);
-      else this.cookies.set(key, { value: value!, path: pathAttr ? pathAttr.slice(5) : '/' });
+      const name = pair!.slice(0, pair!.indexOf('=')).trim();
+      const value = pair!.slice(pair!.indexOf('=') + 1);
+      const trimmed = attrs.map((a) => a.trim());
+      const pathAttr = trimmed.find((a) => a.toLowerCase().startsWith('path='));
+      const maxAge = trimmed.find((a) => a.toLowerCase().startsWith('max-age='));
+      if (maxAge?.toLowerCase() === 'max-age=0' || value === '') this.cookies.delete(name);
+      else this.cookies.set(name, { value, path: pathAttr ? pathAttr.slice(5) : '/' });
     }
     return res;
   }
 
   hasCookie(name: string): boolean {
     return this.cookies.has(name);
+  }
+
+  /** Plants a cookie, as an attacker who can write this browser's cookies would. */
+  plantCookie(name: string, value: string, path = '/'): void {
+    this.cookies.set(name, { value, path });
+  }
+
+  /** Drops a cookie, as the browser does with a session cookie when it closes. */
+  dropCookie(name: string): void {
+    this.cookies.delete(name);
+  }
+
+  cookieNames(): string[] {
+    return [...this.cookies.keys()];
+  }
+
+  cookieValue(name: string): string | undefined {
+    return this.cookies.get(name)?.value;
+  }
+}
+
+/** The current second of the clock the Worker stamps tokens with (iat, auth_time). */
+export const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+/**
+ * Waits (polling, with a deadline) until the clock has moved past `second`, so a later timestamp
+ * is strictly greater. Nothing is proved by the wait itself; tests then compare the timestamps.
+ */
+export async function clockPasses(second = nowSeconds(), deadlineMs = 5_000): Promise<void> {
+  const deadline = Date.now() + deadlineMs;
+  while (nowSeconds() <= second) {
+    if (Date.now() > deadline) throw new Error(`the clock did not pass ${second} within ${deadlineMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
   }
 }
 

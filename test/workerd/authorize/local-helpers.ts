@@ -1,72 +1,8 @@
-import { exports } from 'cloudflare:workers';
 import { expect } from 'vitest';
-import { ISSUER, csrfOf, type TestClient } from '../helpers';
+import { Browser as LocalBrowser, ISSUER, csrfOf, type TestClient } from '../helpers';
 
-let ipCounter = 0;
-
-/**
- * A browser like helpers.ts' Browser, but with its own client IP (so login throttling by IP never
- * leaks between tests) and access to the raw Set-Cookie lines of every response.
- */
-export class LocalBrowser {
-  readonly ip = `198.51.100.${(ipCounter++ % 250) + 1}-${Math.random().toString(36).slice(2, 8)}`;
-  private cookies = new Map<string, { value: string; path: string }>();
-
-  get(url: string): Promise<Response> {
-    return this.send(url, { method: 'GET' });
-  }
-
-  post(url: string, form: Record<string, string>): Promise<Response> {
-    return this.postRaw(url, new URLSearchParams(form).toString());
-  }
-
-  postRaw(url: string, body: string, contentType = 'application/x-www-form-urlencoded'): Promise<Response> {
-    return this.send(url, { method: 'POST', headers: { 'Content-Type': contentType }, body });
-  }
-
-  private async send(url: string, init: RequestInit): Promise<Response> {
-    const full = url.startsWith('http') ? url : `${ISSUER}${url}`;
-    const path = new URL(full).pathname;
-    const cookie = [...this.cookies].filter(([, c]) => path.startsWith(c.path)).map(([k, c]) => `${k}=${c.value}`).join('; ');
-    const headers = new Headers(init.headers);
-    if (cookie) headers.set('Cookie', cookie);
-    headers.set('CF-Connecting-IP', this.ip);
-    const res = await exports.default.fetch(new Request(full, { ...init, headers, redirect: 'manual' }));
-    for (const line of res.headers.getSetCookie()) {
-      const [pair, ...attrs] = line.split(';');
-      const name = pair!.slice(0, pair!.indexOf('=')).trim();
-      const value = pair!.slice(pair!.indexOf('=') + 1);
-      const trimmed = attrs.map((a) => a.trim());
-      const pathAttr = trimmed.find((a) => a.toLowerCase().startsWith('path='));
-      const maxAge = trimmed.find((a) => a.toLowerCase().startsWith('max-age='));
-      if (maxAge?.toLowerCase() === 'max-age=0' || value === '') this.cookies.delete(name);
-      else this.cookies.set(name, { value, path: pathAttr ? pathAttr.slice(5) : '/' });
-    }
-    return res;
-  }
-
-  hasCookie(name: string): boolean {
-    return this.cookies.has(name);
-  }
-
-  /** Plants a cookie, as an attacker who can write this browser's cookies would. */
-  plantCookie(name: string, value: string, path = '/'): void {
-    this.cookies.set(name, { value, path });
-  }
-
-  /** Drops a cookie, as the browser does with a session cookie when it closes. */
-  dropCookie(name: string): void {
-    this.cookies.delete(name);
-  }
-
-  cookieNames(): string[] {
-    return [...this.cookies.keys()];
-  }
-
-  cookieValue(name: string): string | undefined {
-    return this.cookies.get(name)?.value;
-  }
-}
+/** The shared browser (helpers.ts), which already sends its own client IP; the old name is kept for callers. */
+export { LocalBrowser };
 
 export const REDIRECT = 'https://rp.example.test/cb';
 
@@ -159,4 +95,3 @@ export async function runFlow(browser: LocalBrowser, query: string, user: { user
   throw new Error('authorization flow did not finish');
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

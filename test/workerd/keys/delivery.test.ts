@@ -1,9 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { MIN_PREPUBLICATION, keyPolicy } from '../../../src/keys/policy_config';
 import { ADMIN, env, fetchOp } from '../helpers';
+import { freshStorage } from './helpers';
 
 const maxAge = (res: Response) => Number(/max-age=(\d+)/.exec(res.headers.get('Cache-Control') ?? '')?.[1]);
 const swr = (res: Response) => Number(/stale-while-revalidate=(\d+)/.exec(res.headers.get('Cache-Control') ?? '')?.[1]);
+
+/** The JWKS holds an Ed25519 key, or discovery lists EdDSA among the ID token signing algorithms. */
+const edDsaListed = (doc: { keys?: { kty: string }[]; id_token_signing_alg_values_supported?: string[] }) =>
+  doc.keys ? doc.keys.some((k) => k.kty === 'OKP') : doc.id_token_signing_alg_values_supported!.includes('EdDSA');
 
 describe.each([
   ['/jwks', 'application/jwk-set+json'],
@@ -36,20 +41,30 @@ describe.each([
     expect(stale.status).toBe(200);
   });
 
-  it('changes its ETag when the key set changes', async () => {
-    const before = (await fetchOp(path)).headers.get('ETag');
-    const rotated = await fetchOp('/admin/keys/rotate', { method: 'POST', headers: ADMIN, body: JSON.stringify({ alg: 'ES256' }) });
+  it('changes its ETag (and body) when the key set changes', async () => {
+    // From empty storage: the default algorithms only, then an EdDSA key is added, which changes
+    // both the JWKS and discovery's *_signing_alg_values_supported.
+    await freshStorage();
+    const before = await fetchOp(path);
+    expect(edDsaListed(await before.json())).toBe(false);
+    const rotated = await fetchOp('/admin/keys/rotate', { method: 'POST', headers: ADMIN, body: JSON.stringify({ alg: 'EdDSA' }) });
     expect(rotated.status).toBe(200);
     const after = await fetchOp(path);
-    if (path === '/jwks') expect(after.headers.get('ETag')).not.toBe(before);
-    // Discovery lists the same algorithms before and after, so its document may stay identical.
     expect(after.status).toBe(200);
+    expect(edDsaListed(await after.json())).toBe(true);
+    expect(after.headers.get('ETag')).toMatch(/^"[A-Za-z0-9_-]{20,}"$/);
+    expect(after.headers.get('ETag')).not.toBe(before.headers.get('ETag'));
+    // The old ETag no longer matches.
+    expect((await fetchOp(path, { headers: { 'If-None-Match': before.headers.get('ETag')! } })).status).toBe(200);
   });
 });
 
 describe('JWKS certificates', () => {
   it('publish x5c, x5t and x5t#S256 for RSA and EC keys, and none for OKP keys', async () => {
+    const rotated = await fetchOp('/admin/keys/rotate', { method: 'POST', headers: ADMIN, body: JSON.stringify({ alg: 'EdDSA' }) });
+    expect(rotated.status).toBe(200);
     const { keys } = (await (await fetchOp('/jwks')).json()) as { keys: Record<string, unknown>[] };
+    expect(new Set(keys.map((k) => k.kty))).toEqual(new Set(['RSA', 'EC', 'OKP']));
     for (const key of keys) {
       if (key.kty === 'OKP') {
         expect(key).not.toHaveProperty('x5c');

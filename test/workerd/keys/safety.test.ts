@@ -1,6 +1,7 @@
-import { createScheduledController, createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
+import { createScheduledController, createExecutionContext, env, runInDurableObject, waitOnExecutionContext } from 'cloudflare:test';
 import { decodeProtectedHeader } from 'jose';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { KeyManager } from '../../../src/durable/key_manager';
 import worker from '../../../src/index';
 import { KeyEncryptionError, keyEncryptionKey, openPrivateKey } from '../../../src/keys/encryption';
 import { forgetKeySet, keySet, openKeySet } from '../../../src/keys/keystore';
@@ -114,18 +115,19 @@ describe('emergency operations', () => {
 });
 
 describe('a deployment without its key-encryption key', () => {
-  it('answers the endpoints that need keys with a clear server_error, and creates no keys', async () => {
+  it('answers the endpoints that need keys with a clear server_error, and leaves the published keys alone', async () => {
     const { app } = await import('../../../src/app');
+    await manager().ensure(Math.floor(Date.now() / 1000));
+    const before = await publishedDocument();
     forgetKeySet();
-    const before = await env.KEYS.get('signing-keys');
     const res = await app.fetch(new Request('https://op.example.test/jwks'), { ...env, KEY_ENCRYPTION_KEY: undefined }, { waitUntil() {}, passThroughOnException() {} } as unknown as ExecutionContext);
     expect(res.status).toBe(500);
     const body = (await res.json()) as { error: string; error_description: string };
     expect(body.error).toBe('server_error');
-    expect(await env.KEYS.get('signing-keys')).toBe(before);
+    expect(body.error_description).toBe('signing keys unavailable');
+    expect(await publishedDocument()).toEqual(before);
     forgetKeySet();
   });
-
   // Issue 9: the 500 for a missing, malformed or wrong KEY_ENCRYPTION_KEY names nothing about the
   // secret (not its name, format, length, nor a kid): a standards-shaped server_error; the detail is logged.
   it.each([
@@ -163,4 +165,16 @@ describe('a deployment without its key-encryption key', () => {
       forgetKeySet();
     }
   }, 30_000);
+
+  it('creates no keys from empty storage', async () => {
+    await freshStorage();
+    const stub = manager();
+    // The key manager of such a deployment: the same object and storage, without the secret.
+    // (A failure inside blockConcurrencyWhile resets the object, so the error surfaces here.)
+    await expect(
+      runInDurableObject(stub, (_instance, state) => new KeyManager(state, { ...env, KEY_ENCRYPTION_KEY: undefined }).ensure(Math.floor(Date.now() / 1000))),
+    ).rejects.toThrow(/KEY_ENCRYPTION_KEY is not set/);
+    expect(await env.KEYS.get('signing-keys')).toBeNull();
+    expect(await manager().document()).toBeNull();
+  });
 });

@@ -6,6 +6,9 @@ import { ADMIN, env, fetchOp } from '../helpers';
 
 export const JSON_HEADERS = { 'Content-Type': 'application/json' };
 
+/** The smallest valid registration request: the shared fixture of the registration tests. */
+export const META = { client_name: 'Dynamic App', redirect_uris: ['https://rp.example.test/cb'] };
+
 /** A fresh initial access token from the admin API. */
 export async function initialAccessToken(body: Record<string, unknown> = {}): Promise<{ initial_access_token: string; expires_at: number; uses: number }> {
   const res = await fetchOp('/admin/registration/tokens', { method: 'POST', headers: ADMIN, body: JSON.stringify(body) });
@@ -28,7 +31,7 @@ export interface Registered {
 /** Registers with a fresh single-use token and expects 201. */
 export async function registered(metadata: Record<string, unknown> = {}): Promise<Registered> {
   const { initial_access_token } = await initialAccessToken();
-  const res = await register({ client_name: 'Dynamic App', redirect_uris: ['https://rp.example.test/cb'], ...metadata }, initial_access_token);
+  const res = await register({ ...META, ...metadata }, initial_access_token);
   expect(res.status, await res.clone().text()).toBe(201);
   return res.json();
 }

@@ -1,9 +1,7 @@
 // OpenID Dynamic Client Registration 1.0 and RFC 7591: the registration endpoint and its policy.
 import { describe, expect, it } from 'vitest';
 import { ADMIN, ISSUER, env, fetchOp, obtainTokens, createUser } from '../helpers';
-import { JSON_HEADERS, expectError, fetchWith, initialAccessToken, register, registered } from './local-helpers';
-
-const META = { client_name: 'Dynamic App', redirect_uris: ['https://rp.example.test/cb'] };
+import { JSON_HEADERS, META, expectError, fetchWith, initialAccessToken, register, registered } from './local-helpers';
 
 describe('registration endpoint (RFC 7591 §3)', () => {
   it('answers 201 with every registered member, the credentials and the management URI', async () => {

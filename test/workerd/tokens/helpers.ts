@@ -2,18 +2,11 @@
 // authentication, revocation, introspection). Not a test file itself.
 import { SignJWT, decodeJwt, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
 import { expect } from 'vitest';
-import { authorizeInBrowser, basic, createClient, createUser, env, fetchOp, ISSUER, type TestClient } from '../helpers';
+import { authorizeInBrowser, basic, createClient, createUser, env, fetchOp, ISSUER, uniqueIp, type TestClient } from '../helpers';
 
 export const TOKEN_URL = `${ISSUER}/token`;
 export const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' };
-
-let ipCounter = 0;
-/**
- * A CF-Connecting-IP of its own, so the per-IP failure counters (50 per 5 minutes) of one test
- * never throttle another test (all requests without the header share the IP "unknown").
- */
-export const uniqueIp = () => `10.${(ipCounter >> 8) & 255}.${ipCounter++ & 255}.${Math.floor(Math.random() * 250) + 1}`;
 
 export interface Auth {
   /** Authorization header value, if any. */
@@ -92,19 +85,18 @@ export const revoke = (client: TestClient, token: string, extra: Record<string, 
 
 export const claimsOf = (jwt: string) => decodeJwt(jwt);
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // --- JWT client assertions ------------------------------------------------------------------------
 
 export interface ClientKey {
-  alg: 'ES256' | 'RS256';
+  alg: 'ES256' | 'RS256' | 'EdDSA';
   kid: string;
   privateKey: CryptoKey;
   publicJwk: JWK;
 }
 
-export async function clientKey(alg: 'ES256' | 'RS256', kid = `${alg}-${crypto.randomUUID()}`): Promise<ClientKey> {
-  const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
+export async function clientKey(alg: ClientKey['alg'], kid = `${alg}-${crypto.randomUUID()}`): Promise<ClientKey> {
+  const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true, ...(alg === 'EdDSA' ? { crv: 'Ed25519' } : {}) });
   const publicJwk = { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' };
   return { alg, kid, privateKey, publicJwk };
 }
@@ -132,4 +124,4 @@ export async function signAssertion(clientId: string, key: CryptoKey | Uint8Arra
 
 export const sign = (clientId: string, key: ClientKey, o: AssertionOptions = {}) => signAssertion(clientId, key.privateKey, { alg: key.alg, kid: key.kid, ...o });
 
-export { createClient, createUser, env, fetchOp, ISSUER };
+export { createClient, createUser, env, fetchOp, ISSUER, uniqueIp };

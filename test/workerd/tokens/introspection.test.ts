@@ -1,6 +1,6 @@
 // RFC 7662: token introspection at /introspect.
 import { describe, expect, it } from 'vitest';
-import { basicAuth, claimsOf, codeFlow, expectError, expectTokens, introspect, ISSUER, postForm, refresh, refreshClient, revoke, sleep } from './helpers';
+import { basicAuth, claimsOf, codeFlow, expectError, expectTokens, introspect, ISSUER, postForm, refresh, refreshClient, revoke } from './helpers';
 
 describe('introspection (RFC 7662)', () => {
   it('an active access token: active with scope, client_id, sub, exp, iat, iss, token_type, aud', async () => {
@@ -41,11 +41,15 @@ describe('introspection (RFC 7662)', () => {
   it(
     'an expired access token -> {"active": false} only',
     async () => {
-      const client = await refreshClient({ access_token_ttl: 1 });
+      // exp has one-second granularity: with a 1 s lifetime a token issued at x.999 s expires a
+      // millisecond later (the old flake). 3 s leaves at least 2 s for the first introspection.
+      const client = await refreshClient({ access_token_ttl: 3 });
       const { tokens } = await codeFlow(client, { scope: 'openid' });
+      const { exp } = claimsOf(tokens.access_token);
       expect((await introspect(client, tokens.access_token)).active).toBe(true);
-      await sleep(2_100);
-      expect(await introspect(client, tokens.access_token)).toEqual({ active: false });
+      // Then poll (with a deadline) until the server reports it inactive, never before exp.
+      await expect.poll(() => introspect(client, tokens.access_token), { timeout: 10_000, interval: 250 }).toEqual({ active: false });
+      expect(Date.now() / 1000).toBeGreaterThanOrEqual(exp! - 1);
     },
     20_000,
   );

@@ -53,6 +53,15 @@ describe('private_key_jwt', () => {
     expect(tokens.access_token).toBeTruthy();
   });
 
+  it('client_credentials with an EdDSA (Ed25519, an OKP key) assertion; the wrong OKP key is refused', async () => {
+    const ed = await clientKey('EdDSA');
+    expect(ed.publicJwk).toMatchObject({ kty: 'OKP', crv: 'Ed25519' });
+    const client = await keyClient({ jwks: { keys: [ed.publicJwk] } });
+    await expectTokens(await ccWith(await sign(client.client_id, ed)));
+    const other = await clientKey('EdDSA', ed.kid);
+    await expectError(await ccWith(await sign(client.client_id, other)), 'invalid_client', 401);
+  });
+
   it('audience injection (2025): an aud array is refused, even one naming only the token endpoint or the issuer', async () => {
     const client = await keyClient();
     for (const aud of [['https://other.example/', TOKEN_URL], [TOKEN_URL], [ISSUER], ['https://other.example/', ISSUER]]) {

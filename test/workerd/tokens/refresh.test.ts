@@ -14,10 +14,9 @@ import {
   postForm,
   refresh,
   refreshClient,
-  sleep,
   userinfo,
 } from './helpers';
-import { ADMIN, authorizeInBrowser, Browser, csrfOf } from '../helpers';
+import { ADMIN, authorizeInBrowser, Browser, clockPasses, csrfOf } from '../helpers';
 
 const grantIdOf = (accessToken: string) => claimsOf(accessToken).gid as string;
 
@@ -135,7 +134,7 @@ describe('refresh tokens: rotation and reuse (RFC 9700 §4.14.2)', () => {
       expect((await userinfo(newest.access_token)).status).toBe(200);
       expect((await introspect(client, newest.access_token)).active).toBe(true);
 
-      await sleep(6_200); // past the 5 s reuse interval
+      await clockPasses(claimsOf(first.access_token).iat! + 5, 10_000); // past the 5 s reuse interval of the rotation
       await expectError(await refresh(client, tokens.refresh_token!), 'invalid_grant');
 
       // RFC 9700 §4.14.2: the family is revoked; the newest tokens stop working too.
@@ -211,7 +210,7 @@ describe('refresh tokens: refreshed ID token (OIDC Core §12.2)', () => {
     const { tokens, user } = await codeFlow(client);
     const original = claimsOf(tokens.id_token!);
     expect(original.nonce).toBe('nonce-456');
-    await sleep(1_100);
+    await clockPasses(original.iat);
     const next = await expectTokens(await refresh(client, tokens.refresh_token!));
     expect(next.id_token).toBeTruthy();
     const refreshed = claimsOf(next.id_token!);
@@ -285,15 +284,18 @@ describe('refresh tokens: revocation by other events', () => {
   });
 });
 
+/** Polls introspection (with a deadline) until the server reports the token inactive. */
+const untilInactive = (client: Parameters<typeof introspect>[0], token: string) =>
+  expect.poll(() => introspect(client, token), { timeout: 10_000, interval: 250 }).toEqual({ active: false });
+
 describe('refresh tokens: expiry', () => {
   it(
     'idle expiry: a client with refresh_token_idle_ttl 1 -> invalid_grant after 2 s',
     async () => {
       const client = await refreshClient({ refresh_token_idle_ttl: 1 });
       const { tokens } = await codeFlow(client);
-      await sleep(2_100);
+      await untilInactive(client, tokens.refresh_token!);
       await expectError(await refresh(client, tokens.refresh_token!), 'invalid_grant');
-      expect(await introspect(client, tokens.refresh_token!)).toEqual({ active: false });
     },
     20_000,
   );
@@ -306,7 +308,7 @@ describe('refresh tokens: expiry', () => {
       expect(patched.status).toBe(200);
       expect(((await patched.json()) as Record<string, unknown>).refresh_token_idle_ttl).toBe(1);
       const { tokens } = await codeFlow(client);
-      await sleep(2_100);
+      await untilInactive(client, tokens.refresh_token!);
       await expectError(await refresh(client, tokens.refresh_token!), 'invalid_grant');
     },
     20_000,
@@ -317,21 +319,22 @@ describe('refresh tokens: expiry', () => {
     async () => {
       const client = await refreshClient({ refresh_token_ttl: 1 });
       const { tokens } = await codeFlow(client);
-      await sleep(2_100);
+      await untilInactive(client, tokens.refresh_token!);
       await expectError(await refresh(client, tokens.refresh_token!), 'invalid_grant');
     },
     20_000,
   );
 
   it('a refresh token used within its idle window slides it forward', async () => {
-    const client = await refreshClient({ refresh_token_idle_ttl: 3 });
+    const client = await refreshClient({ refresh_token_idle_ttl: 6 });
     const { tokens } = await codeFlow(client);
-    await sleep(1_500);
+    const issued = claimsOf(tokens.access_token).iat!;
+    await clockPasses(issued + 2, 10_000);
     const next = await expectTokens(await refresh(client, tokens.refresh_token!));
-    await sleep(1_500);
-    // 3 s after the original issuance, but only 1.5 s after the successor's.
+    // Past the original's idle window (issued + 6), within the successor's (about issued + 9).
+    await clockPasses(issued + 6, 10_000);
     await expectTokens(await refresh(client, next.refresh_token!));
-  }, 20_000);
+  }, 30_000);
 });
 
 describe('refresh tokens: bounded storage (issue 10)', () => {

@@ -1,0 +1,104 @@
+// `users …`: accounts and their attributes (admin API /admin/users).
+import { CliError } from '../lib/op.mjs';
+import { fmtTime, printTable } from './output.mjs';
+
+export const userCommands = {
+  'users create': {
+    summary: 'create a user',
+    flags: {
+      username: { type: 'string', required: true, value: 'U', desc: 'username' },
+      password: { type: 'string', required: true, value: 'P', desc: 'password' },
+      email: { type: 'string', value: 'E', desc: 'email' },
+      'given-name': { type: 'string', value: 'G', desc: 'given_name claim' },
+      'family-name': { type: 'string', value: 'F', desc: 'family_name claim' },
+      name: { type: 'string', value: 'N', desc: 'name claim (full name)' },
+    },
+    run({ api, flags }) {
+      const body = { username: flags.username, password: flags.password };
+      if (flags.email !== undefined) body.email = flags.email;
+      if (flags.givenName !== undefined) body.given_name = flags.givenName;
+      if (flags.familyName !== undefined) body.family_name = flags.familyName;
+      if (flags.name !== undefined) body.name = flags.name;
+      return api.request('POST', '/admin/users', body);
+    },
+    print: printUser,
+  },
+  'users list': {
+    summary: 'list users',
+    flags: {},
+    run: ({ api }) => api.request('GET', '/admin/users'),
+    print(res) {
+      const users = res?.users ?? [];
+      if (!users.length) return console.log('no users');
+      printTable(users, [
+        ['ID', (u) => u.id],
+        ['USERNAME', (u) => u.username],
+        ['EMAIL', (u) => u.email ?? ''],
+        ['NAME', (u) => displayName(u)],
+      ]);
+    },
+  },
+  'users get': {
+    summary: 'show one user',
+    args: ['USER_ID'],
+    flags: {},
+    run: ({ api, args }) => api.request('GET', `/admin/users/${encodeURIComponent(args[0])}`),
+    print: printUser,
+  },
+  'users update': {
+    summary: "change a user's attributes (the values custom claims are read from)",
+    args: ['USER_ID'],
+    flags: {
+      attribute: { type: 'string', repeat: true, value: 'KEY=VALUE', desc: 'set an attribute; VALUE is JSON if it parses (["a","b"], 3, true), else a string (repeatable)' },
+      'remove-attribute': { type: 'string', repeat: true, value: 'KEY', desc: 'remove an attribute (repeatable)' },
+    },
+    run({ api, flags, args }) {
+      const attributes = {};
+      for (const pair of flags.attribute ?? []) {
+        const eq = pair.indexOf('=');
+        if (eq < 1) throw new CliError(`--attribute needs KEY=VALUE; got "${pair}"`, 2);
+        const raw = pair.slice(eq + 1);
+        let value;
+        try {
+          value = JSON.parse(raw);
+        } catch {
+          value = raw;
+        }
+        attributes[pair.slice(0, eq)] = value;
+      }
+      for (const key of flags.removeAttribute ?? []) attributes[key] = null;
+      if (Object.keys(attributes).length === 0) throw new CliError('nothing to change: give --attribute or --remove-attribute', 2);
+      return api.request('PATCH', `/admin/users/${encodeURIComponent(args[0])}`, { attributes });
+    },
+    print: printUser,
+  },
+  'users delete': {
+    summary: 'delete a user',
+    args: ['USER_ID'],
+    flags: {},
+    async run({ api, args }) {
+      await api.request('DELETE', `/admin/users/${encodeURIComponent(args[0])}`);
+      return { deleted: args[0] };
+    },
+    print: (res) => console.log(`deleted user ${res.deleted}`),
+  },
+};
+
+function printUser(u) {
+  const rows = [['id (sub)', u.id], ['username', u.username]];
+  if (u.email) rows.push(['email', u.email]);
+  const name = displayName(u);
+  if (name) rows.push(['name', name]);
+  const claims = { ...(u.claims ?? {}) };
+  for (const k of ['email', 'name', 'given_name', 'family_name']) delete claims[k];
+  for (const [k, v] of Object.entries(claims)) rows.push([k, typeof v === 'string' ? v : JSON.stringify(v)]);
+  for (const [k, v] of Object.entries(u.attributes ?? {})) rows.push([`attribute ${k}`, typeof v === 'string' ? v : JSON.stringify(v)]);
+  if (u.created_at !== undefined) rows.push(['created_at', fmtTime(u.created_at)]);
+  const width = Math.max(...rows.map(([k]) => k.length)) + 2;
+  for (const [k, v] of rows) console.log(`${`${k}:`.padEnd(width)}${v}`);
+}
+
+function displayName(u) {
+  const c = u.claims ?? {};
+  return c.name ?? [c.given_name, c.family_name].filter(Boolean).join(' ');
+}
