@@ -14,10 +14,17 @@ export function parseFlags(argv, spec) {
   const options = Object.fromEntries(
     Object.entries(spec).map(([name, d]) => [name, { type: d.type, ...(d.repeat ? { multiple: true } : {}), ...(name === 'help' ? { short: 'h' } : {}) }]),
   );
-  const { tokens } = parseArgs({ args: argv, options, strict: false, allowPositionals: true, tokens: true });
+  // The CLI's only short flag is -h: a longer word that starts with a single '-' (a base64url
+  // client_id such as -Y3Yp…) is an argument, not a group of short flags. It is hidden from
+  // parseArgs behind a placeholder and restored in the tokens.
+  const hidden = [];
+  const args = argv.map((a) => (/^-[^-]./.test(a) ? `\u0000${hidden.push(a) - 1}` : a));
+  const restore = (v) => (/^\u0000\d+$/.test(v) ? hidden[Number(v.slice(1))] : v);
+  const { tokens } = parseArgs({ args, options, strict: false, allowPositionals: true, tokens: true });
   const flags = {};
   const positionals = [];
   for (const token of tokens) {
+    if (token.value !== undefined) token.value = restore(token.value);
     if (token.kind === 'positional') {
       positionals.push(token.value);
       continue;
@@ -28,7 +35,7 @@ export function parseFlags(argv, spec) {
         flags.help = true;
         continue;
       }
-      throw new CliError(`unknown flag ${argv[token.index]}`, 2);
+      throw new CliError(`unknown flag ${token.rawName}`, 2);
     }
     let name = token.name;
     let negated = false;

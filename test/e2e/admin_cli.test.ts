@@ -59,6 +59,13 @@ describe('admin CLI argument errors', () => {
     expect(res.stderr).not.toMatch(/unknown flag|needs a value/);
   });
 
+  test('an argument that starts with a dash (a base64url client_id) is an argument, not a flag', async () => {
+    const res = await cli('clients', 'get', '-Y3Yp4MkAakXxc-hSpUnig');
+    expect(res.code).toBe(1); // it got as far as the request, which cannot reach the OP
+    expect(res.stderr).toMatch(/127\.0\.0\.1:1|fetch failed|cannot reach|ECONNREFUSED/i);
+    expect(res.stderr).not.toMatch(/unknown flag/);
+  });
+
   test('--help and -h list the choices from the shared list (src/algorithms.json)', async () => {
     const lists = JSON.parse(readFileSync(join(ROOT, 'src', 'algorithms.json'), 'utf8')) as { signingAlgorithms: string[]; clientAuthMethods: string[] };
     const help = await cli('clients', 'create', '--help');

@@ -5,6 +5,7 @@ import * as client from 'openid-client';
 import { beforeAll, describe, expect, inject, test } from 'vitest';
 import { Admin, REDIRECT_URI, type AdminClient, type TestUser } from './helpers/admin';
 import { Browser } from './helpers/browser';
+import { clockPasses } from './helpers/clock';
 import { authorize } from './helpers/flow';
 
 const baseUrl = inject('baseUrl');
@@ -43,7 +44,7 @@ describe('authentication request parameters', () => {
   test('max_age=1 after two seconds asks for the password again and moves auth_time on', async () => {
     const browser = new Browser([baseUrl]);
     const first = await flow(browser, {}, user);
-    await new Promise((r) => setTimeout(r, 2100));
+    await clockPasses(first.claims!.auth_time! + 1); // older than max_age=1
     const second = await flow(browser, { max_age: '1' }, user);
     expect(second.pages).toEqual(['login']);
     expect(second.claims!.auth_time!).toBeGreaterThan(first.claims!.auth_time!);

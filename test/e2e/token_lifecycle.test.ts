@@ -3,11 +3,12 @@
 // credentials, private_key_jwt (keys served from a jwks_uri), client_secret_jwt, revocation and
 // introspection.
 import { createServer, type Server } from 'node:http';
-import { exportJWK, generateKeyPair } from 'jose';
+import { decodeJwt, exportJWK, generateKeyPair } from 'jose';
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { Admin, REDIRECT_URI, type AdminClient, type TestUser } from './helpers/admin';
 import { Browser } from './helpers/browser';
+import { clockPasses } from './helpers/clock';
 import { authorize } from './helpers/flow';
 
 const baseUrl = inject('baseUrl');
@@ -64,7 +65,6 @@ async function codeFlow(config: client.Configuration, user: TestUser, scope = 'o
   return client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce, idTokenExpected: true });
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('refresh tokens with openid-client', () => {
   let registered: AdminClient;
@@ -106,7 +106,8 @@ describe('refresh tokens with openid-client', () => {
   test('a rotated refresh token reused after the reuse interval revokes the family', async () => {
     const tokens = await codeFlow(config, user);
     const rotated = await client.refreshTokenGrant(config, tokens.refresh_token!);
-    await sleep(6_200);
+    // Past the 5 s reuse interval, counted from the rotation (the new access token's iat).
+    await clockPasses(decodeJwt(rotated.access_token).iat! + 5);
     expect(await oauthError(client.refreshTokenGrant(config, tokens.refresh_token!))).toEqual({ error: 'invalid_grant', status: 400 });
     expect(await userinfoRefusal(config, rotated.access_token, user.id)).toEqual({ status: 401, error: 'invalid_token' });
     expect((await client.tokenIntrospection(config, rotated.access_token)).active).toBe(false);

@@ -14,6 +14,13 @@ interface Cookie {
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 
+let ipCounter = 0;
+/** A client IP (10.0.0.0/8) no other browser of this run uses: a counter, with a random part across files. */
+const uniqueIp = () => {
+  const n = (Math.floor(Math.random() * 0x4000) << 10) | (ipCounter++ & 0x3ff);
+  return `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
+};
+
 function defaultPath(url: URL): string {
   const p = url.pathname;
   if (!p.startsWith('/') || p.lastIndexOf('/') === 0) return '/';
@@ -220,11 +227,20 @@ export class Browser {
   /** Every request made, in order (for assertions on the path a flow took). */
   readonly history: Hop[] = [];
 
+  /** This browser's client IP, sent as CF-Connecting-IP (wrangler dev keeps it), so throttle counters never leak between tests. */
+  readonly ip: string;
+
   /**
    * @param stayOn origins the browser actually loads; navigating elsewhere (e.g. to a relying
    *   party's redirect_uri that nothing serves) stops and returns that URL instead.
+   * @param opts.ip the client IP to present (default: one no other browser uses)
    */
-  constructor(private readonly stayOn: string[]) {}
+  constructor(
+    private readonly stayOn: string[],
+    opts: { ip?: string } = {},
+  ) {
+    this.ip = opts.ip ?? uniqueIp();
+  }
 
   /** One HTTP request with cookies; no redirect following. */
   async request(url: URL | string, init: { method?: string; body?: BodyInit; headers?: Record<string, string> } = {}): Promise<Response> {
@@ -234,6 +250,7 @@ export class Browser {
     if (cookie) headers.set('cookie', cookie);
     if (!headers.has('accept')) headers.set('accept', 'text/html,application/xhtml+xml,*/*;q=0.8');
     if (!headers.has('user-agent')) headers.set('user-agent', 'e2e-test-browser/1.0');
+    if (!headers.has('cf-connecting-ip')) headers.set('cf-connecting-ip', this.ip);
     const method = init.method ?? 'GET';
     const res = await fetch(u, { method, headers, body: init.body, redirect: 'manual' });
     this.jar.store(u, res.headers.getSetCookie());
