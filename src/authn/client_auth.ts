@@ -117,6 +117,9 @@ export async function authenticateClient(ctx: ClientAuthContext, authorization: 
     const verdict = await throttleFor(ctx.env, `client-auth:${ctx.ip}`).take(at, failureRules(clientId));
     if (!verdict.allowed) throw new ClientAuthThrottled(verdict.retryAfter);
     // One answer for every failure: an unknown client, the wrong method, a wrong secret or assertion.
+    // The operator still learns why (a refused jwks_uri, an expired assertion), in the log only;
+    // no description carries a credential.
+    if (err.description !== FAILED) console.warn(`client authentication failed for ${JSON.stringify(clientId?.slice(0, 256))}: ${err.description}`);
     throw new InvalidClient(FAILED);
   }
 }

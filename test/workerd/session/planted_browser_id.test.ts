@@ -1,5 +1,7 @@
+import { createExecutionContext } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { createClient, createUser, csrfOf, env } from '../helpers';
+import { app } from '../../../src/app';
+import { createClient, createUser, csrfOf, env, uniqueIp } from '../helpers';
 import { LocalBrowser, authorizeQuery, isLoginPage, openInteraction, runFlow } from '../authorize/local-helpers';
 
 /** A 43-character value in the format of our ids, as an attacker would choose one. */
@@ -131,7 +133,13 @@ describe('cookie names and attributes', { timeout: 30_000 }, () => {
 
   it('on http (loopback development) the plain names are used, without Secure', async () => {
     const client = await createClient({ first_party: true });
-    const res = await new LocalBrowser().get(`http://localhost/authorize?${authorizeQuery(client)}`);
+    // Development: no ISSUER, served on loopback over http.
+    const { ISSUER: _configured, ...devEnv } = env;
+    const res = await app.fetch(
+      new Request(`http://localhost/authorize?${authorizeQuery(client)}`, { headers: { 'CF-Connecting-IP': uniqueIp() } }),
+      devEnv,
+      createExecutionContext(),
+    );
     expect(res.status).toBe(302);
     const [line] = res.headers.getSetCookie();
     expect(line).toMatch(/^op_interaction_[A-Za-z0-9_-]+=/);

@@ -2,7 +2,7 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { exportJWK } from 'jose';
 import { app } from '../../../src/app';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { ADMIN, authorizeInBrowser, fetchOp } from '../helpers';
 import {
   assertionAuth,
@@ -313,16 +313,24 @@ describe('jwks_uri', () => {
     'https://0x7f000001/jwks',
     'http://127.0.0.1:1/jwks',
     'https://metadata.google.internal/jwks',
-  ])('a jwks_uri of %s is not fetched -> 401 invalid_client naming the refusal', async (jwksUri) => {
+  ])('a jwks_uri of %s is not fetched -> 401 invalid_client; the refusal is logged, not told', async (jwksUri) => {
     const client = await createClient({ token_endpoint_auth_method: 'private_key_jwt', jwks_uri: jwksUri, grant_types: ['client_credentials'], redirect_uris: [], scope: 'api:read' });
-    const err = await expectError(await ccWith(await sign(client.client_id, es)), 'invalid_client', 401);
-    expect(err.error_description).toMatch(/jwks_uri must be a public address/);
+    const logged = captureWarnings();
+    try {
+      const err = await expectError(await ccWith(await sign(client.client_id, es)), 'invalid_client', 401);
+      expect(err.error_description).toBe('client authentication failed');
+      expect(logged.lines.join('\n')).toMatch(/jwks_uri must be a public address/);
+    } finally {
+      logged.restore();
+    }
   });
 
   it(
-    'loopback is fetched while the OP runs on http on loopback (development): the failure says what failed, in our words',
+    'loopback is fetched while the OP runs on http on loopback (development): the log says what failed, in our words',
     async () => {
       const devIssuer = 'http://127.0.0.1:8787';
+      const logged = captureWarnings();
+      onTestFinished(() => logged.restore());
       const client = await createClient({ token_endpoint_auth_method: 'private_key_jwt', jwks_uri: 'http://127.0.0.1:1/jwks', grant_types: ['client_credentials'], redirect_uris: [], scope: 'api:read' });
       const ctx = createExecutionContext();
       const assertion = await sign(client.client_id, es, { aud: `${devIssuer}/token` });
@@ -333,7 +341,8 @@ describe('jwks_uri', () => {
       );
       await waitOnExecutionContext(ctx);
       const err = await expectError(res, 'invalid_client', 401);
-      expect(err.error_description).toMatch(/jwks_uri (could not be reached|gave no answer)/);
+      expect(err.error_description).toBe('client authentication failed');
+      expect(logged.lines.join('\n')).toMatch(/jwks_uri (could not be reached|gave no answer)/);
     },
     30_000,
   );
@@ -363,3 +372,10 @@ describe('jwks_uri', () => {
     expect(res.status).toBe(400);
   });
 });
+
+/** Collects console.warn lines (the operator's log) until restored. */
+function captureWarnings(): { lines: string[]; restore: () => void } {
+  const lines: string[] = [];
+  const spy = vi.spyOn(console, 'warn').mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(' ')));
+  return { lines, restore: () => spy.mockRestore() };
+}
