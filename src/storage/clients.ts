@@ -161,8 +161,22 @@ class UnknownClient extends Error {}
 
 /** Drops the isolate's copy of a client (after a change made in this isolate). */
 export function forgetCachedClient(id: string): void {
+  writes++;
   cachedClients.get(id)?.forget();
   cachedClients.delete(id);
+}
+
+/** Counts the drops, so a read that started before a write in this isolate does not seed the cache after it. */
+let writes = 0;
+
+function entryFor(id: string): IsolateCache<Client> {
+  let entry = cachedClients.get(id);
+  if (!entry) {
+    if (cachedClients.size >= CLIENT_CACHE_MAX) cachedClients.delete(cachedClients.keys().next().value!);
+    entry = isolateCache<Client>(CLIENT_CACHE_SECONDS);
+    cachedClients.set(id, entry);
+  }
+  return entry;
 }
 
 /** Drops every cached client (tests). */
@@ -173,7 +187,25 @@ export function forgetCachedClients(): void {
 export class ClientRepository {
   constructor(private readonly db: D1Database) {}
 
+  /**
+   * The client as the primary has it now. The read also refreshes this isolate's cached copy
+   * (a fresh read is never staler than the cached one; a client found gone is dropped), so the
+   * pages of a sign-in warm the cache for the token request that follows.
+   */
   async find(id: string): Promise<Client | null> {
+    const startedAt = Date.now();
+    const writesBefore = writes;
+    const client = await this.load(id);
+    if (!client) forgetCachedClient(id);
+    else if (writes === writesBefore) {
+      const entry = entryFor(id);
+      entry.forget();
+      void entry.get(() => Promise.resolve(client), startedAt);
+    }
+    return client;
+  }
+
+  private async load(id: string): Promise<Client | null> {
     const row = await this.db.prepare('SELECT * FROM clients WHERE id = ?').bind(id).first<ClientRow>();
     return row ? fromRow(row) : null;
   }
@@ -184,15 +216,10 @@ export class ClientRepository {
    * back what they read, use `find`. `nowMs` is injectable for tests of the staleness bound.
    */
   async findCached(id: string, nowMs: number = Date.now()): Promise<Client | null> {
-    let entry = cachedClients.get(id);
-    if (!entry) {
-      if (cachedClients.size >= CLIENT_CACHE_MAX) cachedClients.delete(cachedClients.keys().next().value!);
-      entry = isolateCache<Client>(CLIENT_CACHE_SECONDS);
-      cachedClients.set(id, entry);
-    }
+    const entry = entryFor(id);
     try {
       return await entry.get(async () => {
-        const found = await this.find(id);
+        const found = await this.load(id);
         if (!found) throw new UnknownClient();
         return found;
       }, nowMs);
