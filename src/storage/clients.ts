@@ -169,6 +169,9 @@ export function forgetCachedClient(id: string): void {
 /** Counts the drops, so a read that started before a write in this isolate does not seed the cache after it. */
 let writes = 0;
 
+/** How many client writes this isolate has made: a cache derived from clients (CORS origins) is void when it changes. */
+export const clientWriteCount = (): number => writes;
+
 function entryFor(id: string): IsolateCache<Client> {
   let entry = cachedClients.get(id);
   if (!entry) {

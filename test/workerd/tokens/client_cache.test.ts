@@ -40,6 +40,17 @@ describe('client cache: the isolate that changes a client refuses at once', () =
     await expectError(await cc(client), 'unauthorized_client');
   });
 
+  it('a redirect URI removed through the admin API: its origin loses CORS access at userinfo at once', async () => {
+    const origin = `https://spa-${crypto.randomUUID().slice(0, 8)}.example.test`;
+    const spa = await createClient({ token_endpoint_auth_method: 'none', redirect_uris: [`${origin}/cb`] });
+    const before = await fetchOp('/userinfo', { headers: { Origin: origin } });
+    expect(before.headers.get('Access-Control-Allow-Origin')).toBe(origin);
+    const res = await fetchOp(`/admin/clients/${spa.client_id}`, { method: 'PATCH', headers: ADMIN, body: JSON.stringify({ redirect_uris: ['https://elsewhere.example.test/cb'] }) });
+    expect(res.status, await res.clone().text()).toBe(200);
+    const after = await fetchOp('/userinfo', { headers: { Origin: origin } });
+    expect(after.headers.get('Access-Control-Allow-Origin')).toBeNull();
+  });
+
   it('RFC 7592: a client deleted through its configuration endpoint is refused at once', async () => {
     const c = await registered({ grant_types: ['client_credentials'], redirect_uris: [], response_types: [] });
     const client = { client_id: c.client_id, client_secret: c.client_secret, redirect_uris: [] };
