@@ -92,9 +92,11 @@ export async function authorizationCodeGrant(env: Bindings, client: Client, body
     );
   }
   // The user's row last: the batch's statements see each other's effects, the writes only theirs.
-  const results = await env.DB.batch<UserRow>([...writes, users.findStatement(record.userId)]);
-  const row = results[results.length - 1]?.results[0];
+  const results = await env.DB.batch<UserRow>([...writes, users.findStatement(record.userId), grants.existsStatement(grantId)]);
+  const row = results[results.length - 2]?.results[0];
   if (!row) throw new InvalidGrant('the user of this authorization code no longer exists');
+  // The client was deleted after it authenticated (from the isolate cache): nothing was written.
+  if (!results[results.length - 1]?.results[0]) throw new InvalidGrant('the client of this authorization code no longer exists');
   const user = userFromRow(row);
   return issueUserTokens({
     env,

@@ -86,6 +86,11 @@ export class GrantRepository {
       .bind(grant.id, grant.clientId, grant.userId, grant.sid, grant.scope, grant.createdAt, grant.expiresAt, grant.authTime, JSON.stringify(grant.amr), userinfoClaims);
   }
 
+  /** Whether the grant row exists, for the end of a batch that wrote it conditionally. */
+  existsStatement(id: string): D1PreparedStatement {
+    return this.db.prepare('SELECT 1 AS found FROM grants WHERE id = ?').bind(id);
+  }
+
   /**
    * Revokes a grant whether or not its row has been written yet: a replay can overtake the first
    * redemption between the Durable Object's consumption of the code and the grant insert, so the

@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { ADMIN } from '../helpers';
 import { CLIENT_CACHE_SECONDS, ClientRepository } from '../../../src/storage/clients';
-import { basicAuth, createClient, env, expectError, expectTokens, fetchOp, postForm } from './helpers';
+import { authorizeInBrowser } from '../helpers';
+import { basicAuth, createClient, createUser, env, expectError, expectTokens, fetchOp, postForm, refreshClient } from './helpers';
 import { manage, registered } from '../registration/local-helpers';
 
 const machine = () => createClient({ grant_types: ['client_credentials'], scope: 'api:read', redirect_uris: [] });
@@ -89,6 +90,18 @@ describe('client cache: bounded staleness for changes made in another isolate', 
     expect((await repo.findCached(client.client_id, t0))!.redirectUris).toHaveLength(2);
     await env.DB.prepare('UPDATE clients SET redirect_uris = ? WHERE id = ?').bind(JSON.stringify(['https://rp.example.test/a']), client.client_id).run();
     expect((await repo.findCached(client.client_id, t0 + CLIENT_CACHE_SECONDS * 1000))!.redirectUris).toEqual(['https://rp.example.test/a']);
+  });
+
+  it('a client deleted elsewhere while still cached here: its code redemption writes nothing and fails cleanly', async () => {
+    const client = await refreshClient();
+    const user = await createUser();
+    const callback = await authorizeInBrowser({ client, user, scope: 'openid offline_access', extra: { prompt: 'consent' } });
+    const code = callback.searchParams.get('code')!;
+    // The authorization pages read the client from the primary, which put it in this isolate's cache.
+    await env.DB.prepare('DELETE FROM clients WHERE id = ?').bind(client.client_id).run();
+    await expectError(await postForm('/token', { grant_type: 'authorization_code', code, redirect_uri: client.redirect_uris[0]! }, basicAuth(client)), 'invalid_grant');
+    const { n } = (await env.DB.prepare('SELECT COUNT(*) AS n FROM grants WHERE client_id = ?').bind(client.client_id).first<{ n: number }>())!;
+    expect(n).toBe(0);
   });
 
   it('an unknown client_id is never cached: a client created after a miss is found at once', async () => {
