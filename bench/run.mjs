@@ -7,6 +7,7 @@
 //   npm run bench -- [--rounds N] [--batch N] [--concurrency N] [--warmup N] [--only REGEX]
 //                    [--cpu sched|stat] [--seed N] [--no-build] [--strict] [--json]
 //   npm run bench -- --trips [--delay MS] [--no-build] [--json] [--strict]   (storage round trips, bench/trips.mjs)
+//   npm run bench -- --load [--vus N] [--duration S] [--refreshes N] [--no-build] [--json]   (load run, bench/load.mjs)
 //
 // Progress goes to stderr; the report (or with --json the JSON document) to stdout.
 
@@ -523,7 +524,9 @@ function formatReport(rep) {
 // `--trips`: the storage-trip mode (bench/trips.mjs) instead of the CPU/throughput run.
 const run = process.argv.includes('--trips')
   ? () => import('./trips.mjs').then((m) => m.main(process.argv.slice(2).filter((a) => a !== '--trips')))
-  : main;
+  : process.argv.includes('--load')
+    ? () => import('./load.mjs').then((m) => m.main(process.argv.slice(2).filter((a) => a !== '--load')))
+    : main;
 run().catch((err) => {
   log(`error: ${err?.stack ?? err}`);
   process.exit(1);

@@ -109,7 +109,7 @@ export async function authenticateClient(ctx: ClientAuthContext, authorization: 
   try {
     const p = presented(authorization, body);
     clientId = p.clientId;
-    const client = await new ClientRepository(ctx.env.DB).find(p.clientId);
+    const client = await new ClientRepository(ctx.env.DB).findCached(p.clientId);
     await verify(ctx, client, p, at);
     return client!;
   } catch (err) {

@@ -1,3 +1,4 @@
+import { waitUntil } from '../http/cached_document';
 import type { Context } from 'hono';
 import { ClientAuthThrottled, InvalidBasicClient, authenticateClient } from './client_auth';
 import type { AppEnv } from '../env';
@@ -6,6 +7,7 @@ import type { Client } from '../storage/clients';
 import { formParams, type Params } from '../http/params';
 import { jsonError } from '../http/json_error';
 import { sourceIp } from '../http/source_ip';
+import { keepBookmarkFresh } from '../storage/replica';
 
 /**
  * The shared front of the endpoints that authenticate clients (token, revocation, introspection):
@@ -22,6 +24,8 @@ export async function withClient(c: Context<AppEnv>, _endpoint: string, handle: 
       body,
     );
     c.set('client', client);
+    // Issue 10: keep this isolate's primary bookmark recent for replica reads (src/storage/replica.ts), after the response.
+    keepBookmarkFresh(c.env.DB, (p) => waitUntil(c, p));
     return await handle(client, body);
   } catch (err) {
     if (err instanceof ClientAuthThrottled) return jsonError(c, err, { 'Retry-After': String(err.retryAfter) });

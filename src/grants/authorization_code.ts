@@ -8,7 +8,7 @@ import type { Client } from '../storage/clients';
 import { GrantRepository, type NewGrant } from '../storage/grants';
 import { RefreshTokenRepository } from '../storage/refresh_tokens';
 import { mintRefreshToken, newFamilyId } from '../tokens/refresh_token_format';
-import { UserRepository } from '../storage/users';
+import { UserRepository, userFromRow, type UserRow } from '../storage/users';
 import type { CodeRecord } from './code_record';
 import { issueUserTokens } from './issue_tokens';
 import { requestedUserClaims, type ClaimsRequest } from '../tokens/claims_request';
@@ -71,15 +71,16 @@ export async function authorizationCodeGrant(env: Bindings, client: Client, body
   if (result.outcome === 'rejected') throw new InvalidGrant(result.reason);
 
   const record = result.record;
-  const user = await new UserRepository(env.DB).find(record.userId);
-  if (!user) throw new InvalidGrant('the user of this authorization code no longer exists');
   // If a concurrent replay already recorded this grant as revoked, the insert keeps that row: the
   // tokens below are still issued (the redemption itself was the one valid use) but are dead on arrival.
   const grant = grantOf(record, grantId);
   const claimsRequest = record.claims ? (JSON.parse(record.claims) as ClaimsRequest) : undefined;
-  // The grant, its userinfo claims and its refresh token family in one batch (one transaction):
-  // all of them or, if storage fails, none (issue 10: never a half-written grant).
-  const writes = [grants.insertStatement(grant, claimsRequest?.userinfo ? JSON.stringify(claimsRequest.userinfo) : null)];
+  // Issue 10: ONE primary round trip after the code's Durable Object: the user's row, the grant,
+  // its userinfo claims and its refresh token family in one batch (one transaction). The writes are
+  // conditional on the user (and the grant) existing, so a user deleted meanwhile leaves nothing
+  // written; and all of them or, if storage fails, none (never a half-written grant).
+  const users = new UserRepository(env.DB);
+  const writes = [grants.insertIfLiveStatement(grant, claimsRequest?.userinfo ? JSON.stringify(claimsRequest.userinfo) : null)];
   let refreshToken: string | undefined;
   if (wantsRefreshToken(client, record.scope)) {
     // One row per family, whatever the number of rotations; the token names family and generation.
@@ -87,10 +88,16 @@ export async function authorizationCodeGrant(env: Bindings, client: Client, body
     refreshToken = await mintRefreshToken(env.KEY_ENCRYPTION_KEY, familyId, 0);
     // Sliding (idle) expiry within the absolute lifetime of the family.
     writes.push(
-      new RefreshTokenRepository(env.DB).insertStatement(familyId, grantId, client.id, issuedAt, Math.min(issuedAt + ttl.refreshTokenIdle, issuedAt + ttl.refreshToken)),
+      new RefreshTokenRepository(env.DB).insertIfGrantStatement(familyId, grantId, client.id, issuedAt, Math.min(issuedAt + ttl.refreshTokenIdle, issuedAt + ttl.refreshToken)),
     );
   }
-  await env.DB.batch(writes);
+  // The user's row last: the batch's statements see each other's effects, the writes only theirs.
+  const results = await env.DB.batch<UserRow>([...writes, users.findStatement(record.userId), grants.existsStatement(grantId)]);
+  const row = results[results.length - 2]?.results[0];
+  if (!row) throw new InvalidGrant('the user of this authorization code no longer exists');
+  // The client was deleted after it authenticated (from the isolate cache): nothing was written.
+  if (!results[results.length - 1]?.results[0]) throw new InvalidGrant('the client of this authorization code no longer exists');
+  const user = userFromRow(row);
   return issueUserTokens({
     env,
     issuer,

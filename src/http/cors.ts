@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../env';
-import type { Client } from '../storage/clients';
+import { clientWriteCount, type Client } from '../storage/clients';
 
 const CACHE_MS = 60_000;
 
@@ -23,13 +23,15 @@ export function redirectOrigins(redirectUris: readonly string[]): Set<string> {
  * (userinfo, whose bearer token names none here; a form that could not be read). Only positive answers are cached:
  * an origin not in the cached set is looked up again, so a client registered a second ago works at once.
  */
-let cached: { origins: Set<string>; loadedAt: number } | undefined;
+let cached: { origins: Set<string>; loadedAt: number; writes: number } | undefined;
 async function isPublicClientOrigin(db: D1Database, origin: string): Promise<boolean> {
-  if (cached && Date.now() - cached.loadedAt < CACHE_MS && cached.origins.has(origin)) return true;
+  // A client changed in this isolate (a removed redirect URI) voids the copy at once (issue 10).
+  if (cached && Date.now() - cached.loadedAt < CACHE_MS && cached.writes === clientWriteCount() && cached.origins.has(origin)) return true;
+  const writes = clientWriteCount();
   const { results } = await db.prepare("SELECT redirect_uris FROM clients WHERE token_endpoint_auth_method = 'none'").all<{ redirect_uris: string }>();
   const origins = new Set<string>();
   for (const row of results) for (const o of redirectOrigins(JSON.parse(row.redirect_uris) as string[])) origins.add(o);
-  cached = { origins, loadedAt: Date.now() };
+  cached = { origins, loadedAt: Date.now(), writes };
   return origins.has(origin);
 }
 

@@ -6,7 +6,8 @@ import { withClient } from '../authn/client_request';
 import { methodNotAllowed } from '../http/json_error';
 import { GrantRepository } from '../storage/grants';
 import { TokenStatus } from '../tokens/token_status';
-import { inspectToken } from '../tokens/inspect';
+import { recogniseToken } from '../tokens/inspect';
+import { primarySession } from '../storage/replica';
 
 /** RFC 7009 token revocation. */
 export const revocation = new Hono<AppEnv>();
@@ -16,16 +17,21 @@ revocation.post('/', (c) =>
     const token = body.get('token');
     if (!token) throw new InvalidRequest('token is required');
     const at = now();
-    const found = await inspectToken(c.env, c.var.issuer, token, body.get('token_type_hint'), at);
-    // §2.1: only the client's own tokens. Another client's token is treated like an unknown one,
-    // which §2.2 answers with 200, so the answer reveals nothing about it.
-    if (found && found.clientId === client.id) {
+    // Issue 10: at most ONE round trip, a write on the primary. The token is recognised without
+    // storage (a verified JWT, or a refresh token's MAC); the write itself is limited to the
+    // caller's own tokens. §2.1: another client's token is treated like an unknown one, which §2.2
+    // answers with 200, so the answer reveals nothing about it.
+    const found = await recogniseToken(c.env, c.var.issuer, token, body.get('token_type_hint'));
+    if (found && (found.kind === 'refresh_token' || found.claims.client_id === client.id)) {
+      // The write goes through a primary session, so this isolate's later replica reads include it.
+      const { session, done } = primarySession(c.env.DB);
       if (found.kind === 'refresh_token') {
         // §2.1: revoking a refresh token revokes its grant, and with it every token of the family.
-        await new GrantRepository(c.env.DB).revoke(found.family.grantId, at);
+        await new GrantRepository(session).revokeFamilyOf(found.parsed.familyId, found.parsed.generation, client.id, at);
       } else {
-        await new TokenStatus(c.env.DB).revokeAccessToken(found.claims.jti, found.claims.exp);
+        await new TokenStatus(session).revokeAccessToken(found.claims.jti, found.claims.exp);
       }
+      done();
     }
     c.header('Cache-Control', 'no-store');
     return c.body(null, 200);

@@ -42,7 +42,7 @@ class WrappedStatement {
     private readonly inner: D1PreparedStatement,
     readonly sql: string,
     private readonly binding: string,
-    private readonly kind: TripKind,
+    private readonly kind: TripKind | (() => TripKind),
     private readonly hook: TripHook,
   ) {
     INNER.set(this, inner);
@@ -51,7 +51,10 @@ class WrappedStatement {
     return new WrappedStatement(this.inner.bind(...values), this.sql, this.binding, this.kind, this.hook);
   }
   private trip<T>(call: () => Promise<T>): Promise<T> {
-    return this.hook({ kind: this.kind, binding: this.binding, label: this.sql, write: !isReadSql(this.sql), sql: [this.sql] }, call);
+    const write = !isReadSql(this.sql);
+    // A session's write, and the first query of a 'first-primary' session, run on the primary.
+    const kind = typeof this.kind === 'function' ? (write ? 'd1' : this.kind()) : this.kind;
+    return this.hook({ kind, binding: this.binding, label: this.sql, write, sql: [this.sql] }, call);
   }
   first(column?: string) {
     return this.trip(() => (column === undefined ? this.inner.first() : this.inner.first(column)));
@@ -76,7 +79,7 @@ function batchTrip(binding: string, kind: TripKind, statements: D1PreparedStatem
 }
 
 function wrapD1(db: D1Database, binding: string, hook: TripHook): D1Database {
-  const prepare = (target: { prepare(q: string): D1PreparedStatement }, kind: TripKind) => (query: string) => {
+  const prepare = (target: { prepare(q: string): D1PreparedStatement }, kind: TripKind | (() => TripKind)) => (query: string) => {
     return new WrappedStatement(target.prepare(query), query, binding, kind, hook) as unknown as D1PreparedStatement;
   };
   const wrapped = {
@@ -92,10 +95,19 @@ function wrapD1(db: D1Database, binding: string, hook: TripHook): D1Database {
     },
     withSession(constraintOrBookmark?: string) {
       const session = db.withSession(constraintOrBookmark as D1SessionBookmark);
+      // 'first-primary': the session's first query goes to the primary (counted as such), the rest to replicas.
+      let primaryFirst = constraintOrBookmark === 'first-primary';
+      const kind = (): TripKind => {
+        if (!primaryFirst) return 'd1-replica';
+        primaryFirst = false;
+        return 'd1';
+      };
       return {
-        prepare: prepare(session, 'd1-replica'),
+        prepare: prepare(session, kind),
         batch<T>(statements: D1PreparedStatement[]) {
-          return hook(batchTrip(binding, 'd1-replica', statements), () => session.batch<T>(statements.map(unwrap)));
+          const trip = batchTrip(binding, 'd1-replica', statements);
+          const k = kind();
+          return hook({ ...trip, kind: trip.write ? 'd1-batch' : k === 'd1' ? 'd1-batch' : k }, () => session.batch<T>(statements.map(unwrap)));
         },
         getBookmark: () => session.getBookmark(),
       } as unknown as D1DatabaseSession;

@@ -1,6 +1,7 @@
 import type { JSONWebKeySet } from 'jose';
 import type { Client, ClientAuthMethod, ClientLifetimes, ClientScopeClaim, GrantType } from '../clients/model';
 import type { KeyAlg, SealedPrivateKey } from '../keys/types';
+import { isolateCache, type IsolateCache } from '../isolate_cache';
 
 export type { Client, ClientAuthMethod, ClientLifetimes, GrantType } from '../clients/model';
 export { isPublicClient } from '../clients/model';
@@ -142,12 +143,94 @@ const columnsOf = (c: Client): [string, unknown][] => [
   ['sector_identifier_uri', c.sectorIdentifierUri],
 ];
 
+/**
+ * Issue 10: clients in this isolate's memory, for the hot paths (client authentication at the
+ * token, introspection and revocation endpoints). Bounded staleness: an entry is used for at most
+ * CLIENT_CACHE_SECONDS after it was read, so a deleted client, a rotated secret or a removed
+ * redirect URI stops working in every isolate within that time; every write through this
+ * repository (the one client write path) drops the entry at once, so the isolate that made the
+ * change refuses at once. Never a negative answer: an unknown client_id is not kept (a load that
+ * finds nothing "fails", which `isolateCache` does not keep), so a client registered a second ago
+ * works at once everywhere.
+ */
+export const CLIENT_CACHE_SECONDS = 60;
+const CLIENT_CACHE_MAX = 1000;
+const cachedClients = new Map<string, IsolateCache<Client>>();
+
+class UnknownClient extends Error {}
+
+/** Drops the isolate's copy of a client (after a change made in this isolate). */
+export function forgetCachedClient(id: string): void {
+  writes++;
+  cachedClients.get(id)?.forget();
+  cachedClients.delete(id);
+}
+
+/** Counts the drops, so a read that started before a write in this isolate does not seed the cache after it. */
+let writes = 0;
+
+/** How many client writes this isolate has made: a cache derived from clients (CORS origins) is void when it changes. */
+export const clientWriteCount = (): number => writes;
+
+function entryFor(id: string): IsolateCache<Client> {
+  let entry = cachedClients.get(id);
+  if (!entry) {
+    if (cachedClients.size >= CLIENT_CACHE_MAX) cachedClients.delete(cachedClients.keys().next().value!);
+    entry = isolateCache<Client>(CLIENT_CACHE_SECONDS);
+    cachedClients.set(id, entry);
+  }
+  return entry;
+}
+
+/** Drops every cached client (tests). */
+export function forgetCachedClients(): void {
+  cachedClients.clear();
+}
+
 export class ClientRepository {
   constructor(private readonly db: D1Database) {}
 
+  /**
+   * The client as the primary has it now. The read also refreshes this isolate's cached copy
+   * (a fresh read is never staler than the cached one; a client found gone is dropped), so the
+   * pages of a sign-in warm the cache for the token request that follows.
+   */
   async find(id: string): Promise<Client | null> {
+    const startedAt = Date.now();
+    const writesBefore = writes;
+    const client = await this.load(id);
+    if (!client) forgetCachedClient(id);
+    else if (writes === writesBefore) {
+      const entry = entryFor(id);
+      entry.forget();
+      void entry.get(() => Promise.resolve(client), startedAt);
+    }
+    return client;
+  }
+
+  private async load(id: string): Promise<Client | null> {
     const row = await this.db.prepare('SELECT * FROM clients WHERE id = ?').bind(id).first<ClientRow>();
     return row ? fromRow(row) : null;
+  }
+
+  /**
+   * The client from this isolate's cache, at most CLIENT_CACHE_SECONDS old, else from D1. For
+   * reads that may be that stale (authentication); the admin and registration paths, which write
+   * back what they read, use `find`. `nowMs` is injectable for tests of the staleness bound.
+   */
+  async findCached(id: string, nowMs: number = Date.now()): Promise<Client | null> {
+    const entry = entryFor(id);
+    try {
+      return await entry.get(async () => {
+        const found = await this.load(id);
+        if (!found) throw new UnknownClient();
+        return found;
+      }, nowMs);
+    } catch (err) {
+      if (!(err instanceof UnknownClient)) throw err;
+      if (cachedClients.get(id) === entry) cachedClients.delete(id);
+      return null;
+    }
   }
 
   async list(): Promise<Client[]> {
@@ -162,6 +245,7 @@ export class ClientRepository {
       .prepare(`INSERT INTO clients (id, created_at, ${cols.map(([c]) => c).join(', ')}) VALUES (?, ?, ${cols.map(() => '?').join(', ')})`)
       .bind(client.id, client.createdAt, ...cols.map(([, v]) => v))
       .run();
+    forgetCachedClient(client.id);
   }
 
   /** Replaces every settable column of an existing client in one statement; false for an unknown client. */
@@ -171,6 +255,7 @@ export class ClientRepository {
       .prepare(`UPDATE clients SET ${cols.map(([c]) => `${c} = ?`).join(', ')} WHERE id = ?`)
       .bind(...cols.map(([, v]) => v), client.id)
       .run();
+    forgetCachedClient(client.id);
     return res.meta.changes > 0;
   }
 
@@ -186,18 +271,21 @@ export class ClientRepository {
       )
       .bind(newHash, previousExpiresAt, id)
       .run();
+    forgetCachedClient(id);
     return res.meta.changes > 0;
   }
 
   /** Sets the operator-defined claims released to the client with every openid grant. */
   async setCustomClaims(id: string, claims: ClientScopeClaim[]): Promise<boolean> {
     const res = await this.db.prepare('UPDATE clients SET custom_claims = ? WHERE id = ?').bind(claims.length ? JSON.stringify(claims) : null, id).run();
+    forgetCachedClient(id);
     return res.meta.changes > 0;
   }
 
   /** Removes the client; consents, grants and interactions go with it (ON DELETE CASCADE). */
   async delete(id: string): Promise<boolean> {
     const res = await this.db.prepare('DELETE FROM clients WHERE id = ?').bind(id).run();
+    forgetCachedClient(id);
     return res.meta.changes > 0;
   }
 }

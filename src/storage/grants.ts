@@ -48,7 +48,7 @@ export type NewGrant = Omit<Grant, 'revokedAt'>;
  * (`gid`), so revoking the grant revokes every token in the family at the endpoints that accept them.
  */
 export class GrantRepository {
-  constructor(private readonly db: D1Database) {}
+  constructor(private readonly db: D1Database | D1DatabaseSession) {}
 
   /**
    * Records a new grant. A row with that id can already exist only when a concurrent replay of the
@@ -68,6 +68,27 @@ export class GrantRepository {
         'INSERT INTO grants (id, client_id, user_id, sid, scope, created_at, expires_at, auth_time, amr, userinfo_claims) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING',
       )
       .bind(grant.id, grant.clientId, grant.userId, grant.sid, grant.scope, grant.createdAt, grant.expiresAt, grant.authTime, JSON.stringify(grant.amr), userinfoClaims);
+  }
+
+  /**
+   * Like `insertStatement`, but written only while its user and client exist: for the batch of a
+   * code redemption that reads the user in the same transaction (issue 10: one primary round trip),
+   * so a user deleted meanwhile leaves nothing written.
+   */
+  insertIfLiveStatement(grant: NewGrant, userinfoClaims: string | null = null): D1PreparedStatement {
+    return this.db
+      .prepare(
+        `INSERT INTO grants (id, client_id, user_id, sid, scope, created_at, expires_at, auth_time, amr, userinfo_claims)
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10
+         WHERE EXISTS (SELECT 1 FROM users WHERE id = ?3) AND EXISTS (SELECT 1 FROM clients WHERE id = ?2)
+         ON CONFLICT (id) DO NOTHING`,
+      )
+      .bind(grant.id, grant.clientId, grant.userId, grant.sid, grant.scope, grant.createdAt, grant.expiresAt, grant.authTime, JSON.stringify(grant.amr), userinfoClaims);
+  }
+
+  /** Whether the grant row exists, for the end of a batch that wrote it conditionally. */
+  existsStatement(id: string): D1PreparedStatement {
+    return this.db.prepare('SELECT 1 AS found FROM grants WHERE id = ?').bind(id);
   }
 
   /**
@@ -115,6 +136,20 @@ export class GrantRepository {
   async revokeForUserAndClient(userId: string, clientId: string, at: number): Promise<number> {
     const res = await this.db.prepare('UPDATE grants SET revoked_at = ? WHERE user_id = ? AND client_id = ? AND revoked_at IS NULL').bind(at, userId, clientId).run();
     return res.meta.changes;
+  }
+
+  /**
+   * Revokes the grant of a refresh token family, when the family belongs to `clientId` and the
+   * token's generation is one the family reached: one statement (RFC 7009 §2.1, issue 10).
+   */
+  async revokeFamilyOf(familyId: string, generation: number, clientId: string, at: number): Promise<void> {
+    await this.db
+      .prepare(
+        `UPDATE grants SET revoked_at = ?1 WHERE revoked_at IS NULL
+           AND id = (SELECT grant_id FROM refresh_token_families WHERE id = ?2 AND client_id = ?3 AND generation >= ?4)`,
+      )
+      .bind(at, familyId, clientId, generation)
+      .run();
   }
 
   async revoke(id: string, at: number): Promise<void> {

@@ -98,7 +98,8 @@ export interface RotationInput {
 }
 
 export class RefreshTokenRepository {
-  constructor(private readonly db: D1Database) {}
+  /** A session (`withSession`) serves the reads of `find` from a replica (introspection). */
+  constructor(private readonly db: D1Database | D1DatabaseSession) {}
 
   async find(familyId: string): Promise<RefreshTokenFamily | null> {
     const r = await this.db.prepare(SELECT_FAMILY).bind(familyId).first<Row>();
@@ -109,6 +110,16 @@ export class RefreshTokenRepository {
   insertStatement(familyId: string, grantId: string, clientId: string, issuedAt: number, expiresAt: number): D1PreparedStatement {
     return this.db
       .prepare('INSERT INTO refresh_token_families (id, grant_id, client_id, generation, issued_at, expires_at) VALUES (?, ?, ?, 0, ?, ?) ON CONFLICT DO NOTHING')
+      .bind(familyId, grantId, clientId, issuedAt, expiresAt);
+  }
+
+  /** Like `insertStatement`, but only when the grant row exists (after a conditional grant insert in the same batch). */
+  insertIfGrantStatement(familyId: string, grantId: string, clientId: string, issuedAt: number, expiresAt: number): D1PreparedStatement {
+    return this.db
+      .prepare(
+        `INSERT INTO refresh_token_families (id, grant_id, client_id, generation, issued_at, expires_at)
+         SELECT ?1, ?2, ?3, 0, ?4, ?5 WHERE EXISTS (SELECT 1 FROM grants WHERE id = ?2) ON CONFLICT DO NOTHING`,
+      )
       .bind(familyId, grantId, clientId, issuedAt, expiresAt);
   }
 

@@ -7,7 +7,7 @@ import { userFromRow, type User, type UserRow } from '../storage/users';
  * revoked, and the token itself was not revoked on its own (RFC 7009). One query.
  */
 export class TokenStatus {
-  constructor(private readonly db: D1Database) {}
+  constructor(private readonly db: D1Database | D1DatabaseSession) {}
 
   /**
    * The user behind a user access token and the subject policy of the client it was issued to,
