@@ -51,7 +51,10 @@ class WrappedStatement {
     return new WrappedStatement(this.inner.bind(...values), this.sql, this.binding, this.kind, this.hook);
   }
   private trip<T>(call: () => Promise<T>): Promise<T> {
-    return this.hook({ kind: this.kind, binding: this.binding, label: this.sql, write: !isReadSql(this.sql), sql: [this.sql] }, call);
+    const write = !isReadSql(this.sql);
+    // A write through a Sessions API session still goes to the primary: counted there.
+    const kind = write && this.kind === 'd1-replica' ? 'd1' : this.kind;
+    return this.hook({ kind, binding: this.binding, label: this.sql, write, sql: [this.sql] }, call);
   }
   first(column?: string) {
     return this.trip(() => (column === undefined ? this.inner.first() : this.inner.first(column)));
@@ -95,7 +98,8 @@ function wrapD1(db: D1Database, binding: string, hook: TripHook): D1Database {
       return {
         prepare: prepare(session, 'd1-replica'),
         batch<T>(statements: D1PreparedStatement[]) {
-          return hook(batchTrip(binding, 'd1-replica', statements), () => session.batch<T>(statements.map(unwrap)));
+          const trip = batchTrip(binding, 'd1-replica', statements);
+          return hook(trip.write ? { ...trip, kind: 'd1-batch' } : trip, () => session.batch<T>(statements.map(unwrap)));
         },
         getBookmark: () => session.getBookmark(),
       } as unknown as D1DatabaseSession;
