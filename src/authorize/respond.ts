@@ -42,8 +42,21 @@ export function errorLocation(redirectUri: string, state: string | undefined, is
  * Issues a single-use authorization code for an approved request; returns where to redirect with it.
  * The code is `<durable object id>.<256-bit secret>`: the id routes redemption to the one object
  * that holds the record, and only the secret's hash is stored there.
+ *
+ * One round trip: the code goes to its Durable Object while one D1 batch records the relying party
+ * on the session (the one to notify at logout) together with `alsoWrite`, the other writes of the
+ * step (e.g. the consent given on this page), prepared on `opts.db`. The two are independent: if either fails the request
+ * fails (503) and the browser may retry; a stored code that is never handed out expires unused, and
+ * the batch's upserts are idempotent.
  */
-export async function issueCode(env: Bindings, request: AuthorizationRequest, session: Session, issuer: string): Promise<string> {
+export interface IssueOptions {
+  /** Other writes of the step, prepared on `db`: one batch with the session_clients record. */
+  alsoWrite?: D1PreparedStatement[];
+  /** Where the batch runs (a page's D1 session, for its bookmark); env.DB otherwise. */
+  db?: D1Database;
+}
+
+export async function issueCode(env: Bindings, request: AuthorizationRequest, session: Session, issuer: string, opts: IssueOptions = {}): Promise<string> {
   const issuedAt = now();
   const secret = randomToken(32);
   const record: CodeRecord = {
@@ -63,8 +76,8 @@ export async function issueCode(env: Bindings, request: AuthorizationRequest, se
     expiresAt: issuedAt + lifetimes(env).code,
   };
   const id = env.AUTH_CODES.newUniqueId();
-  await env.AUTH_CODES.get(id).store(record);
-  // The session now has a relying party to notify when it ends (logout).
-  await new SessionClientRepository(env.DB).record(session.sid, request.clientId, issuedAt);
+  const db = opts.db ?? env.DB;
+  const writes = [...(opts.alsoWrite ?? []), new SessionClientRepository(db).recordStatement(session.sid, request.clientId, issuedAt)];
+  await Promise.all([env.AUTH_CODES.get(id).store(record), db.batch(writes)]);
   return withResponseParams(request.redirectUri, { code: `${id.toString()}.${secret}`, state: request.state, iss: issuer });
 }

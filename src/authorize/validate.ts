@@ -40,7 +40,7 @@ export async function validateAuthorizationRequest(ctx: AuthorizeContext, client
 /** The first two checks alone: after them, errors may be sent to ctx.redirectUri. */
 export async function trustClientAndRedirectUri(ctx: AuthorizeContext, clients: ClientRepository): Promise<void> {
   const clientId = ctx.params.get('client_id');
-  checkClient(ctx, clientId ? await clients.find(clientId) : null);
+  checkClient(ctx, clientId ? await clients.findCached(clientId) : null);
   checkRedirectUri(ctx);
 }
 

@@ -34,14 +34,20 @@ export const frontChannelUrl = (client: Client, issuer: string, sid: string): st
  * one LogoutDelivery Durable Object each (queued, never awaited), front-channel URLs are returned
  * for the page to render. Both carry `iss` and `sid`, as `*_logout_session_supported` promises.
  */
-export async function endSession(env: Bindings, session: Session, issuer: string): Promise<EndedSession> {
-  const sessionClients = new SessionClientRepository(env.DB);
-  const clientIds = await sessionClients.clientsOf(session.sid);
-  await new SessionRepository(env.DB).deleteBySid(session.sid);
-  await sessionClients.forget(session.sid);
-  await new GrantRepository(env.DB).revokeForSessionLogout(session.sid, now());
+/** `db`: where the batch runs (the logout page's D1 session, for its bookmark); env.DB otherwise. */
+export async function endSession(env: Bindings, session: Session, issuer: string, db: D1Database = env.DB): Promise<EndedSession> {
+  // One batch (a transaction, run in order): the clients to notify are read, then the session, its
+  // session_clients rows and its grants go. Nothing half-done, one round trip, no read-back.
+  const sessionClients = new SessionClientRepository(db);
+  const [listed] = await db.batch([
+    sessionClients.clientsOfStatement(session.sid),
+    new SessionRepository(db).deleteBySidStatement(session.sid),
+    sessionClients.forgetStatement(session.sid),
+    new GrantRepository(db).revokeForSessionLogoutStatement(session.sid, now()),
+  ]);
+  const clientIds = SessionClientRepository.clientIdsOf(listed!);
   const repo = new ClientRepository(env.DB);
-  const clients = (await Promise.all(clientIds.map((id) => repo.find(id)))).filter((c): c is Client => c !== null);
+  const clients = (await Promise.all(clientIds.map((id) => repo.findCached(id)))).filter((c): c is Client => c !== null);
   const frames = clients.filter((c) => c.frontchannelLogoutUri).map((c) => ({ clientName: c.name, url: frontChannelUrl(c, issuer, session.sid) }));
   const policy = keyPolicy(env);
   const backChannel = clients.filter((c) => c.backchannelLogoutUri);

@@ -29,7 +29,7 @@ export async function parseLogoutRequest(env: Bindings, params: Params, issuer: 
   if (rawHint !== undefined && !hint) throw new UntrustedLogoutRequest('The sign-out request carried an ID token that this service did not issue or that was altered.');
   const clientId = params.get('client_id');
   if (clientId !== undefined && hint && !hint.aud.includes(clientId)) throw new UntrustedLogoutRequest('The sign-out request names an application that the ID token was not issued to.');
-  const client = await clients.find(clientId ?? hint?.aud[0] ?? '');
+  const client = await clients.findCached(clientId ?? hint?.aud[0] ?? '');
   if (clientId !== undefined && !client) throw new UntrustedLogoutRequest('The application that sent you here is not registered with this sign-in service.');
   const uri = params.get('post_logout_redirect_uri');
   if (uri !== undefined) {

@@ -1,5 +1,6 @@
 import { Hono, type Context } from 'hono';
 import { accountOverview } from '../session/account_overview';
+import { pageDb, rememberWrites } from '../session/consistency';
 import { redirect } from '../authorize/respond';
 import { now } from '../config';
 import { sha256Base64url, timingSafeEqual } from '../crypto/hash';
@@ -73,8 +74,10 @@ account.post('/revoke', async (c) => {
   if (r instanceof Response) return r;
   const clientId = r.form.get('client_id') ?? '';
   const client = await new ClientRepository(c.env.DB).find(clientId);
-  if (!client || !(await new ConsentRepository(c.env.DB).forget(r.user.id, clientId))) return redirect(c, '/account', 303);
-  await new GrantRepository(c.env.DB).revokeForUserAndClient(r.user.id, clientId, now());
+  // Through this page's D1 session, then its bookmark to the browser: the next authorize here asks again.
+  if (!client || !(await new ConsentRepository(pageDb(c)).forget(r.user.id, clientId))) return redirect(c, '/account', 303);
+  await new GrantRepository(pageDb(c)).revokeForUserAndClient(r.user.id, clientId, now());
+  rememberWrites(c);
   const l = lang(c);
   return render(c, translator(l)('account.revoked', { client: client.name }));
 });
@@ -85,7 +88,8 @@ account.post('/logout-all', async (c) => {
   if (r instanceof Response) return r;
   const sessions = await new SessionRepository(c.env.DB).listForUser(r.user.id, now());
   const frames: FrontChannelFrame[] = [];
-  for (const s of sessions) frames.push(...(await endSession(c.env, s, c.var.issuer)).frames);
+  for (const s of sessions) frames.push(...(await endSession(c.env, s, c.var.issuer, pageDb(c))).frames);
+  rememberWrites(c);
   clearSessionCookie(c);
   const unique = [...new Map(frames.map((f) => [f.url, f])).values()];
   c.set('frameSrc', [...new Set(unique.map((f) => new URL(f.url).origin))]);

@@ -4,20 +4,18 @@ import type { AuthorizationRequest } from '../authorize/request';
 import { errorLocation, issueCode, redirect } from '../authorize/respond';
 import { newAuthorizeContext, trustClientAndRedirectUri, validateAuthorizationRequest } from '../authorize/validate';
 import { lifetimes, now } from '../config';
-import { sha256Base64url } from '../crypto/hash';
-import { randomToken } from '../crypto/random';
 import type { AppEnv } from '../env';
 import { OAuthError, UntrustedRedirectError } from '../errors';
-import { readSessionCookie, setInteractionCookie } from '../http/cookies';
+import { readSessionCookie } from '../http/cookies';
 import { methodNotAllowed } from '../http/json_error';
 import { sourceIp } from '../http/source_ip';
 import { parseFormEncoded, rawQuery, readFormBody, valuesOf, type Params } from '../http/params';
-import { browserSessions } from '../session/browser';
+import { browserSessions, consentFor } from '../session/browser';
+import { pageDb, rememberWrites } from '../session/consistency';
+import { park } from '../session/interaction';
 import { signupEnabled } from '../session/config';
 import { sessionForRequest, subjectForClient } from '../session/for_request';
 import { ClientRepository, type Client } from '../storage/clients';
-import { ConsentRepository } from '../storage/consents';
-import { InteractionRepository } from '../storage/interactions';
 import { INTERACTION_IP } from '../throttle/limits';
 import { throttleFor } from '../throttle/store';
 import { ErrorPage } from '../views/error';
@@ -45,11 +43,20 @@ authorize.on(['GET', 'POST'], '/', async (c) => {
     if (err instanceof OAuthError) return malformed(c, raw, err);
     throw err;
   }
+  // With a session cookie, the browser's sessions (and their consent for the named client) are read
+  // while the request is validated: independent reads, one round trip. Nothing is decided from them
+  // until the client and redirect_uri are trusted.
+  // Without one, the request will most likely park an interaction: its reservation in the creation
+  // throttle starts now too, and is given back if none is parked.
+  const clientId = params.get('client_id');
+  if (readSessionCookie(c) && clientId) browserSessions(c, clientId).catch(() => {});
+  const early = readSessionCookie(c) ? null : reserveInteraction(c);
   const ctx = newAuthorizeContext(params, { signupEnabled: signupEnabled(c.env), env: c.env, issuer: c.var.issuer });
   try {
     const request = await validateAuthorizationRequest(ctx, new ClientRepository(c.env.DB));
-    return await proceed(c, request, ctx.client!, params);
+    return await proceed(c, request, ctx.client!, params, early);
   } catch (err) {
+    early?.giveBack();
     if (err instanceof UntrustedRedirectError) return errorPage(c, err.title, err.detail);
     if (err instanceof OAuthError && ctx.redirectUri) return redirect(c, errorLocation(ctx.redirectUri, ctx.state, c.var.issuer, err));
     throw err;
@@ -83,10 +90,12 @@ async function malformed(c: Context<AppEnv>, raw: string, err: OAuthError): Prom
 }
 
 /**
- * Each interaction is a stored row: creation is throttled per source IP (limits.ts INTERACTION_IP),
+ * Each interaction may become a stored row (the size fallback) and costs a sealing: creation is throttled per source IP (limits.ts INTERACTION_IP),
  * checked and counted in one atomic step before anything is written. A reservation that parks
  * nothing is given back after the response.
  */
+type Reservation = ReturnType<typeof reserveInteraction>;
+
 function reserveInteraction(c: Context<AppEnv>) {
   const at = now();
   const throttle = throttleFor(c.env, `interaction:${sourceIp(c)}`);
@@ -94,17 +103,21 @@ function reserveInteraction(c: Context<AppEnv>) {
   const verdict = throttle.take(at, rules);
   // Awaited later, if at all: a failure surfaces there, never as an unhandled rejection.
   verdict.catch(() => {});
-  const giveBack = () => c.executionCtx.waitUntil(verdict.then((v) => (v.allowed ? throttle.release(at, rules) : undefined)).catch(() => {}));
+  let given = false;
+  // At most once, whichever path gives it back.
+  const giveBack = () => {
+    if (given) return;
+    given = true;
+    c.executionCtx.waitUntil(verdict.then((v) => (v.allowed ? throttle.release(at, rules) : undefined)).catch(() => {}));
+  };
   return { verdict, giveBack };
 }
 
 /** Either answers at once (single sign-on, prompt=none) or parks the request for the sign-in and consent pages. */
-async function proceed(c: Context<AppEnv>, request: AuthorizationRequest, client: Client, params: Params): Promise<Response> {
-  // A request without a session will most likely park an interaction: its reservation in the
-  // throttle starts now, alongside the reads below, and is awaited only if one is created.
-  const early = readSessionCookie(c) ? null : reserveInteraction(c);
+async function proceed(c: Context<AppEnv>, request: AuthorizationRequest, client: Client, params: Params, early: Reservation | null): Promise<Response> {
   const session = await sessionForRequest(c, request, client);
-  const consented = session ? await new ConsentRepository(c.env.DB).grantedScopes(session.userId, client.id) : new Set<string>();
+  // The session lookup brought the consent for this client along (one query).
+  const consented = session ? await consentFor(c, session, client.id) : new Set<string>();
   // prompt=select_account also offers the browser's other accounts when none is current.
   const otherAccounts = !session && request.prompt.includes('select_account') && (await browserSessions(c)).held.length > 0;
   const sessionSubject = session ? await subjectForClient(c.env, client, session.userId) : null;
@@ -123,7 +136,9 @@ async function proceed(c: Context<AppEnv>, request: AuthorizationRequest, client
   }
   if (next.step === 'issue') {
     early?.giveBack();
-    return redirect(c, await issueCode(c.env, request, next.session, c.var.issuer));
+    const location = await issueCode(c.env, request, next.session, c.var.issuer, { db: pageDb(c) });
+    rememberWrites(c);
+    return redirect(c, location);
   }
 
   const reserved = await (early ?? reserveInteraction(c)).verdict;
@@ -135,13 +150,7 @@ async function proceed(c: Context<AppEnv>, request: AuthorizationRequest, client
       429,
     );
   }
-  const id = randomToken(24);
-  const csrf = randomToken(32);
-  const ttl = lifetimes(c.env).interaction;
-  await new InteractionRepository(c.env.DB).insert(
-    { id, clientId: client.id, request, csrfHash: await sha256Base64url(csrf), userId: null, authenticatedAt: null, expiresAt: now() + ttl },
-    now(),
-  );
-  setInteractionCookie(c, id, csrf, ttl);
-  return redirect(c, `/interaction/${id}`);
+  // The request waits in a sealed cookie of this browser (a row only when too large for one).
+  const parked = await park(c, client.id, request, lifetimes(c.env).interaction);
+  return redirect(c, `/interaction/${parked.interaction.id}`);
 }

@@ -9,6 +9,7 @@ import { methodNotAllowed } from '../http/json_error';
 import { formParams, queryParams, type Params } from '../http/params';
 import { pickLocale, translator } from '../messages';
 import { now } from '../config';
+import { pageDb, rememberWrites } from '../session/consistency';
 import { browserSessions, browserSessionsChanged } from '../session/browser';
 import { subjectForClient } from '../session/for_request';
 import { decideLogout } from '../logout/decide';
@@ -37,7 +38,9 @@ async function complete(c: Context<AppEnv>, req: LogoutRequest, session: Session
   let frames: FrontChannelFrame[] = [];
   if (session) {
     const { current } = await browserSessions(c);
-    frames = (await endSession(c.env, session, c.var.issuer)).frames;
+    frames = (await endSession(c.env, session, c.var.issuer, pageDb(c))).frames;
+    // This browser's next pages read at least this far: the ended session stays ended for them.
+    rememberWrites(c);
     browserSessionsChanged(c);
     if (!current || current.sid === session.sid) clearSessionCookie(c);
   }
@@ -67,6 +70,8 @@ logout.on(['GET', 'POST'], '/', async (c) => {
     // A cross-site form POST does not carry our SameSite=Lax session cookie: the same request as a
     // top-level GET navigation does, so the browser is sent there before anything is decided.
     if (c.req.method === 'POST' && !readSessionCookie(c)) return redirect(c, `/logout?${new URLSearchParams([...params]).toString()}`, 303);
+    // The browser's sessions are read while the request (and its client) is checked: independent.
+    browserSessions(c).catch(() => {});
     req = await parseLogoutRequest(c.env, params, c.var.issuer, new ClientRepository(c.env.DB));
   } catch (err) {
     if (err instanceof UntrustedLogoutRequest || err instanceof OAuthError) return invalid(c, err instanceof OAuthError ? err.description : err.message);

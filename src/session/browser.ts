@@ -2,8 +2,11 @@ import type { Context } from 'hono';
 import { now } from '../config';
 import type { AppEnv } from '../env';
 import { clearOpCookie, readOpCookie, readSessionCookie, setOpCookie } from '../http/cookies';
+import { ConsentRepository } from '../storage/consents';
 import { SessionRepository, type HeldSession, type Session } from '../storage/sessions';
+import { UserRepository } from '../storage/users';
 import { sessionLifetimes } from './config';
+import { pageDb } from './consistency';
 
 /**
  * The accounts signed in to this browser (the account chooser, prompt=select_account). The browser
@@ -33,21 +36,44 @@ export interface BrowserSessions {
 /** One lookup per request: the current session and the others come from the same query. */
 const perRequest = new WeakMap<Request, Promise<BrowserSessions>>();
 
-export function browserSessions(c: Context<AppEnv>): Promise<BrowserSessions> {
+/**
+ * The browser's sessions. With `clientId` (the client of the request at hand), the first lookup of
+ * the request also brings each session user's consent for that client and their username, in the
+ * same query (see consentFor, usernameOf).
+ */
+export function browserSessions(c: Context<AppEnv>, clientId?: string): Promise<BrowserSessions> {
   let found = perRequest.get(c.req.raw);
   if (!found) {
-    found = lookUp(c);
+    found = lookUp(c, clientId);
     perRequest.set(c.req.raw, found);
   }
   return found;
 }
 
-async function lookUp(c: Context<AppEnv>): Promise<BrowserSessions> {
+async function lookUp(c: Context<AppEnv>, clientId: string | undefined): Promise<BrowserSessions> {
   const cookie = readSessionCookie(c);
   const current = cookie !== undefined && SECRET.test(cookie) ? cookie : undefined;
   const secrets = [...new Set([...(current ? [current] : []), ...secretsIn(readOpCookie(c, REMEMBERED)), ...secretsIn(readOpCookie(c, RUN))])];
-  const held = await new SessionRepository(c.env.DB).listByCookies(secrets, now());
+  const held = await new SessionRepository(pageDb(c)).listByCookies(secrets, now(), clientId);
   return { current: held.find((h) => h.cookie === current)?.session ?? null, held };
+}
+
+async function joinedFor(c: Context<AppEnv>, session: Session, clientId: string): Promise<HeldSession['joined'] | undefined> {
+  const found = perRequest.get(c.req.raw);
+  const joined = found ? (await found).held.find((h) => h.session.sid === session.sid)?.joined : undefined;
+  return joined?.clientId === clientId ? joined : undefined;
+}
+
+/** The scopes the session's user consented to for the client: from this request's session lookup when it brought them, else one query. */
+export async function consentFor(c: Context<AppEnv>, session: Session, clientId: string): Promise<Set<string>> {
+  return (await joinedFor(c, session, clientId))?.consentedScopes ?? new ConsentRepository(pageDb(c)).grantedScopes(session.userId, clientId);
+}
+
+/** The session user's username: from this request's session lookup when it brought it, else one query. */
+export async function usernameOf(c: Context<AppEnv>, session: Session, clientId: string): Promise<string> {
+  const joined = await joinedFor(c, session, clientId);
+  if (joined?.username != null) return joined.username;
+  return (await new UserRepository(pageDb(c)).find(session.userId))?.username ?? '';
 }
 
 /**

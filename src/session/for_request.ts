@@ -21,7 +21,7 @@ export const subjectForClient = (env: Bindings, client: Client, userId: string):
  * The hint carries the client's `sub`, so each session's user is compared as this client sees it.
  */
 export async function sessionForRequest(c: Context<AppEnv>, request: AuthorizationRequest, client: Client): Promise<Session | null> {
-  const { current, held } = await browserSessions(c);
+  const { current, held } = await browserSessions(c, client.id);
   const expected = expectedSubject(request);
   if (expected === undefined || (current && (await subjectForClient(c.env, client, current.userId)) === expected)) return current;
   for (const { session } of held) if ((await subjectForClient(c.env, client, session.userId)) === expected) return session;

@@ -5,6 +5,7 @@ import { readSessionCookie, setSessionCookie } from '../http/cookies';
 import { SessionRepository, type HeldSession, type Session } from '../storage/sessions';
 import { browserSessions, browserSessionsChanged, holdInBrowser } from './browser';
 import { sessionLifetimes } from './config';
+import { pageDb, rememberWrites } from './consistency';
 
 /**
  * Starts (or renews) the browser's session for `userId` after a successful sign-in or sign-up.
@@ -14,7 +15,7 @@ import { sessionLifetimes } from './config';
  * "Remember me" makes the cookie persistent; otherwise it ends with the browser session.
  */
 export async function signIn(c: Context<AppEnv>, userId: string, remembered: boolean): Promise<Session> {
-  const sessions = new SessionRepository(c.env.DB);
+  const sessions = new SessionRepository(pageDb(c));
   const at = now();
   const ttl = sessionLifetimes(c.env);
   const lifetime = remembered ? ttl.remembered : ttl.browser;
@@ -28,6 +29,8 @@ export async function signIn(c: Context<AppEnv>, userId: string, remembered: boo
     const stale = readSessionCookie(c);
     if (stale && !mine.current) await sessions.deleteByCookie(stale);
   }
+  // The next page reads this browser's sessions from a replica: the bookmark makes it see this one.
+  rememberWrites(c);
   holdInBrowser(c, mine, result);
   setSessionCookie(c, result.cookie, remembered ? lifetime : undefined);
   return result.session;

@@ -125,11 +125,15 @@ export class GrantRepository {
    * logout, those with it normally SHOULD NOT). The grants' access tokens stop working with them.
    */
   async revokeForSessionLogout(sid: string, at: number): Promise<number> {
-    const res = await this.db
-      .prepare("UPDATE grants SET revoked_at = ? WHERE sid = ? AND revoked_at IS NULL AND (' ' || scope || ' ') NOT LIKE '% offline_access %'")
-      .bind(at, sid)
-      .run();
+    const res = await this.revokeForSessionLogoutStatement(sid, at).run();
     return res.meta.changes;
+  }
+
+  /** The same revocation as a statement, for the one batch that ends a session (logout/end_session.ts). */
+  revokeForSessionLogoutStatement(sid: string, at: number): D1PreparedStatement {
+    return this.db
+      .prepare("UPDATE grants SET revoked_at = ? WHERE sid = ? AND revoked_at IS NULL AND (' ' || scope || ' ') NOT LIKE '% offline_access %'")
+      .bind(at, sid);
   }
 
   /** Revokes every grant of a user for a client (the user removed the client's access). */

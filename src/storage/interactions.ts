@@ -25,7 +25,11 @@ interface InteractionRow {
   selected: string | null;
 }
 
-/** A validated authorization request parked while the user signs in or consents. */
+/**
+ * A validated authorization request parked while the user signs in or consents, when it is too large
+ * for its sealed cookie (session/interaction.ts): written once, read by each page, deleted at the end.
+ * The progress of the sign-in (user, chosen account) lives in the cookie.
+ */
 export class InteractionRepository<Request = unknown> {
   constructor(private readonly db: D1Database) {}
 
@@ -54,14 +58,6 @@ export class InteractionRepository<Request = unknown> {
       expiresAt: r.expires_at,
       selected: r.selected,
     };
-  }
-
-  async markAuthenticated(id: string, userId: string, at: number): Promise<void> {
-    await this.db.prepare('UPDATE interactions SET user_id = ?, authenticated_at = ? WHERE id = ?').bind(userId, at, id).run();
-  }
-
-  async select(id: string, selected: string): Promise<void> {
-    await this.db.prepare('UPDATE interactions SET selected = ? WHERE id = ?').bind(selected, id).run();
   }
 
   async delete(id: string): Promise<void> {

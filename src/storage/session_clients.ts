@@ -4,22 +4,38 @@ export class SessionClientRepository {
 
   /** Called whenever a code is issued to `clientId` for session `sid`. */
   async record(sid: string, clientId: string, at: number): Promise<void> {
-    await this.db
+    await this.recordStatement(sid, clientId, at).run();
+  }
+
+  /** The same upsert as a statement, for a batch with the other writes of the step. */
+  recordStatement(sid: string, clientId: string, at: number): D1PreparedStatement {
+    return this.db
       .prepare(
         `INSERT INTO session_clients (sid, client_id, first_at, last_at) VALUES (?1, ?2, ?3, ?3)
          ON CONFLICT (sid, client_id) DO UPDATE SET last_at = excluded.last_at`,
       )
-      .bind(sid, clientId, at)
-      .run();
+      .bind(sid, clientId, at);
   }
 
   async clientsOf(sid: string): Promise<string[]> {
-    const { results } = await this.db.prepare('SELECT client_id FROM session_clients WHERE sid = ? ORDER BY first_at').bind(sid).all<{ client_id: string }>();
-    return results.map((r) => r.client_id);
+    return SessionClientRepository.clientIdsOf(await this.clientsOfStatement(sid).all<{ client_id: string }>());
+  }
+
+  /** The same read as a statement (first in the batch that ends a session: read before the deletes, in one trip). */
+  clientsOfStatement(sid: string): D1PreparedStatement {
+    return this.db.prepare('SELECT client_id FROM session_clients WHERE sid = ? ORDER BY first_at').bind(sid);
+  }
+
+  static clientIdsOf(result: D1Result<unknown>): string[] {
+    return (result.results as { client_id: string }[]).map((r) => r.client_id);
   }
 
   async forget(sid: string): Promise<void> {
-    await this.db.prepare('DELETE FROM session_clients WHERE sid = ?').bind(sid).run();
+    await this.forgetStatement(sid).run();
+  }
+
+  forgetStatement(sid: string): D1PreparedStatement {
+    return this.db.prepare('DELETE FROM session_clients WHERE sid = ?').bind(sid);
   }
 
   /** The clients any live session of the user has signed in to (the account page's app list). */

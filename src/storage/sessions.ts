@@ -42,6 +42,8 @@ export interface NewSession {
 export interface HeldSession {
   cookie: string;
   session: Session;
+  /** With listByCookies(…, clientId): the scopes the user consented to for that client, and the user's name. */
+  joined?: { clientId: string; consentedScopes: Set<string>; username: string | null };
 }
 
 /**
@@ -91,16 +93,34 @@ export class SessionRepository {
   /**
    * The live sessions whose secrets (cookie values) are given, newest sign-in first, each with its
    * secret: one query by the primary key. A value that is not a live session's names nothing.
+   * With `clientId`, the same query also brings each session user's consent for that client and
+   * their username (what the authorization and consent pages need next), so a page reads once.
    */
-  async listByCookies(cookies: string[], at: number): Promise<HeldSession[]> {
+  async listByCookies(cookies: string[], at: number, clientId?: string): Promise<HeldSession[]> {
     if (cookies.length === 0) return [];
     const hashes = await Promise.all(cookies.map((v) => sha256Base64url(v)));
     const byHash = new Map(hashes.map((h, i) => [h, cookies[i]!]));
-    const { results } = await this.db
-      .prepare(`SELECT id_hash, ${COLUMNS} FROM sessions WHERE id_hash IN (${hashes.map(() => '?').join(', ')}) AND expires_at > ? ORDER BY auth_time DESC`)
-      .bind(...hashes, at)
-      .all<SessionRow & { id_hash: string }>();
-    return results.map((r) => ({ cookie: byHash.get(r.id_hash)!, session: fromRow(r) }));
+    const inList = hashes.map(() => '?').join(', ');
+    const columns = COLUMNS.split(', ').map((col) => `s.${col}`).join(', ');
+    const statement =
+      clientId === undefined
+        ? this.db.prepare(`SELECT id_hash, ${COLUMNS} FROM sessions WHERE id_hash IN (${inList}) AND expires_at > ? ORDER BY auth_time DESC`).bind(...hashes, at)
+        : this.db
+            .prepare(
+              `SELECT s.id_hash, ${columns}, c.scopes AS consent_scopes, u.username AS username FROM sessions s
+               LEFT JOIN consents c ON c.user_id = s.user_id AND c.client_id = ?
+               LEFT JOIN users u ON u.id = s.user_id
+               WHERE s.id_hash IN (${inList}) AND s.expires_at > ? ORDER BY s.auth_time DESC`,
+            )
+            .bind(clientId, ...hashes, at);
+    const { results } = await statement.all<SessionRow & { id_hash: string; consent_scopes?: string | null; username?: string | null }>();
+    return results.map((r) => ({
+      cookie: byHash.get(r.id_hash)!,
+      session: fromRow(r),
+      ...(clientId === undefined
+        ? {}
+        : { joined: { clientId, consentedScopes: new Set((r.consent_scopes ?? '').split(' ').filter(Boolean)), username: r.username ?? null } }),
+    }));
   }
   async listForUser(userId: string, at: number): Promise<Session[]> {
     const { results } = await this.db
@@ -115,7 +135,11 @@ export class SessionRepository {
   }
 
   async deleteBySid(sid: string): Promise<boolean> {
-    const res = await this.db.prepare('DELETE FROM sessions WHERE sid = ?').bind(sid).run();
+    const res = await this.deleteBySidStatement(sid).run();
     return res.meta.changes > 0;
+  }
+
+  deleteBySidStatement(sid: string): D1PreparedStatement {
+    return this.db.prepare('DELETE FROM sessions WHERE sid = ?').bind(sid);
   }
 }

@@ -3,18 +3,19 @@ import { decideNextStep } from '../../authorize/decide';
 import { errorLocation, issueCode, redirect } from '../../authorize/respond';
 import { catalog } from '../../claims/catalog';
 import { now } from '../../config';
-import { sha256Base64url, timingSafeEqual } from '../../crypto/hash';
+import { timingSafeEqual } from '../../crypto/hash';
 import type { AppEnv } from '../../env';
-import { clearInteractionCookie, readInteractionCookie } from '../../http/cookies';
 import type { Params } from '../../http/params';
 import { pickLocale, translator, type Translate } from '../../messages';
-import { browserSessions } from '../../session/browser';
+import { browserSessions, consentFor, usernameOf } from '../../session/browser';
 import { signupEnabled } from '../../session/config';
 import { sessionForRequest, subjectForClient } from '../../session/for_request';
 import { ClientRepository, type Client } from '../../storage/clients';
 import { ConsentRepository } from '../../storage/consents';
 import type { AuthorizationRequest } from '../../authorize/request';
-import { InteractionRepository, type Interaction as StoredInteraction } from '../../storage/interactions';
+import { pageDb, rememberWrites } from '../../session/consistency';
+import { endParked, openParked, type Parked } from '../../session/interaction';
+import type { Interaction as StoredInteraction } from '../../storage/interactions';
 import type { Session } from '../../storage/sessions';
 import { UserRepository } from '../../storage/users';
 import { ConsentPage, SCOPE_DESCRIPTIONS } from '../../views/consent';
@@ -32,31 +33,47 @@ export interface Loaded {
   interaction: Interaction;
   client: Client;
   csrf: string;
+  /** The request is kept in the interactions table (too large for its sealed cookie). */
+  stored: boolean;
 }
 
 export const expired = (c: Context<AppEnv>) =>
   renderPage(c, <ErrorPage title="This sign-in has expired" detail="The sign-in request is no longer valid. Go back to the application and start again." />, 400);
 
-/** Loads the interaction and checks that this browser started it (its CSRF cookie matches the stored hash). */
+/** Opens the interaction from this browser's sealed cookie (session/interaction.ts): only the browser that started it holds it. */
 export async function load(c: Context<AppEnv>, id: string): Promise<Loaded | null> {
-  const csrf = readInteractionCookie(c, id);
-  if (!csrf || id.length > 64) return null;
-  const found = await new InteractionRepository<AuthorizationRequest>(c.env.DB).find(id, now());
-  if (!found || !(await timingSafeEqual(await sha256Base64url(csrf), found.csrfHash))) return null;
-  const client = await new ClientRepository(c.env.DB).find(found.clientId);
-  return client ? { interaction: found, client, csrf } : null;
+  if (id.length > 64) return null;
+  const parked = await openParked<AuthorizationRequest>(c, id);
+  return parked ? withClient(c, parked) : null;
 }
 
-/** Every POST must carry the form's CSRF token, equal to the interaction cookie. */
-export async function loadForPost(c: Context<AppEnv>, id: string): Promise<{ loaded: Loaded; form: Params } | Response> {
+async function withClient(c: Context<AppEnv>, parked: Parked<AuthorizationRequest>): Promise<Loaded | null> {
+  // The browser's sessions (with the consent for this client, for the pages that need them) are read beside the client.
+  browserSessions(c, parked.interaction.clientId).catch(() => {});
+  const client = await new ClientRepository(c.env.DB).findCached(parked.interaction.clientId);
+  return client ? { interaction: parked.interaction, client, csrf: parked.csrf, stored: parked.stored } : null;
+}
+
+/**
+ * Every POST must carry the form's CSRF token, equal to the one sealed in the interaction cookie
+ * (checked before anything else runs). `alongside` (e.g. the password check) then runs beside the
+ * client's lookup: independent round trips.
+ */
+export async function loadForPost<T = undefined>(
+  c: Context<AppEnv>,
+  id: string,
+  alongside?: (form: Params) => Promise<T>,
+): Promise<{ loaded: Loaded; form: Params; beside: T | undefined } | Response> {
   const form = await readFormOr400(c);
   if (form instanceof Response) return form;
-  const loaded = await load(c, id);
-  if (!loaded) return expired(c);
-  if (!(await timingSafeEqual(form.get('csrf') ?? '', loaded.csrf))) {
+  const parked = id.length > 64 ? null : await openParked<AuthorizationRequest>(c, id);
+  if (!parked) return expired(c);
+  if (!(await timingSafeEqual(form.get('csrf') ?? '', parked.csrf))) {
     return renderPage(c, <ErrorPage title="Invalid request" detail="The form was not submitted from this sign-in page." />, 403);
   }
-  return { loaded, form };
+  const [loaded, beside] = await Promise.all([withClient(c, parked), alongside?.(form)]);
+  if (!loaded) return expired(c);
+  return { loaded, form, beside };
 }
 
 /** The language (ui_locales) and display of the pages of this interaction. */
@@ -123,15 +140,17 @@ export interface AdvanceOptions extends PageOptions {
   session?: Session;
   /** After a successful POST, pages are reached by a 303 (post/redirect/get), not rendered inline. */
   redirectToPages?: boolean;
-  /** Runs only when the request is about to be answered with a code (records the consent given here). */
-  beforeIssue?: (session: Session) => Promise<void>;
+  /** The consent read started earlier in this request (beside the session write of a sign-in). */
+  consented?: Promise<Set<string>>;
+  /** Scopes approved on this page: recorded (merged with those granted before) in the batch that issues the code. */
+  approvedHere?: Iterable<string>;
 }
 
 /** Works out the next step and answers with it: a page, or the redirect back to the client. */
 export async function advance(c: Context<AppEnv>, l: Loaded, opts: AdvanceOptions = {}): Promise<Response> {
   const { interaction: ia, client } = l;
   const session = opts.session ?? (await sessionForRequest(c, ia.request, client));
-  const consented = session ? await new ConsentRepository(c.env.DB).grantedScopes(session.userId, client.id) : new Set<string>();
+  const consented = session ? await (opts.consented ?? consentFor(c, session, client.id)) : new Set<string>();
   const otherAccounts = ia.request.prompt.includes('select_account') && (await browserSessions(c)).held.some((h) => h.session.sid !== session?.sid);
   const next = decideNextStep({
     otherAccounts,
@@ -156,18 +175,24 @@ export async function advance(c: Context<AppEnv>, l: Loaded, opts: AdvanceOption
     case 'select_account':
       return renderChooser(c, l, session);
     case 'consent': {
-      const user = await new UserRepository(c.env.DB).find(session!.userId);
-      const descriptions = await customScopeDescriptions(c, next.scopes);
+      const [username, descriptions] = await Promise.all([usernameOf(c, session!, client.id), customScopeDescriptions(c, next.scopes)]);
       return renderPage(
         c,
-        <ConsentPage {...presentation(l)} clientName={client.name} username={user?.username ?? ''} scopes={next.scopes} descriptions={descriptions} action={`${base}/consent`} csrf={l.csrf} />,
+        <ConsentPage {...presentation(l)} clientName={client.name} username={username} scopes={next.scopes} descriptions={descriptions} action={`${base}/consent`} csrf={l.csrf} />,
       );
     }
     case 'error':
-      return finish(c, ia, errorLocation(ia.request.redirectUri, ia.request.state, c.var.issuer, next.error));
+      return finish(c, l, errorLocation(ia.request.redirectUri, ia.request.state, c.var.issuer, next.error));
     case 'issue':
-      await opts.beforeIssue?.(next.session);
-      return finish(c, ia, await issueCode(c.env, ia.request, next.session, c.var.issuer));
+    {
+      // The consent given here goes into the batch that records the code's relying party: no second read, one write trip.
+      const alsoWrite = opts.approvedHere
+        ? [new ConsentRepository(pageDb(c)).rememberStatement(next.session.userId, client.id, [...consented, ...opts.approvedHere], now())]
+        : [];
+      const location = await issueCode(c.env, ia.request, next.session, c.var.issuer, { alsoWrite, db: pageDb(c) });
+      rememberWrites(c);
+      return finish(c, l, location);
+    }
   }
 }
 
@@ -183,8 +208,7 @@ async function customScopeDescriptions(c: Context<AppEnv>, scopes: string[]): Pr
   return out;
 }
 
-export async function finish(c: Context<AppEnv>, ia: Interaction, location: string): Promise<Response> {
-  await new InteractionRepository(c.env.DB).delete(ia.id);
-  clearInteractionCookie(c, ia.id);
+export function finish(c: Context<AppEnv>, l: Loaded, location: string): Response {
+  endParked(c, l);
   return redirect(c, location, c.req.method === 'POST' ? 303 : 302);
 }

@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { passwordLogin } from '../../authn/password_login';
 import { readSignupForm, signUp } from '../../authn/signup';
 import { scopesNeedingConsent } from '../../authorize/decide';
@@ -7,14 +7,16 @@ import { now } from '../../config';
 import type { AppEnv } from '../../env';
 import { AccessDenied } from '../../errors';
 import { methodNotAllowed } from '../../http/json_error';
+import type { Params } from '../../http/params';
 import { sourceIp } from '../../http/source_ip';
-import { advance, expired, finish, load, loadForPost, presentation, renderLogin, renderSignup } from './core';
+import { advance, expired, finish, load, loadForPost, presentation, renderLogin, renderSignup, type Loaded } from './core';
 import { browserSessions } from '../../session/browser';
 import { expectedSubject, subjectForClient } from '../../session/for_request';
 import { signupEnabled } from '../../session/config';
 import { signIn, switchTo } from '../../session/sign_in';
 import { ConsentRepository } from '../../storage/consents';
-import { InteractionRepository } from '../../storage/interactions';
+import { pageDb } from '../../session/consistency';
+import { saveParked } from '../../session/interaction';
 import { ErrorPage } from '../../views/error';
 import { renderPage } from '../../views/render';
 
@@ -34,16 +36,20 @@ interaction.get('/:id/login', async (c) => {
   return loaded ? renderLogin(c, loaded) : expired(c);
 });
 
+const credentialsOf = (form: Params) => ({ login: (form.get('username') ?? '').slice(0, 256), password: form.get('password') ?? '' });
+
 interaction.post('/:id/login', async (c) => {
-  const r = await loadForPost(c, c.req.param('id'));
+  // The password is checked (with its throttle) beside the client's lookup, once the CSRF token matched.
+  const r = await loadForPost(c, c.req.param('id'), (form) => {
+    const { login, password } = credentialsOf(form);
+    return login && password ? passwordLogin({ env: c.env, ip: sourceIp(c), now: now(), defer: (work) => c.executionCtx.waitUntil(work) }, login, password) : Promise.resolve(null);
+  });
   if (r instanceof Response) return r;
   const { t } = presentation(r.loaded);
-  const login = (r.form.get('username') ?? '').slice(0, 256);
-  const password = r.form.get('password') ?? '';
+  const { login } = credentialsOf(r.form);
   const remember = r.form.get('remember') === '1';
-  if (!login || !password) return renderLogin(c, r.loaded, { error: t('login.missing'), login, remember, status: 400 });
-
-  const result = await passwordLogin({ env: c.env, ip: sourceIp(c), now: now(), defer: (work) => c.executionCtx.waitUntil(work) }, login, password);
+  const result = r.beside;
+  if (!result) return renderLogin(c, r.loaded, { error: t('login.missing'), login, remember, status: 400 });
   if (!result.ok) {
     if (result.reason === 'throttled') {
       // RFC 9110 §10.2.3: how long to wait, also stated on the page.
@@ -59,10 +65,7 @@ interaction.post('/:id/login', async (c) => {
     return renderLogin(c, r.loaded, { error: t('login.otherAccount', { client: r.loaded.client.name }), login, remember, status: 400 });
   }
 
-  const session = await signIn(c, result.user.id, remember);
-  await new InteractionRepository(c.env.DB).markAuthenticated(r.loaded.interaction.id, result.user.id, session.authTime);
-  const ia = { ...r.loaded.interaction, userId: result.user.id, authenticatedAt: session.authTime };
-  return advance(c, { ...r.loaded, interaction: ia }, { session, redirectToPages: true });
+  return signedIn(c, r.loaded, result.user.id, remember);
 });
 
 /** Self-service sign-up (prompt=create, or the link on the sign-in page), unless SIGNUP=off. */
@@ -84,10 +87,7 @@ interaction.post('/:id/signup', async (c) => {
     if (result.retryAfter) c.header('Retry-After', String(result.retryAfter));
     return renderSignup(c, r.loaded, { error: t(result.reason), values, status: result.retryAfter ? 429 : 400 });
   }
-  const session = await signIn(c, result.user.id, false);
-  await new InteractionRepository(c.env.DB).markAuthenticated(r.loaded.interaction.id, result.user.id, session.authTime);
-  const ia = { ...r.loaded.interaction, userId: result.user.id, authenticatedAt: session.authTime };
-  return advance(c, { ...r.loaded, interaction: ia }, { session, redirectToPages: true });
+  return signedIn(c, r.loaded, result.user.id, false);
 });
 
 /** The account chooser (prompt=select_account): one of this browser's sessions, or "new". */
@@ -96,9 +96,8 @@ interaction.post('/:id/select', async (c) => {
   if (r instanceof Response) return r;
   const { interaction: ia } = r.loaded;
   const choice = r.form.get('account') ?? '';
-  const interactions = new InteractionRepository(c.env.DB);
   if (choice === 'new') {
-    await interactions.select(ia.id, 'new');
+    await saveParked(c, { ...r.loaded, interaction: { ...ia, selected: 'new' } });
     return redirect(c, `/interaction/${ia.id}`, 303);
   }
   // Only a session of this very browser may be picked: the browser must hold its secret (see
@@ -107,8 +106,9 @@ interaction.post('/:id/select', async (c) => {
   if (!chosen) return redirect(c, `/interaction/${ia.id}`, 303);
   const { session } = chosen;
   switchTo(c, chosen);
-  await interactions.select(ia.id, session.sid);
-  return advance(c, { ...r.loaded, interaction: { ...ia, selected: session.sid } }, { session, redirectToPages: true });
+  const loaded = { ...r.loaded, interaction: { ...ia, selected: session.sid } };
+  await saveParked(c, loaded);
+  return advance(c, loaded, { session, redirectToPages: true });
 });
 
 interaction.post('/:id/consent', async (c) => {
@@ -116,11 +116,11 @@ interaction.post('/:id/consent', async (c) => {
   if (r instanceof Response) return r;
   const { interaction: ia } = r.loaded;
   if (r.form.get('decision') !== 'allow') {
-    return finish(c, ia, errorLocation(ia.request.redirectUri, ia.request.state, c.var.issuer, new AccessDenied('the user denied the request')));
+    return finish(c, r.loaded, errorLocation(ia.request.redirectUri, ia.request.state, c.var.issuer, new AccessDenied('the user denied the request')));
   }
   return advance(c, r.loaded, {
     consentedHere: true,
-    beforeIssue: (session) => new ConsentRepository(c.env.DB).remember(session.userId, ia.clientId, scopesNeedingConsent(ia.request), now()),
+    approvedHere: scopesNeedingConsent(ia.request),
   });
 });
 
@@ -128,7 +128,21 @@ interaction.post('/:id/abort', async (c) => {
   const r = await loadForPost(c, c.req.param('id'));
   if (r instanceof Response) return r;
   const { interaction: ia } = r.loaded;
-  return finish(c, ia, errorLocation(ia.request.redirectUri, ia.request.state, c.var.issuer, new AccessDenied('the user cancelled the sign-in')));
+  return finish(c, r.loaded, errorLocation(ia.request.redirectUri, ia.request.state, c.var.issuer, new AccessDenied('the user cancelled the sign-in')));
 });
 
 interaction.all('/:id/:action', (c) => methodNotAllowed(c, 'POST'));
+
+/**
+ * After a sign-in or sign-up: the session is written while the user's consent for this client is
+ * read (one round trip for both), the progress goes into the sealed interaction cookie (no storage
+ * trip), and the browser is sent on (post/redirect/get) or back to the client.
+ */
+async function signedIn(c: Context<AppEnv>, loaded: Loaded, userId: string, remember: boolean): Promise<Response> {
+  const consented = new ConsentRepository(pageDb(c)).grantedScopes(userId, loaded.client.id);
+  consented.catch(() => {});
+  const session = await signIn(c, userId, remember);
+  const next = { ...loaded, interaction: { ...loaded.interaction, userId, authenticatedAt: session.authTime } };
+  await saveParked(c, next);
+  return advance(c, next, { session, consented, redirectToPages: true });
+}

@@ -53,4 +53,22 @@ describe('interaction creation throttle', () => {
     // Another address is not affected.
     await openInteraction(new LocalBrowser(), query);
   }, 60_000);
+
+  it('the reservation made while a request is validated is given back when nothing is parked (an invalid request, a redirected error)', async () => {
+    const client = await createClient();
+    const browser = new LocalBrowser();
+    // 70 requests that park nothing: an unknown client (error page), a bad scope (redirected error).
+    const invalid = await Promise.all(
+      Array.from({ length: 70 }, (_, i) => browser.get(`/authorize?${i % 2 ? authorizeQuery(client, { client_id: 'no-such-client' }) : authorizeQuery(client, { response_type: 'token id_token x' })}`)),
+    );
+    expect(invalid.every((r) => r.status !== 429)).toBe(true);
+    expect(invalid.some((r) => r.status === 400)).toBe(true);
+    // The returns run after the responses (waitUntil): the address still parks interactions.
+    for (let i = 0; i < 20; i++) {
+      const res = await browser.get(`/authorize?${authorizeQuery(client)}`);
+      if (res.status === 302) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error('the reservations of requests that parked nothing were not given back');
+  }, 60_000);
 });

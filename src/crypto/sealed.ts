@@ -1,0 +1,56 @@
+import { base64url } from 'jose';
+
+const cache = new Map<string, Promise<CryptoKey>>();
+
+/**
+ * An AES-256-GCM key derived (HKDF, RFC 5869) from KEY_ENCRYPTION_KEY for one purpose label, so a
+ * value sealed for one use never opens for another (and reveals nothing of the other keys).
+ */
+function sealingKey(kekSecret: string | undefined, purpose: string): Promise<CryptoKey> {
+  if (!kekSecret) return Promise.reject(new Error('KEY_ENCRYPTION_KEY is not set'));
+  const id = `${purpose}:${kekSecret}`;
+  let key = cache.get(id);
+  if (!key) {
+    key = (async () => {
+      const ikm = await crypto.subtle.importKey('raw', base64url.decode(kekSecret.trim()), 'HKDF', false, ['deriveKey']);
+      return crypto.subtle.deriveKey(
+        { name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info: new TextEncoder().encode(`sealed:${purpose}`) },
+        ikm,
+        { name: 'AES-GCM', length: 256 },
+        false,
+        ['encrypt', 'decrypt'],
+      );
+    })();
+    cache.set(id, key);
+    key.catch(() => cache.delete(id));
+  }
+  return key;
+}
+
+/**
+ * Seals a JSON value: AES-GCM (confidential and authenticated), a random 96-bit IV, and `context`
+ * as additional data, so a sealed value only opens for the same context (e.g. the id it was made for).
+ * The result is base64url (`iv.ciphertext`), safe in a cookie.
+ */
+export async function sealJson(kekSecret: string | undefined, purpose: string, context: string, value: unknown): Promise<string> {
+  const key = await sealingKey(kekSecret, purpose);
+  const iv = crypto.getRandomValues(new Uint8Array(12));
+  const data = new TextEncoder().encode(JSON.stringify(value));
+  const sealed = new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: new TextEncoder().encode(context) }, key, data));
+  return `${base64url.encode(iv)}.${base64url.encode(sealed)}`;
+}
+
+/** Opens a value sealed by sealJson for the same purpose and context; null if it was altered, made up or sealed for another context. */
+export async function openJson<T>(kekSecret: string | undefined, purpose: string, context: string, sealed: string): Promise<T | null> {
+  const key = await sealingKey(kekSecret, purpose);
+  const dot = sealed.indexOf('.');
+  if (dot < 0 || sealed.length > 8192) return null;
+  try {
+    const iv = base64url.decode(sealed.slice(0, dot));
+    if (iv.length !== 12) return null;
+    const plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv, additionalData: new TextEncoder().encode(context) }, key, base64url.decode(sealed.slice(dot + 1)));
+    return JSON.parse(new TextDecoder().decode(plain)) as T;
+  } catch {
+    return null;
+  }
+}
