@@ -5,7 +5,7 @@ import type { KeyAlg, SealedPrivateKey } from '../keys/types';
 export type { Client, ClientAuthMethod, ClientLifetimes, GrantType } from '../clients/model';
 export { isPublicClient } from '../clients/model';
 
-/** One row of `clients` (migrations 0001 to 0006). */
+/** One row of `clients` (migrations 0001 to 0006, 0013). */
 interface ClientRow {
   id: string;
   secret_hash: string | null;
@@ -16,6 +16,7 @@ interface ClientRow {
   first_party: number;
   id_token_signed_response_alg: string | null;
   grant_types: string;
+  response_types: string | null;
   scopes: string | null;
   jwks: string | null;
   jwks_uri: string | null;
@@ -75,6 +76,7 @@ const fromRow = (r: ClientRow): Client => ({
   initiateLoginUri: r.initiate_login_uri,
   // token policy
   grantTypes: JSON.parse(r.grant_types) as GrantType[],
+  responseTypes: json<string[]>(r.response_types),
   scopes: json<string[]>(r.scopes),
   firstParty: r.first_party === 1,
   idTokenAlg: r.id_token_signed_response_alg as KeyAlg | null,
@@ -112,6 +114,7 @@ const columnsOf = (c: Client): [string, unknown][] => [
   ['first_party', c.firstParty ? 1 : 0],
   ['id_token_signed_response_alg', c.idTokenAlg],
   ['grant_types', JSON.stringify(c.grantTypes)],
+  ['response_types', c.responseTypes ? JSON.stringify(c.responseTypes) : null],
   ['scopes', c.scopes ? JSON.stringify(c.scopes) : null],
   ['jwks', c.jwks ? JSON.stringify(c.jwks) : null],
   ['jwks_uri', c.jwksUri],

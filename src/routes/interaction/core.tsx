@@ -1,6 +1,8 @@
 import type { Context } from 'hono';
 import { decideNextStep } from '../../authorize/decide';
-import { errorLocation, issueCode, redirect } from '../../authorize/respond';
+import { errorResponse, issueAuthorizationResponse, redirect } from '../../authorize/respond';
+import type { AuthorizationResponse } from '../../authorize/response_mode';
+import { sendAuthorizationResponse } from '../authorization_response';
 import { catalog } from '../../claims/catalog';
 import { now } from '../../config';
 import { sha256Base64url, timingSafeEqual } from '../../crypto/hash';
@@ -164,10 +166,10 @@ export async function advance(c: Context<AppEnv>, l: Loaded, opts: AdvanceOption
       );
     }
     case 'error':
-      return finish(c, ia, errorLocation(ia.request.redirectUri, ia.request.state, c.var.issuer, next.error));
+      return finish(c, ia, errorResponse(ia.request, c.var.issuer, next.error));
     case 'issue':
       await opts.beforeIssue?.(next.session);
-      return finish(c, ia, await issueCode(c.env, ia.request, next.session, c.var.issuer));
+      return finish(c, ia, await issueAuthorizationResponse(c.env, client, ia.request, next.session, c.var.issuer));
   }
 }
 
@@ -183,8 +185,8 @@ async function customScopeDescriptions(c: Context<AppEnv>, scopes: string[]): Pr
   return out;
 }
 
-export async function finish(c: Context<AppEnv>, ia: Interaction, location: string): Promise<Response> {
+export async function finish(c: Context<AppEnv>, ia: Interaction, response: AuthorizationResponse): Promise<Response> {
   await new InteractionRepository(c.env.DB).delete(ia.id);
   clearInteractionCookie(c, ia.id);
-  return redirect(c, location, c.req.method === 'POST' ? 303 : 302);
+  return sendAuthorizationResponse(c, response, c.req.method === 'POST' ? 303 : 302);
 }
