@@ -12,6 +12,7 @@ export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'c
 export type GrantType = 'authorization_code' | 'refresh_token' | 'client_credentials' | 'implicit';
 export type ApplicationType = 'web' | 'native';
 export type SubjectType = 'public' | 'pairwise';
+export type RefreshPolicy = 'offline_access' | 'always';
 
 /** Per-client overrides of the global lifetimes, in seconds. */
 export interface ClientLifetimes {
@@ -65,6 +66,10 @@ export interface ClientTokenPolicy {
   responseTypes: string[] | null;
   /** Scopes the client may be given; null means the standard OIDC scopes. */
   scopes: string[] | null;
+  /** RFC 6749 §3.3: the scopes of a request that names none; null: such a request is invalid_scope. */
+  defaultScopes: string[] | null;
+  /** When refresh tokens are issued: with offline_access granted (OIDC Core §11), or to a confidential client always. */
+  refreshPolicy: RefreshPolicy;
   /** Trusted by the operator: no consent page. Only the admin API sets it. */
   firstParty: boolean;
   /** id_token_signed_response_alg, or null for the server default. */
@@ -127,6 +132,8 @@ export const DEFAULT_FIELDS: ClientFields = {
   grantTypes: ['authorization_code'],
   responseTypes: null,
   scopes: null,
+  defaultScopes: null,
+  refreshPolicy: 'offline_access',
   firstParty: false,
   idTokenAlg: null,
   userinfoAlg: null,

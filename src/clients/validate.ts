@@ -137,6 +137,11 @@ export function parseClientInput(body: unknown, algorithms: readonly KeyAlg[], c
     }
     out.scopes = list === null ? null : [...new Set(list as string[])];
   }
+  if (body.default_scope !== undefined) out.defaultScopes = checkDefaultScope(body.default_scope, InvalidRequest);
+  if (body.refresh_policy !== undefined) {
+    if (body.refresh_policy !== 'offline_access' && body.refresh_policy !== 'always') throw new InvalidRequest('refresh_policy must be offline_access or always');
+    out.refreshPolicy = body.refresh_policy;
+  }
   if (body.jwks !== undefined) out.jwks = body.jwks === null ? null : checkJwks(body.jwks);
   if (body.jwks_uri !== undefined) out.jwksUri = body.jwks_uri === null ? null : checkJwksUri(body.jwks_uri);
   const lifetimes: ClientLifetimes = {};
@@ -158,6 +163,16 @@ export function parseClientInput(body: unknown, algorithms: readonly KeyAlg[], c
     out.subjectType = body.subject_type;
   }
   return { ...out, ...parseClientLogoutMetadata(body) };
+}
+
+/** default_scope: a space-separated string (or list) of scope tokens; null removes it. */
+export function checkDefaultScope(raw: unknown, Err: MetadataError): string[] | null {
+  if (raw === null) return null;
+  const list = typeof raw === 'string' ? raw.split(' ').filter(Boolean) : Array.isArray(raw) ? raw : undefined;
+  if (list === undefined || list.length === 0 || list.length > 50 || list.some((s) => typeof s !== 'string' || !SCOPE_TOKEN.test(s))) {
+    throw new Err('default_scope must be a space-separated string (or list) of 1 to 50 RFC 6749 scope tokens');
+  }
+  return [...new Set(list as string[])];
 }
 
 /** Registration 1.0 §2 response_types: a non-empty list of the types of authorize/response_type.ts, normalised. */
@@ -192,6 +207,7 @@ export function checkClientConsistency(c: Client, Err: MetadataError = InvalidRe
   // RFC 7591 §2: jwks and jwks_uri MUST NOT both be present.
   if (c.jwks && c.jwksUri) throw new Err('jwks and jwks_uri are mutually exclusive');
   if (c.grantTypes.includes('refresh_token') && !c.grantTypes.includes('authorization_code')) throw new Err('refresh_token needs the authorization_code grant');
+  if (c.refreshPolicy === 'always' && c.tokenEndpointAuthMethod === 'none') throw new Err('refresh_policy always is for confidential clients only');
   if (c.subjectType === 'pairwise' && !c.sectorIdentifier) throw new Err('a pairwise client needs a sector identifier (OIDC Core §8.1)');
 }
 

@@ -2,7 +2,7 @@ import { ASSERTION_SIGNING_ALGS, SECRET_ASSERTION_ALGS } from '../authn/client_a
 import { SUPPORTED_AUTH_METHODS } from '../authn/client_auth';
 import type { ClientAuthMethod, ClientFields, GrantType } from '../clients/model';
 import { grantTypesFor } from '../authorize/response_type';
-import { checkDefaultAcrValues, checkDefaultMaxAge, checkJwks, checkResponseTypes, GRANT_TYPES, isObject, SCOPE_TOKEN } from '../clients/validate';
+import { checkDefaultAcrValues, checkDefaultScope, checkDefaultMaxAge, checkJwks, checkResponseTypes, GRANT_TYPES, isObject, SCOPE_TOKEN } from '../clients/validate';
 import { InvalidClientMetadata, InvalidRedirectUri, UnapprovedSoftwareStatement } from '../errors';
 import type { KeyAlg } from '../keys/types';
 import { checkFetchableUrl } from '../http/outbound_address';
@@ -21,7 +21,7 @@ export interface RegistrationContext {
  * model's names. `firstParty` and the lifetimes are the operator's, never the client's; the sector
  * identifier is resolved afterwards (it may need a fetch).
  */
-export type RegisteredMetadata = Omit<ClientFields, 'firstParty' | 'lifetimes' | 'sectorIdentifier'>;
+export type RegisteredMetadata = Omit<ClientFields, 'firstParty' | 'lifetimes' | 'sectorIdentifier' | 'refreshPolicy'>;
 
 /** Members that may carry a BCP 47 language tag: `client_name#fr` (Registration 1.0 §2.1). */
 const LOCALIZABLE = ['client_name', 'logo_uri', 'client_uri', 'policy_uri', 'tos_uri'];
@@ -155,6 +155,7 @@ export function parseRegistration(body: unknown, ctx: RegistrationContext): Regi
     idTokenAlg,
     userinfoAlg,
     scopes,
+    defaultScopes: body.default_scope === undefined ? null : checkDefaultScope(body.default_scope, InvalidClientMetadata),
     jwks,
     jwksUri,
     subjectType,

@@ -18,6 +18,8 @@ interface ClientRow {
   grant_types: string;
   response_types: string | null;
   scopes: string | null;
+  default_scope: string | null;
+  refresh_policy: string | null;
   jwks: string | null;
   jwks_uri: string | null;
   lifetimes: string | null;
@@ -78,6 +80,8 @@ const fromRow = (r: ClientRow): Client => ({
   grantTypes: JSON.parse(r.grant_types) as GrantType[],
   responseTypes: json<string[]>(r.response_types),
   scopes: json<string[]>(r.scopes),
+  defaultScopes: json<string[]>(r.default_scope),
+  refreshPolicy: r.refresh_policy === 'always' ? 'always' : 'offline_access',
   firstParty: r.first_party === 1,
   idTokenAlg: r.id_token_signed_response_alg as KeyAlg | null,
   userinfoAlg: r.userinfo_signed_response_alg as KeyAlg | null,
@@ -116,6 +120,8 @@ const columnsOf = (c: Client): [string, unknown][] => [
   ['grant_types', JSON.stringify(c.grantTypes)],
   ['response_types', c.responseTypes ? JSON.stringify(c.responseTypes) : null],
   ['scopes', c.scopes ? JSON.stringify(c.scopes) : null],
+  ['default_scope', c.defaultScopes ? JSON.stringify(c.defaultScopes) : null],
+  ['refresh_policy', c.refreshPolicy],
   ['jwks', c.jwks ? JSON.stringify(c.jwks) : null],
   ['jwks_uri', c.jwksUri],
   ['lifetimes', jsonOrNull(c.lifetimes, Object.keys(c.lifetimes).length === 0)],
