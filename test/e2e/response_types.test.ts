@@ -145,6 +145,24 @@ describe('implicit and hybrid flows with openid-client', () => {
   });
 });
 
+describe('plain OAuth 2.0 with openid-client', () => {
+  test('no openid: an access token, no ID token, userinfo refused; default scopes when scope is omitted', async () => {
+    const rp = await admin.createClientWith({ first_party: true, default_scope: 'profile email' });
+    const config = await discover(rp);
+    const verifier = client.randomPKCECodeVerifier();
+    const state = client.randomState();
+    const url = client.buildAuthorizationUrl(config, { redirect_uri: REDIRECT_URI, state, code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' });
+    expect(url.searchParams.has('scope')).toBe(false);
+    const { callback } = await authorize(new Browser([baseUrl]), url, { credentials: user });
+    const tokens = await client.authorizationCodeGrant(config, callback, { expectedState: state, pkceCodeVerifier: verifier, idTokenExpected: false });
+    expect(tokens.id_token).toBeUndefined();
+    expect(tokens.scope).toBe('profile email');
+    const res = await fetch(`${baseUrl}/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+    expect(res.status).toBe(403);
+    expect(res.headers.get('www-authenticate')).toContain('insufficient_scope');
+  });
+});
+
 const CHROMIUM = chromiumOrSkip();
 
 describe.skipIf(!CHROMIUM)('form_post in a real browser', () => {
