@@ -65,6 +65,8 @@ export type AppEnv = {
     issuer: string;
     /** Origins a page may frame (front-channel logout iframes); set only by that page. */
     frameSrc?: string[];
+    /** Directives a page adds to the CSP (the form_post page: its script hash and form-action). */
+    cspAdditions?: string[];
     /** The client authenticated by this request, once it is (token, revocation, introspection). */
     client?: Client;
   };

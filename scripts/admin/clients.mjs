@@ -6,7 +6,8 @@ import { claimSpec, describeClaim } from './claims.mjs';
 import { AUTH_METHODS, SIGNING_ALGS } from './lists.mjs';
 import { fmtTime, printTable } from './output.mjs';
 
-const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'];
+const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials', 'implicit'];
+const RESPONSE_TYPES = ['code', 'id_token', 'id_token token', 'code id_token', 'code token', 'code id_token token', 'token'];
 
 /** Flags shared by `clients create` and `clients update` (an interface: keep the names). */
 const CLIENT_METADATA_FLAGS = {
@@ -18,7 +19,20 @@ const CLIENT_METADATA_FLAGS = {
     desc: `token_endpoint_auth_method: ${AUTH_METHODS.join(' | ')} (default client_secret_basic)`,
   },
   'grant-type': { type: 'string', repeat: true, choices: GRANT_TYPES, value: 'GRANT', desc: `allowed grant: ${GRANT_TYPES.join(' | ')} (repeatable)` },
+  'response-type': {
+    type: 'string',
+    repeat: true,
+    value: 'TYPE',
+    desc: `allowed response_type: ${RESPONSE_TYPES.map((t) => JSON.stringify(t)).join(' | ')}; the grants they need are added`,
+  },
   scope: { type: 'string', repeat: true, value: 'SCOPE', desc: 'allowed scope (repeatable; default: the standard OIDC scopes)' },
+  'default-scope': { type: 'string', repeat: true, value: 'SCOPE', desc: 'scope used when a request names none' },
+  'refresh-policy': {
+    type: 'string',
+    choices: ['offline_access', 'always'],
+    value: 'POLICY',
+    desc: 'refresh tokens: offline_access (with that scope granted; default) | always (confidential clients, every grant)',
+  },
   'jwks-uri': { type: 'string', value: 'URL', desc: 'where the client publishes its keys (private_key_jwt)' },
   'jwks-file': { type: 'string', value: 'PATH', desc: 'a JSON file with the client public JWK Set (private_key_jwt)' },
   'id-token-alg': {
@@ -38,6 +52,9 @@ function clientMetadataBody(flags) {
   if (flags.firstParty !== undefined) body.first_party = Boolean(flags.firstParty);
   if (flags.authMethod) body.token_endpoint_auth_method = flags.authMethod;
   if (flags.grantType?.length) body.grant_types = flags.grantType;
+  if (flags.responseType?.length) body.response_types = flags.responseType;
+  if (flags.defaultScope?.length) body.default_scope = flags.defaultScope.join(' ');
+  if (flags.refreshPolicy) body.refresh_policy = flags.refreshPolicy;
   if (flags.scope?.length) body.scope = flags.scope.join(' ');
   if (flags.jwksUri) body.jwks_uri = flags.jwksUri;
   if (flags.jwksFile) {
@@ -209,6 +226,9 @@ function printClient(c) {
   console.log(`client_name:                ${c.client_name}`);
   console.log(`token_endpoint_auth_method: ${c.token_endpoint_auth_method}`);
   if (c.grant_types) console.log(`grant_types:                ${c.grant_types.join(' ')}`);
+  if (c.response_types) console.log(`response_types:             ${c.response_types.join(', ')}`);
+  if (c.default_scope) console.log(`default_scope:              ${c.default_scope}`);
+  if (c.refresh_policy) console.log(`refresh_policy:             ${c.refresh_policy}`);
   if (c.scope) console.log(`scope:                      ${c.scope}`);
   console.log(`first_party:                ${c.first_party ? 'yes' : 'no'}`);
   if (c.jwks_uri) console.log(`jwks_uri:                   ${c.jwks_uri}`);

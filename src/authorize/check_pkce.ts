@@ -1,6 +1,7 @@
 import { InvalidRequest } from '../errors';
 import { isPublicClient } from '../storage/clients';
 import type { AuthorizeContext } from './request';
+import { returnsCode } from './response_type';
 
 const S256_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
 
@@ -13,7 +14,8 @@ export function checkPkce(ctx: AuthorizeContext): void {
   const method = ctx.params.get('code_challenge_method');
   if (challenge === undefined) {
     if (method !== undefined) throw new InvalidRequest('code_challenge_method without code_challenge');
-    if (isPublicClient(ctx.client!)) throw new InvalidRequest('PKCE is required for public clients: send code_challenge with code_challenge_method=S256');
+    // A response without a code (id_token, id_token token) has nothing for PKCE to bind.
+    if (isPublicClient(ctx.client!) && returnsCode(ctx.request.responseType ?? 'code')) throw new InvalidRequest('PKCE is required for public clients: send code_challenge with code_challenge_method=S256');
     return;
   }
   // RFC 7636 §4.3 makes "plain" the default when the method is omitted; we only accept S256.

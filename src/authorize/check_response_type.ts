@@ -1,19 +1,57 @@
 import { InvalidRequest, UnauthorizedClient, UnsupportedResponseType } from '../errors';
+import { responseTypesOf } from '../clients/model';
 import type { AuthorizeContext } from './request';
+import { RESPONSE_MODES, defaultResponseMode, isResponseMode } from './response_mode';
+import { normalizeResponseType, returnsIdToken } from './response_type';
 
-/** RFC 6749 §3.1.1: response_type is REQUIRED; only the code flow is offered. */
+/**
+ * RFC 6749 §3.1.1: response_type is REQUIRED. The types of OIDC Core §3 are offered (in any order
+ * of their values); RFC 6749 §4.1.2.1 / §4.2.2.1: a type the client did not register is
+ * unauthorized_client (Registration 1.0 §2: response_types).
+ */
 export function checkResponseType(ctx: AuthorizeContext): void {
-  const type = ctx.params.get('response_type');
-  if (!type) throw new InvalidRequest('response_type is required');
-  if (type !== 'code') throw new UnsupportedResponseType(`response_type ${type} is not supported; use code`);
-  // RFC 6749 §4.1.2.1: a client not registered for the authorization_code grant is unauthorized_client.
-  if (!ctx.client?.grantTypes.includes('authorization_code')) throw new UnauthorizedClient('this client is not allowed the authorization_code grant');
-  ctx.request.responseType = 'code';
+  const raw = ctx.params.get('response_type');
+  if (!raw) throw new InvalidRequest('response_type is required');
+  const type = normalizeResponseType(raw);
+  if (!type) throw new UnsupportedResponseType(`response_type ${raw} is not supported`);
+  if (!responseTypesOf(ctx.client!).includes(type)) throw new UnauthorizedClient(`this client is not registered for response_type ${type}`);
+  ctx.request.responseType = type;
 }
 
-/** OAuth 2.0 Multiple Response Types §2.1: only `query`, the default for the code flow. */
+/**
+ * Multiple Response Types §2.1: the default mode follows the type (query for `code`, fragment for
+ * the rest); `query` MUST NOT carry tokens, so asking for it with such a type is refused.
+ * Form Post Response Mode §2 adds `form_post`.
+ */
 export function checkResponseMode(ctx: AuthorizeContext): void {
+  const type = ctx.request.responseType!;
   const mode = ctx.params.get('response_mode');
-  if (mode !== undefined && mode !== 'query') throw new InvalidRequest(`response_mode ${mode} is not supported; use query`);
-  ctx.request.responseMode = 'query';
+  if (mode === undefined) {
+    ctx.request.responseMode = defaultResponseMode(type);
+    return;
+  }
+  if (!isResponseMode(mode)) throw new InvalidRequest(`response_mode ${mode} is not supported`);
+  if (!RESPONSE_MODES[mode].allowedFor(type)) throw new InvalidRequest(`response_mode ${mode} cannot carry the tokens of response_type ${type}`);
+  ctx.request.responseMode = mode;
+}
+
+/** OIDC Core §3.2.2.1 / §3.3.2.11: nonce is REQUIRED whenever the authorization endpoint returns an ID token. */
+export function checkNonceRequired(ctx: AuthorizeContext): void {
+  if (returnsIdToken(ctx.request.responseType!) && !ctx.params.get('nonce')) {
+    throw new InvalidRequest('nonce is required when the response type returns an id_token');
+  }
+}
+
+/**
+ * The mode an error goes back in before the request's own mode is settled: the requested one when
+ * it is known and fits the type, else the type's default (Multiple Response Types §2.1: an error for
+ * an implicit or hybrid request is in the fragment, never the query).
+ */
+export function errorResponseMode(ctx: AuthorizeContext) {
+  if (ctx.request.responseMode) return ctx.request.responseMode;
+  const rawType = ctx.params.get('response_type');
+  const type = rawType ? normalizeResponseType(rawType) : undefined;
+  const mode = ctx.params.get('response_mode');
+  if (mode !== undefined && isResponseMode(mode) && (type === undefined || RESPONSE_MODES[mode].allowedFor(type))) return mode;
+  return defaultResponseMode(type);
 }

@@ -2,13 +2,15 @@ import type { Bindings } from '../env';
 import type { Params } from '../http/params';
 import type { ClaimsRequest } from '../tokens/claims_request';
 import type { Client } from '../storage/clients';
+import type { ResponseMode } from './response_mode';
+import type { ResponseType } from './response_type';
 
 /** A validated authorization request (OIDC Core §3.1.2.1), as parked in an interaction. */
 export interface AuthorizationRequest {
   clientId: string;
   redirectUri: string;
-  responseType: 'code';
-  responseMode: 'query';
+  responseType: ResponseType;
+  responseMode: ResponseMode;
   scopes: string[];
   state?: string;
   nonce?: string;

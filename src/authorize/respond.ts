@@ -8,7 +8,16 @@ import { sanitizeDescription } from '../errors';
 import type { CodeRecord } from '../grants/code_record';
 import { SessionClientRepository } from '../storage/session_clients';
 import type { Session } from '../storage/sessions';
+import { AccessDenied } from '../errors';
+import { mintUserTokens } from '../grants/issue_tokens';
+import type { Client } from '../storage/clients';
+import { GrantRepository, type NewGrant } from '../storage/grants';
+import { UserRepository } from '../storage/users';
+import { claimsForScopes } from '../tokens/claims';
+import { requestedUserClaims } from '../tokens/claims_request';
 import type { AuthorizationRequest } from './request';
+import type { AuthorizationResponse, ResponseMode } from './response_mode';
+import { returnsAccessToken, returnsCode, returnsIdToken, returnsTokens } from './response_type';
 
 /**
  * Appends response parameters to the redirect_uri. RFC 6749 §3.1.2: the registered URI's own
@@ -28,26 +37,24 @@ export function redirect(c: Context, location: string, status: 302 | 303 = 302):
   return c.redirect(location, status);
 }
 
-/** OIDC Core §3.1.2.6 error response, with `iss` (RFC 9207 §2) and the client's state. */
-export function errorLocation(redirectUri: string, state: string | undefined, issuer: string, error: OAuthError): string {
-  return withResponseParams(redirectUri, {
-    error: error.error,
-    error_description: sanitizeDescription(error.description),
-    state,
-    iss: issuer,
-  });
+/**
+ * OIDC Core §3.1.2.6 error response, with `iss` (RFC 9207 §2) and the client's state, delivered in
+ * the request's response mode (Multiple Response Types §5: errors travel as successes would).
+ */
+export function errorResponse(target: { redirectUri: string; state?: string; responseMode: ResponseMode }, issuer: string, error: OAuthError): AuthorizationResponse {
+  return {
+    redirectUri: target.redirectUri,
+    mode: target.responseMode,
+    params: { error: error.error, error_description: sanitizeDescription(error.description), state: target.state, iss: issuer },
+  };
 }
 
 /**
- * Issues a single-use authorization code for an approved request; returns where to redirect with it.
- * The code is `<durable object id>.<256-bit secret>`: the id routes redemption to the one object
- * that holds the record, and only the secret's hash is stored there.
- *
- * One round trip: the code goes to its Durable Object while one D1 batch records the relying party
- * on the session (the one to notify at logout) together with `alsoWrite`, the other writes of the
- * step (e.g. the consent given on this page), prepared on `opts.db`. The two are independent: if either fails the request
- * fails (503) and the browser may retry; a stored code that is never handed out expires unused, and
- * the batch's upserts are idempotent.
+ * The successful response to an approved request: what its response type names (OIDC Core §3.1.2.5,
+ * §3.2.2.5, §3.3.2.5). A code is a single-use `<durable object id>.<256-bit secret>`: the id routes
+ * redemption to the one object that holds the record, and only the secret's hash is stored there.
+ * An access token from this endpoint has a grant of its own (no refresh token, RFC 6749 §4.2.2),
+ * so revocation and userinfo treat it like any other. The independent writes run in parallel.
  */
 export interface IssueOptions {
   /** Other writes of the step, prepared on `db`: one batch with the session_clients record. */
@@ -56,28 +63,102 @@ export interface IssueOptions {
   db?: D1Database;
 }
 
-export async function issueCode(env: Bindings, request: AuthorizationRequest, session: Session, issuer: string, opts: IssueOptions = {}): Promise<string> {
+export async function issueAuthorizationResponse(
+  env: Bindings,
+  client: Client,
+  request: AuthorizationRequest,
+  session: Session,
+  issuer: string,
+  opts: IssueOptions = {},
+): Promise<AuthorizationResponse> {
   const issuedAt = now();
-  const secret = randomToken(32);
-  const record: CodeRecord = {
-    secretHash: await sha256Base64url(secret),
-    clientId: request.clientId,
-    redirectUri: request.redirectUri,
-    userId: session.userId,
-    sid: session.sid,
-    scope: request.scopes.join(' '),
-    authTime: session.authTime,
-    amr: session.amr,
-    nonce: request.nonce,
-    acr: request.acr,
-    claims: request.claims ? JSON.stringify(request.claims) : undefined,
-    codeChallenge: request.codeChallenge,
-    issuedAt,
-    expiresAt: issuedAt + lifetimes(env).code,
-  };
-  const id = env.AUTH_CODES.newUniqueId();
+  const type = request.responseType;
   const db = opts.db ?? env.DB;
-  const writes = [...(opts.alsoWrite ?? []), new SessionClientRepository(db).recordStatement(session.sid, request.clientId, issuedAt)];
-  await Promise.all([env.AUTH_CODES.get(id).store(record), db.batch(writes)]);
-  return withResponseParams(request.redirectUri, { code: `${id.toString()}.${secret}`, state: request.state, iss: issuer });
+  // One round trip for the writes: the code goes to its Durable Object while ONE D1 batch records
+  // the relying party on the session (the one to notify at logout), the other writes of the step
+  // (`alsoWrite`, e.g. the consent given on this page) and the grant of an access token issued here.
+  // If either fails the request fails (503) and may be retried: an unused code expires, the
+  // batch's upserts are idempotent.
+  const statements: D1PreparedStatement[] = [...(opts.alsoWrite ?? []), new SessionClientRepository(db).recordStatement(session.sid, request.clientId, issuedAt)];
+  const writes: Promise<unknown>[] = [];
+  let code: string | undefined;
+  if (returnsCode(type)) {
+    const secret = randomToken(32);
+    const record: CodeRecord = {
+      secretHash: await sha256Base64url(secret),
+      clientId: request.clientId,
+      redirectUri: request.redirectUri,
+      userId: session.userId,
+      sid: session.sid,
+      scope: request.scopes.join(' '),
+      authTime: session.authTime,
+      amr: session.amr,
+      nonce: request.nonce,
+      acr: request.acr,
+      claims: request.claims ? JSON.stringify(request.claims) : undefined,
+      codeChallenge: request.codeChallenge,
+      issuedAt,
+      expiresAt: issuedAt + lifetimes(env).code,
+    };
+    const id = env.AUTH_CODES.newUniqueId();
+    writes.push(env.AUTH_CODES.get(id).store(record));
+    code = `${id.toString()}.${secret}`;
+  }
+  const params: Record<string, string | undefined> = { code };
+  if (returnsTokens(type)) {
+    const grantId = randomToken(16);
+    const withAccessToken = returnsAccessToken(type);
+    const scope = request.scopes.join(' ');
+    if (withAccessToken) {
+      const grant: NewGrant = {
+        id: grantId,
+        clientId: client.id,
+        userId: session.userId,
+        sid: session.sid,
+        scope,
+        authTime: session.authTime,
+        amr: session.amr,
+        createdAt: issuedAt,
+        expiresAt: issuedAt + lifetimes(env, client).accessToken,
+      };
+      const userinfoClaims = request.claims?.userinfo ? JSON.stringify(request.claims.userinfo) : null;
+      statements.push(new GrantRepository(db).insertStatement(grant, userinfoClaims));
+    }
+    const user = returnsIdToken(type) ? await new UserRepository(env.DB).find(session.userId) : null;
+    if (returnsIdToken(type) && !user) throw new AccessDenied('the signed-in user no longer exists');
+    const idTokenClaims: Record<string, unknown> = {
+      // OIDC Core §5.4: with no access token to reach userinfo, the scopes' claims go in the ID token.
+      ...(user && !withAccessToken ? withoutSub(claimsForScopes(user, request.scopes)) : {}),
+      ...(user ? requestedUserClaims(user, request.claims?.id_token) : {}),
+      ...(request.acr ? { acr: request.acr } : {}),
+    };
+    const tokens = await mintUserTokens({
+      env,
+      issuer,
+      client,
+      subject: session.userId,
+      grantId,
+      scope,
+      authTime: session.authTime,
+      sid: session.sid,
+      amr: session.amr,
+      nonce: request.nonce,
+      issuedAt,
+      idTokenClaims,
+      issue: { accessToken: withAccessToken, idToken: returnsIdToken(type) },
+      code,
+    });
+    Object.assign(params, {
+      access_token: tokens.access_token,
+      token_type: tokens.token_type,
+      expires_in: tokens.expires_in === undefined ? undefined : String(tokens.expires_in),
+      // RFC 6749 §4.2.2: scope is returned when it differs from the request's; always sending it is allowed.
+      scope: tokens.access_token ? tokens.scope : undefined,
+      id_token: tokens.id_token,
+    });
+  }
+  await Promise.all([...writes, db.batch(statements)]);
+  return { redirectUri: request.redirectUri, mode: request.responseMode, params: { ...params, state: request.state, iss: issuer } };
 }
+
+const withoutSub = ({ sub: _sub, ...rest }: Record<string, unknown>) => rest;

@@ -8,7 +8,7 @@ import { checkOptionalParameters } from './check_optional';
 import { checkPkce } from './check_pkce';
 import { checkRedirectUri } from './check_redirect_uri';
 import { checkRequestObject } from './check_request_object';
-import { checkResponseMode, checkResponseType } from './check_response_type';
+import { checkNonceRequired, checkResponseMode, checkResponseType } from './check_response_type';
 import { checkScope } from './check_scope';
 import type { AuthorizationRequest, AuthorizeCheck, AuthorizeContext } from './request';
 
@@ -17,6 +17,7 @@ const CHECKS: AuthorizeCheck[] = [
   checkRequestObject,
   checkResponseType,
   checkResponseMode,
+  checkNonceRequired,
   checkScope,
   checkPkce,
   checkPrompt,

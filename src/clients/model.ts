@@ -8,9 +8,11 @@ import type { KeyAlg, SealedPrivateKey } from '../keys/types';
  */
 
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'client_secret_jwt' | 'private_key_jwt' | 'none';
-export type GrantType = 'authorization_code' | 'refresh_token' | 'client_credentials';
+/** `implicit` is never used at the token endpoint: it names clients registered for front-channel tokens (RFC 7591 §2.1). */
+export type GrantType = 'authorization_code' | 'refresh_token' | 'client_credentials' | 'implicit';
 export type ApplicationType = 'web' | 'native';
 export type SubjectType = 'public' | 'pairwise';
+export type RefreshPolicy = 'offline_access' | 'always';
 
 /** Per-client overrides of the global lifetimes, in seconds. */
 export interface ClientLifetimes {
@@ -57,8 +59,17 @@ export interface ClientRedirects {
 /** What the client may be given and how its tokens are made. */
 export interface ClientTokenPolicy {
   grantTypes: GrantType[];
+  /**
+   * Registration 1.0 §2 response_types (normalised spellings, see authorize/response_type.ts);
+   * null: the types the grant types imply (`code` with authorization_code).
+   */
+  responseTypes: string[] | null;
   /** Scopes the client may be given; null means the standard OIDC scopes. */
   scopes: string[] | null;
+  /** RFC 6749 §3.3: the scopes of a request that names none; null: such a request is invalid_scope. */
+  defaultScopes: string[] | null;
+  /** When refresh tokens are issued: with offline_access granted (OIDC Core §11), or to a confidential client always. */
+  refreshPolicy: RefreshPolicy;
   /** Trusted by the operator: no consent page. Only the admin API sets it. */
   firstParty: boolean;
   /** id_token_signed_response_alg, or null for the server default. */
@@ -119,7 +130,10 @@ export const DEFAULT_FIELDS: ClientFields = {
   backchannelLogoutSessionRequired: true,
   initiateLoginUri: null,
   grantTypes: ['authorization_code'],
+  responseTypes: null,
   scopes: null,
+  defaultScopes: null,
+  refreshPolicy: 'offline_access',
   firstParty: false,
   idTokenAlg: null,
   userinfoAlg: null,
@@ -143,4 +157,5 @@ export const DEFAULT_FIELDS: ClientFields = {
 export const isPublicClient = (client: Pick<Client, 'tokenEndpointAuthMethod'>): boolean => client.tokenEndpointAuthMethod === 'none';
 
 /** RFC 7591 §2 / Registration 1.0 §2: the response types that go with the grant types (code ⇔ authorization_code). */
-export const responseTypesOf = (client: Pick<Client, 'grantTypes'>): string[] => (client.grantTypes.includes('authorization_code') ? ['code'] : []);
+export const responseTypesOf = (client: Pick<Client, 'grantTypes' | 'responseTypes'>): string[] =>
+  client.responseTypes ?? (client.grantTypes.includes('authorization_code') ? ['code'] : []);

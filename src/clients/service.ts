@@ -3,6 +3,7 @@ import { randomToken } from '../crypto/random';
 import { InvalidRequest } from '../errors';
 import { keyEncryptionKey, sealPrivateKey } from '../keys/encryption';
 import { ClientRepository } from '../storage/clients';
+import { grantTypesFor } from '../authorize/response_type';
 import { DEFAULT_FIELDS, responseTypesOf, type Client } from './model';
 import { checkClientConsistency, type ClientInput, type MetadataError } from './validate';
 
@@ -59,6 +60,11 @@ export function mergeClient(base: Client, input: ClientInput, Err: MetadataError
     ...input,
     lifetimes: input.lifetimes !== undefined ? { ...base.lifetimes, ...input.lifetimes } : base.lifetimes,
   };
+  // Response types given without grant types bring the grants they imply (RFC 7591 §2.1).
+  if (input.responseTypes && input.grantTypes === undefined) {
+    const others = base.grantTypes.filter((g) => g !== 'authorization_code' && g !== 'implicit');
+    merged.grantTypes = [...grantTypesFor(input.responseTypes), ...others];
+  }
   // OIDC Core §8.1: a pairwise client's sub values derive from its sector; changing it would change every user's sub.
   const sectorIdentifier = sectorOf(merged, Err);
   if (base.subjectType === 'pairwise' && merged.subjectType === 'pairwise' && base.sectorIdentifier && base.sectorIdentifier !== sectorIdentifier) {
@@ -109,6 +115,8 @@ export function clientMetadata(client: Client): Record<string, unknown> {
     application_type: client.applicationType,
     subject_type: client.subjectType,
     ...optional('scope', client.scopes?.join(' ')),
+    ...optional('default_scope', client.defaultScopes?.join(' ')),
+    refresh_policy: client.refreshPolicy,
     ...optional('id_token_signed_response_alg', client.idTokenAlg),
     ...optional('userinfo_signed_response_alg', client.userinfoAlg),
     ...optional('token_endpoint_auth_signing_alg', client.tokenEndpointAuthSigningAlg),

@@ -1,6 +1,7 @@
 import type { JSONWebKeySet } from 'jose';
 import { SUPPORTED_AUTH_METHODS as AUTH_METHODS } from '../authn/client_auth';
 import { ACR_VALUES_SUPPORTED } from '../authorize/check_claims';
+import { RESPONSE_TYPES, grantTypesFor, normalizeResponseType } from '../authorize/response_type';
 import { InvalidClientMetadata, InvalidRequest } from '../errors';
 import type { KeyAlg } from '../keys/types';
 import type { Client, ClientAuthMethod, ClientFields, ClientLifetimes, GrantType } from './model';
@@ -8,7 +9,7 @@ import type { Client, ClientAuthMethod, ClientFields, ClientLifetimes, GrantType
 /** The error class a rule violation is reported with: invalid_request (admin API) or invalid_client_metadata (RFC 7591 §3.2.2). */
 export type MetadataError = typeof InvalidRequest | typeof InvalidClientMetadata;
 
-export const GRANT_TYPES: GrantType[] = ['authorization_code', 'refresh_token', 'client_credentials'];
+export const GRANT_TYPES: GrantType[] = ['authorization_code', 'refresh_token', 'client_credentials', 'implicit'];
 const LIFETIME_FIELDS = {
   access_token_ttl: 'access_token',
   id_token_ttl: 'id_token',
@@ -127,6 +128,7 @@ export function parseClientInput(body: unknown, algorithms: readonly KeyAlg[], c
     }
     out.grantTypes = [...new Set(g as GrantType[])];
   }
+  if (body.response_types !== undefined) out.responseTypes = checkResponseTypes(body.response_types, InvalidRequest);
   if (body.scope !== undefined) {
     const raw = body.scope;
     const list = raw === null ? null : typeof raw === 'string' ? raw.split(' ').filter(Boolean) : Array.isArray(raw) ? raw : undefined;
@@ -134,6 +136,11 @@ export function parseClientInput(body: unknown, algorithms: readonly KeyAlg[], c
       throw new InvalidRequest('scope must be a space-separated string (or list) of RFC 6749 scope tokens');
     }
     out.scopes = list === null ? null : [...new Set(list as string[])];
+  }
+  if (body.default_scope !== undefined) out.defaultScopes = checkDefaultScope(body.default_scope, InvalidRequest);
+  if (body.refresh_policy !== undefined) {
+    if (body.refresh_policy !== 'offline_access' && body.refresh_policy !== 'always') throw new InvalidRequest('refresh_policy must be offline_access or always');
+    out.refreshPolicy = body.refresh_policy;
   }
   if (body.jwks !== undefined) out.jwks = body.jwks === null ? null : checkJwks(body.jwks);
   if (body.jwks_uri !== undefined) out.jwksUri = body.jwks_uri === null ? null : checkJwksUri(body.jwks_uri);
@@ -158,14 +165,49 @@ export function parseClientInput(body: unknown, algorithms: readonly KeyAlg[], c
   return { ...out, ...parseClientLogoutMetadata(body) };
 }
 
+/** default_scope: a space-separated string (or list) of scope tokens; null removes it. */
+export function checkDefaultScope(raw: unknown, Err: MetadataError): string[] | null {
+  if (raw === null) return null;
+  const list = typeof raw === 'string' ? raw.split(' ').filter(Boolean) : Array.isArray(raw) ? raw : undefined;
+  if (list === undefined || list.length === 0 || list.length > 50 || list.some((s) => typeof s !== 'string' || !SCOPE_TOKEN.test(s))) {
+    throw new Err('default_scope must be a space-separated string (or list) of 1 to 50 RFC 6749 scope tokens');
+  }
+  return [...new Set(list as string[])];
+}
+
+/** Registration 1.0 §2 response_types: a non-empty list of the types of authorize/response_type.ts, normalised. */
+export function checkResponseTypes(v: unknown, Err: MetadataError): string[] {
+  if (!Array.isArray(v) || v.length > RESPONSE_TYPES.length) throw new Err(`response_types must be a list of ${RESPONSE_TYPES.join(', ')}`);
+  return [
+    ...new Set(
+      v.map((t) => {
+        const type = typeof t === 'string' ? normalizeResponseType(t) : undefined;
+        if (!type) throw new Err(`response type ${String(t)} is not supported; supported: ${RESPONSE_TYPES.join(', ')}`);
+        return type;
+      }),
+    ),
+  ];
+}
+
 /** Rules that span fields, checked on the client as it will be stored, whoever made it. */
 export function checkClientConsistency(c: Client, Err: MetadataError = InvalidRequest): void {
   if (c.grantTypes.includes('authorization_code') && c.redirectUris.length === 0) throw new Err('the authorization_code grant needs at least one redirect_uri');
+  if (c.grantTypes.includes('implicit') && c.redirectUris.length === 0) throw new Err('the implicit grant needs at least one redirect_uri');
+  // RFC 7591 §2.1: response types and grant types agree (code ⇔ authorization_code, id_token/token ⇔ implicit).
+  if (c.responseTypes) {
+    const implied = grantTypesFor(c.responseTypes);
+    for (const g of ['authorization_code', 'implicit'] as const) {
+      if (implied.includes(g) !== c.grantTypes.includes(g)) {
+        throw new Err(implied.includes(g) ? `response_types ${c.responseTypes.join(', ')} need the ${g} grant` : `the ${g} grant needs a response type that uses it`);
+      }
+    }
+  } else if (c.grantTypes.includes('implicit')) throw new Err('the implicit grant needs response_types (id_token, id_token token...)');
   if (c.tokenEndpointAuthMethod === 'none' && c.grantTypes.includes('client_credentials')) throw new Err('a public client cannot use client_credentials');
   if (c.tokenEndpointAuthMethod === 'private_key_jwt' && !c.jwks && !c.jwksUri) throw new Err('private_key_jwt needs jwks or jwks_uri');
   // RFC 7591 §2: jwks and jwks_uri MUST NOT both be present.
   if (c.jwks && c.jwksUri) throw new Err('jwks and jwks_uri are mutually exclusive');
   if (c.grantTypes.includes('refresh_token') && !c.grantTypes.includes('authorization_code')) throw new Err('refresh_token needs the authorization_code grant');
+  if (c.refreshPolicy === 'always' && c.tokenEndpointAuthMethod === 'none') throw new Err('refresh_policy always is for confidential clients only');
   if (c.subjectType === 'pairwise' && !c.sectorIdentifier) throw new Err('a pairwise client needs a sector identifier (OIDC Core §8.1)');
 }
 

@@ -4,7 +4,7 @@ import { randomToken } from '../crypto/random';
 import type { Bindings } from '../env';
 import { InvalidGrant, InvalidRequest, UnauthorizedClient } from '../errors';
 import type { Params } from '../http/params';
-import type { Client } from '../storage/clients';
+import { isPublicClient, type Client } from '../storage/clients';
 import { GrantRepository, type NewGrant } from '../storage/grants';
 import { RefreshTokenRepository } from '../storage/refresh_tokens';
 import { mintRefreshToken, newFamilyId } from '../tokens/refresh_token_format';
@@ -18,8 +18,13 @@ const CODE_FORMAT = /^([0-9a-f]{64})\.([A-Za-z0-9_-]{43})$/;
 /** RFC 7636 §4.1: 43 to 128 characters from the unreserved set. */
 const VERIFIER_FORMAT = /^[A-Za-z0-9._~-]{43,128}$/;
 
-/** OIDC Core §11: a refresh token only for offline_access that was granted, to a client allowed the grant. */
-const wantsRefreshToken = (client: Client, scope: string) => client.grantTypes.includes('refresh_token') && scope.split(' ').includes(OFFLINE_ACCESS);
+/**
+ * A refresh token only to a client allowed the grant, and by its refresh policy (issue 13): for
+ * offline_access that was granted (OIDC Core §11, the default), or, with `always`, to a confidential
+ * client for every grant (RFC 6749 §1.5 leaves the choice to the server).
+ */
+const wantsRefreshToken = (client: Client, scope: string) =>
+  client.grantTypes.includes('refresh_token') && (scope.split(' ').includes(OFFLINE_ACCESS) || (client.refreshPolicy === 'always' && !isPublicClient(client)));
 
 /** RFC 6749 §4.1.3 with OIDC Core §3.1.3: exchanges an authorization code for tokens. */
 export async function authorizationCodeGrant(env: Bindings, client: Client, body: Params, issuer: string): Promise<TokenResponse> {

@@ -28,24 +28,37 @@ export interface UserTokenInput {
   refreshToken?: string;
   /** Extra ID token claims: those asked for with the claims parameter, and the acr (issue 5). */
   idTokenClaims?: Record<string, unknown>;
+  /** What to issue; both by default (token endpoint). The authorization endpoint issues what the response type names. */
+  issue?: { accessToken: boolean; idToken: boolean };
+  /** OIDC Core §3.3.2.11: the code issued in the same authorization response (c_hash). */
+  code?: string;
 }
 
 /**
  * The token response for a user's grant: an RFC 9068 access token signed with the default
  * algorithm, and (when `openid` is in scope) an ID token signed with the client's algorithm.
  */
-export async function issueUserTokens(i: UserTokenInput): Promise<TokenResponse> {
+export async function issueUserTokens(i: Omit<UserTokenInput, 'issue'>): Promise<TokenResponse> {
+  // Both tokens are issued (issue defaults to both): the full token response.
+  return (await mintUserTokens(i)) as TokenResponse;
+}
+
+/** The tokens `i.issue` names (the authorization endpoint's share of them, OIDC Core §3.2.2.5 / §3.3.2.5). */
+export async function mintUserTokens(i: UserTokenInput): Promise<Partial<TokenResponse>> {
   const ttl = lifetimes(i.env, i.client);
   const policy = keyPolicy(i.env);
   const scopes = i.scope.split(' ');
   // OIDC Core §8: pairwise clients get their sector's sub, in the ID token and the access token alike.
   const subject = await subjectFor(i.env.KEY_ENCRYPTION_KEY, i.client, i.subject);
-  const accessToken = await signAccessToken(
-    { issuer: i.issuer, subject, clientId: i.client.id, scope: i.scope, grantId: i.grantId, authTime: i.authTime, issuedAt: i.issuedAt, lifetime: ttl.accessToken, jti: i.accessTokenJti },
-    await signingKey(i.env, policy.defaultAlg),
-  );
-  const response: TokenResponse = { access_token: accessToken, token_type: 'Bearer', expires_in: ttl.accessToken, scope: i.scope };
-  if (scopes.includes('openid')) {
+  const issue = i.issue ?? { accessToken: true, idToken: true };
+  const accessToken = issue.accessToken
+    ? await signAccessToken(
+        { issuer: i.issuer, subject, clientId: i.client.id, scope: i.scope, grantId: i.grantId, authTime: i.authTime, issuedAt: i.issuedAt, lifetime: ttl.accessToken, jti: i.accessTokenJti },
+        await signingKey(i.env, policy.defaultAlg),
+      )
+    : undefined;
+  const response: Partial<TokenResponse> = accessToken ? { access_token: accessToken, token_type: 'Bearer', expires_in: ttl.accessToken, scope: i.scope } : {};
+  if (issue.idToken && scopes.includes('openid')) {
     response.id_token = await signIdToken(
       {
         issuer: i.issuer,
@@ -56,6 +69,7 @@ export async function issueUserTokens(i: UserTokenInput): Promise<TokenResponse>
         amr: i.amr,
         nonce: i.nonce,
         accessToken,
+        code: i.code,
         // Claims the request asked for (OIDC Core §5.5) and acr, then the operator's claims that the
         // granted scopes release (roles, department...).
         claims: { ...i.idTokenClaims, ...(await customClaimsForUser(i.env, i.subject, scopes, i.client.customClaims)) },

@@ -19,5 +19,6 @@ export const securityHeaders: MiddlewareHandler<AppEnv> = async (c, next) => {
   for (const [name, value] of Object.entries(SECURITY_HEADERS)) h.set(name, value);
   // Front-Channel Logout 1.0 §2: only the logged-out page frames the clients' logout URIs.
   const frames = c.get('frameSrc');
-  if (frames && frames.length > 0) h.set('Content-Security-Policy', `${SECURITY_HEADERS['Content-Security-Policy']}; frame-src ${frames.join(' ')}`);
+  const additions = [...(frames && frames.length > 0 ? [`frame-src ${frames.join(' ')}`] : []), ...(c.get('cspAdditions') ?? [])];
+  if (additions.length > 0) h.set('Content-Security-Policy', [SECURITY_HEADERS['Content-Security-Policy'], ...additions].join('; '));
 };

@@ -1,7 +1,8 @@
 import { ASSERTION_SIGNING_ALGS, SECRET_ASSERTION_ALGS } from '../authn/client_assertion';
 import { SUPPORTED_AUTH_METHODS } from '../authn/client_auth';
 import type { ClientAuthMethod, ClientFields, GrantType } from '../clients/model';
-import { checkDefaultAcrValues, checkDefaultMaxAge, checkJwks, GRANT_TYPES, isObject, SCOPE_TOKEN } from '../clients/validate';
+import { grantTypesFor } from '../authorize/response_type';
+import { checkDefaultAcrValues, checkDefaultScope, checkDefaultMaxAge, checkJwks, checkResponseTypes, GRANT_TYPES, isObject, SCOPE_TOKEN } from '../clients/validate';
 import { InvalidClientMetadata, InvalidRedirectUri, UnapprovedSoftwareStatement } from '../errors';
 import type { KeyAlg } from '../keys/types';
 import { checkFetchableUrl } from '../http/outbound_address';
@@ -20,7 +21,7 @@ export interface RegistrationContext {
  * model's names. `firstParty` and the lifetimes are the operator's, never the client's; the sector
  * identifier is resolved afterwards (it may need a fetch).
  */
-export type RegisteredMetadata = Omit<ClientFields, 'firstParty' | 'lifetimes' | 'sectorIdentifier'>;
+export type RegisteredMetadata = Omit<ClientFields, 'firstParty' | 'lifetimes' | 'sectorIdentifier' | 'refreshPolicy'>;
 
 /** Members that may carry a BCP 47 language tag: `client_name#fr` (Registration 1.0 §2.1). */
 const LOCALIZABLE = ['client_name', 'logo_uri', 'client_uri', 'policy_uri', 'tos_uri'];
@@ -77,23 +78,29 @@ export function parseRegistration(body: unknown, ctx: RegistrationContext): Regi
   const applicationType = body.application_type ?? 'web';
   if (applicationType !== 'web' && applicationType !== 'native') throw new InvalidClientMetadata('application_type must be web or native');
 
-  const grantTypes = [...new Set(list(body.grant_types ?? ['authorization_code'], 'grant_types'))];
+  // RFC 7591 §2: response_types defaults to code, grant_types to authorization_code (or to what the
+  // registered response types imply, §2.1).
+  const responseTypes = body.response_types === undefined ? null : checkResponseTypes(body.response_types, InvalidClientMetadata);
+  const grantTypes = [...new Set(list(body.grant_types ?? (responseTypes ? grantTypesFor(responseTypes) : ['authorization_code']), 'grant_types'))];
   for (const g of grantTypes) {
-    if (g === 'implicit') throw new InvalidClientMetadata('the implicit grant needs response type token or id_token, which this OP does not offer: only code');
     if (!GRANT_TYPES.includes(g as GrantType)) throw new InvalidClientMetadata(`grant type ${String(g)} is not supported; supported: ${GRANT_TYPES.join(', ')}`);
   }
   if (grantTypes.length === 0) throw new InvalidClientMetadata('grant_types must not be empty');
   const usesCode = grantTypes.includes('authorization_code');
-  const responseTypes = [...new Set(list(body.response_types ?? (usesCode ? ['code'] : []), 'response_types'))];
-  for (const r of responseTypes) if (r !== 'code') throw new InvalidClientMetadata(`response type ${String(r)} is not supported: only code`);
-  // Registration 1.0 §2: response_types and grant_types must agree (code <-> authorization_code).
-  if (responseTypes.includes('code') !== usesCode) {
-    throw new InvalidClientMetadata(usesCode ? 'the authorization_code grant needs the code response type' : 'response type code needs the authorization_code grant');
+  const usesImplicit = grantTypes.includes('implicit');
+  // Registration 1.0 §2 / RFC 7591 §2.1: response_types and grant_types must agree
+  // (code ⇔ authorization_code, id_token and token ⇔ implicit).
+  const implied = grantTypesFor(responseTypes ?? (usesCode ? ['code'] : []));
+  if (implied.includes('authorization_code') !== usesCode) {
+    throw new InvalidClientMetadata(usesCode ? 'the authorization_code grant needs a response type with code' : 'response type code needs the authorization_code grant');
+  }
+  if (implied.includes('implicit') !== usesImplicit) {
+    throw new InvalidClientMetadata(usesImplicit ? 'the implicit grant needs a response type with id_token or token' : 'response types with id_token or token need the implicit grant');
   }
   if (grantTypes.includes('refresh_token') && !usesCode) throw new InvalidClientMetadata('the refresh_token grant needs the authorization_code grant');
 
   const redirectUris = [...new Set(list(body.redirect_uris ?? [], 'redirect_uris').map((u) => checkRegisteredRedirectUri(u, applicationType, ctx.insecureIssuer)))];
-  if (usesCode && redirectUris.length === 0) throw new InvalidRedirectUri('redirect_uris is required for the authorization_code grant');
+  if ((usesCode || usesImplicit) && redirectUris.length === 0) throw new InvalidRedirectUri('redirect_uris is required for the authorization_code and implicit grants');
 
   const authMethod = (body.token_endpoint_auth_method ?? 'client_secret_basic') as ClientAuthMethod;
   if (!SUPPORTED_AUTH_METHODS.includes(authMethod)) throw new InvalidClientMetadata(`token_endpoint_auth_method must be one of ${SUPPORTED_AUTH_METHODS.join(', ')}`);
@@ -144,9 +151,11 @@ export function parseRegistration(body: unknown, ctx: RegistrationContext): Regi
     tokenEndpointAuthMethod: authMethod,
     tokenEndpointAuthSigningAlg,
     grantTypes: grantTypes as GrantType[],
+    responseTypes,
     idTokenAlg,
     userinfoAlg,
     scopes,
+    defaultScopes: body.default_scope === undefined ? null : checkDefaultScope(body.default_scope, InvalidClientMetadata),
     jwks,
     jwksUri,
     subjectType,

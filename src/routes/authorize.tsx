@@ -1,7 +1,8 @@
 import { Hono, type Context } from 'hono';
 import { decideNextStep } from '../authorize/decide';
 import type { AuthorizationRequest } from '../authorize/request';
-import { errorLocation, issueCode, redirect } from '../authorize/respond';
+import { errorResponseMode } from '../authorize/check_response_type';
+import { errorResponse, issueAuthorizationResponse, redirect } from '../authorize/respond';
 import { newAuthorizeContext, trustClientAndRedirectUri, validateAuthorizationRequest } from '../authorize/validate';
 import { lifetimes, now } from '../config';
 import type { AppEnv } from '../env';
@@ -19,6 +20,7 @@ import { ClientRepository, type Client } from '../storage/clients';
 import { INTERACTION_IP } from '../throttle/limits';
 import { throttleFor } from '../throttle/store';
 import { ErrorPage } from '../views/error';
+import { sendAuthorizationResponse } from './authorization_response';
 import { renderPage } from '../views/render';
 
 /** OIDC Core §3.1.2.1: the authorization endpoint MUST support GET and POST. */
@@ -58,7 +60,7 @@ authorize.on(['GET', 'POST'], '/', async (c) => {
   } catch (err) {
     early?.giveBack();
     if (err instanceof UntrustedRedirectError) return errorPage(c, err.title, err.detail);
-    if (err instanceof OAuthError && ctx.redirectUri) return redirect(c, errorLocation(ctx.redirectUri, ctx.state, c.var.issuer, err));
+    if (err instanceof OAuthError && ctx.redirectUri) return sendAuthorizationResponse(c, errorResponse({ redirectUri: ctx.redirectUri, state: ctx.state, responseMode: errorResponseMode(ctx) }, c.var.issuer, err));
     throw err;
   }
 });
@@ -76,7 +78,8 @@ async function malformed(c: Context<AppEnv>, raw: string, err: OAuthError): Prom
     return values.length === 1 && !broken ? values[0] : undefined;
   };
   const trusted = new Map<string, string>();
-  for (const name of ['client_id', 'redirect_uri', 'state']) {
+  // response_type and response_mode only choose how the error travels (fragment, form_post).
+  for (const name of ['client_id', 'redirect_uri', 'state', 'response_type', 'response_mode']) {
     const value = single(name);
     if (value) trusted.set(name, value);
   }
@@ -86,7 +89,7 @@ async function malformed(c: Context<AppEnv>, raw: string, err: OAuthError): Prom
   } catch {
     return errorPage(c, 'Invalid request', err.description);
   }
-  return redirect(c, errorLocation(ctx.redirectUri!, ctx.state, c.var.issuer, err));
+  return sendAuthorizationResponse(c, errorResponse({ redirectUri: ctx.redirectUri!, state: ctx.state, responseMode: errorResponseMode(ctx) }, c.var.issuer, err));
 }
 
 /**
@@ -132,13 +135,13 @@ async function proceed(c: Context<AppEnv>, request: AuthorizationRequest, client
       const query = new URLSearchParams([...params]).toString();
       if (query.length <= MAX_REPLAY_QUERY) return redirect(c, `/authorize?${query}`, 303);
     }
-    return redirect(c, errorLocation(request.redirectUri, request.state, c.var.issuer, next.error));
+    return sendAuthorizationResponse(c, errorResponse(request, c.var.issuer, next.error));
   }
   if (next.step === 'issue') {
     early?.giveBack();
-    const location = await issueCode(c.env, request, next.session, c.var.issuer, { db: pageDb(c) });
+    const response = await issueAuthorizationResponse(c.env, client, request, next.session, c.var.issuer, { db: pageDb(c) });
     rememberWrites(c);
-    return redirect(c, location);
+    return sendAuthorizationResponse(c, response);
   }
 
   const reserved = await (early ?? reserveInteraction(c)).verdict;

@@ -4,7 +4,7 @@ import { catalog } from '../claims/catalog';
 import { releasedCustomClaims } from '../claims/release';
 import { now } from '../config';
 import type { AppEnv } from '../env';
-import { InvalidRequest, InvalidToken, OAuthError, sanitizeDescription } from '../errors';
+import { InsufficientScope, InvalidRequest, InvalidToken, OAuthError, sanitizeDescription } from '../errors';
 import { formParams } from '../http/params';
 import { jsonError, methodNotAllowed } from '../http/json_error';
 import { signingKey, verificationKey } from '../keys/keystore';
@@ -71,7 +71,8 @@ userinfo.on(['GET', 'POST'], '/', async (c) => {
     const sub = await subjectFor(c.env.KEY_ENCRYPTION_KEY, found.client, user.id);
     if (sub !== claims.sub || found.client.id !== claims.client_id) throw new InvalidToken('access token does not match its grant');
     const scopes = claims.scope.split(' ');
-    if (!scopes.includes('openid')) throw new InvalidToken('access token was not issued for userinfo (no openid scope)');
+    // RFC 6750 §3.1: a plain OAuth 2.0 token (no openid, issue 13) lacks the scope userinfo needs.
+    if (!scopes.includes('openid')) throw new InsufficientScope('userinfo needs an access token with the openid scope');
     c.header('Cache-Control', 'no-store');
     // OIDC Core §5.5: claims requested one by one for userinfo come on top of the scopes' claims.
     const requested = found.userinfoClaims ? requestedUserClaims(user, JSON.parse(found.userinfoClaims) as ClaimRequests) : {};
@@ -88,7 +89,7 @@ userinfo.on(['GET', 'POST'], '/', async (c) => {
   } catch (err) {
     if (err instanceof InvalidToken) return challenge(c, err);
     if (err instanceof OAuthError) {
-      c.header('WWW-Authenticate', `Bearer realm="userinfo", error="${err.error}"`);
+      c.header('WWW-Authenticate', `Bearer realm="userinfo", error="${err.error}"${err instanceof InsufficientScope ? ', scope="openid"' : ''}`);
       return jsonError(c, err);
     }
     throw err;

@@ -6,7 +6,7 @@ import { isolateCache, type IsolateCache } from '../isolate_cache';
 export type { Client, ClientAuthMethod, ClientLifetimes, GrantType } from '../clients/model';
 export { isPublicClient } from '../clients/model';
 
-/** One row of `clients` (migrations 0001 to 0006). */
+/** One row of `clients` (migrations 0001 to 0006, 0013). */
 interface ClientRow {
   id: string;
   secret_hash: string | null;
@@ -17,7 +17,10 @@ interface ClientRow {
   first_party: number;
   id_token_signed_response_alg: string | null;
   grant_types: string;
+  response_types: string | null;
   scopes: string | null;
+  default_scope: string | null;
+  refresh_policy: string | null;
   jwks: string | null;
   jwks_uri: string | null;
   lifetimes: string | null;
@@ -76,7 +79,10 @@ const fromRow = (r: ClientRow): Client => ({
   initiateLoginUri: r.initiate_login_uri,
   // token policy
   grantTypes: JSON.parse(r.grant_types) as GrantType[],
+  responseTypes: json<string[]>(r.response_types),
   scopes: json<string[]>(r.scopes),
+  defaultScopes: json<string[]>(r.default_scope),
+  refreshPolicy: r.refresh_policy === 'always' ? 'always' : 'offline_access',
   firstParty: r.first_party === 1,
   idTokenAlg: r.id_token_signed_response_alg as KeyAlg | null,
   userinfoAlg: r.userinfo_signed_response_alg as KeyAlg | null,
@@ -113,7 +119,10 @@ const columnsOf = (c: Client): [string, unknown][] => [
   ['first_party', c.firstParty ? 1 : 0],
   ['id_token_signed_response_alg', c.idTokenAlg],
   ['grant_types', JSON.stringify(c.grantTypes)],
+  ['response_types', c.responseTypes ? JSON.stringify(c.responseTypes) : null],
   ['scopes', c.scopes ? JSON.stringify(c.scopes) : null],
+  ['default_scope', c.defaultScopes ? JSON.stringify(c.defaultScopes) : null],
+  ['refresh_policy', c.refreshPolicy],
   ['jwks', c.jwks ? JSON.stringify(c.jwks) : null],
   ['jwks_uri', c.jwksUri],
   ['lifetimes', jsonOrNull(c.lifetimes, Object.keys(c.lifetimes).length === 0)],

@@ -11,7 +11,7 @@ export const SCOPE_CLAIMS: Record<string, (keyof UserClaims)[]> = {
   phone: ['phone_number', 'phone_number_verified'],
 };
 
-export const SUPPORTED_CLAIMS = ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'acr', 'amr', 'azp', 'sid', 'at_hash', 'updated_at', ...Object.values(SCOPE_CLAIMS).flat()];
+export const SUPPORTED_CLAIMS = ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'acr', 'amr', 'azp', 'sid', 'at_hash', 'c_hash', 'updated_at', ...Object.values(SCOPE_CLAIMS).flat()];
 
 /** The user's claims released by the granted scopes (`sub` is always included). */
 export function claimsForScopes(user: User, scopes: Iterable<string>): Record<string, unknown> {

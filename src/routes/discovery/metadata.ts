@@ -2,6 +2,8 @@ import { ASSERTION_SIGNING_ALGS, SECRET_ASSERTION_ALGS } from '../../authn/clien
 import { SUPPORTED_AUTH_METHODS } from '../../authn/client_auth';
 import { ACR_VALUES_SUPPORTED } from '../../authorize/check_claims';
 import { supportedPrompts } from '../../authorize/check_prompt';
+import { RESPONSE_MODES } from '../../authorize/response_mode';
+import { RESPONSE_TYPES } from '../../authorize/response_type';
 import { OFFLINE_ACCESS, STANDARD_SCOPES } from '../../config';
 import { SUPPORTED_LOCALES } from '../../messages';
 import { SUPPORTED_CLAIMS } from '../../tokens/claims';
@@ -24,9 +26,10 @@ export function providerMetadata(issuer: string, signingAlgs: string[], options:
     revocation_endpoint: `${issuer}/revoke`,
     introspection_endpoint: `${issuer}/introspect`,
     scopes_supported: [...STANDARD_SCOPES, OFFLINE_ACCESS],
-    response_types_supported: ['code'],
-    response_modes_supported: ['query'],
-    grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
+    // OIDC Core §3, Multiple Response Types §3-§5: every type a client may register (`token` alone only where one registered it).
+    response_types_supported: [...RESPONSE_TYPES],
+    response_modes_supported: Object.keys(RESPONSE_MODES),
+    grant_types_supported: ['authorization_code', 'implicit', 'refresh_token', 'client_credentials'],
     // OIDC Core §8: clients register subject_type pairwise to get per-sector sub values.
     subject_types_supported: ['public', 'pairwise'],
     id_token_signing_alg_values_supported: signingAlgs,

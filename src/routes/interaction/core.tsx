@@ -1,6 +1,8 @@
 import type { Context } from 'hono';
 import { decideNextStep } from '../../authorize/decide';
-import { errorLocation, issueCode, redirect } from '../../authorize/respond';
+import { errorResponse, issueAuthorizationResponse, redirect } from '../../authorize/respond';
+import type { AuthorizationResponse } from '../../authorize/response_mode';
+import { sendAuthorizationResponse } from '../authorization_response';
 import { catalog } from '../../claims/catalog';
 import { now } from '../../config';
 import { timingSafeEqual } from '../../crypto/hash';
@@ -182,16 +184,15 @@ export async function advance(c: Context<AppEnv>, l: Loaded, opts: AdvanceOption
       );
     }
     case 'error':
-      return finish(c, l, errorLocation(ia.request.redirectUri, ia.request.state, c.var.issuer, next.error));
-    case 'issue':
-    {
+      return finish(c, l, errorResponse(ia.request, c.var.issuer, next.error));
+    case 'issue': {
       // The consent given here goes into the batch that records the code's relying party: no second read, one write trip.
       const alsoWrite = opts.approvedHere
         ? [new ConsentRepository(pageDb(c)).rememberStatement(next.session.userId, client.id, [...consented, ...opts.approvedHere], now())]
         : [];
-      const location = await issueCode(c.env, ia.request, next.session, c.var.issuer, { alsoWrite, db: pageDb(c) });
+      const response = await issueAuthorizationResponse(c.env, client, ia.request, next.session, c.var.issuer, { alsoWrite, db: pageDb(c) });
       rememberWrites(c);
-      return finish(c, l, location);
+      return finish(c, l, response);
     }
   }
 }
@@ -208,7 +209,7 @@ async function customScopeDescriptions(c: Context<AppEnv>, scopes: string[]): Pr
   return out;
 }
 
-export function finish(c: Context<AppEnv>, l: Loaded, location: string): Response {
+export function finish(c: Context<AppEnv>, l: Loaded, response: AuthorizationResponse): Promise<Response> {
   endParked(c, l);
-  return redirect(c, location, c.req.method === 'POST' ? 303 : 302);
+  return sendAuthorizationResponse(c, response, c.req.method === 'POST' ? 303 : 302);
 }

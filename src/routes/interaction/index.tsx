@@ -2,7 +2,7 @@ import { Hono, type Context } from 'hono';
 import { passwordLogin } from '../../authn/password_login';
 import { readSignupForm, signUp } from '../../authn/signup';
 import { scopesNeedingConsent } from '../../authorize/decide';
-import { errorLocation, redirect } from '../../authorize/respond';
+import { errorResponse, redirect } from '../../authorize/respond';
 import { now } from '../../config';
 import type { AppEnv } from '../../env';
 import { AccessDenied } from '../../errors';
@@ -116,7 +116,7 @@ interaction.post('/:id/consent', async (c) => {
   if (r instanceof Response) return r;
   const { interaction: ia } = r.loaded;
   if (r.form.get('decision') !== 'allow') {
-    return finish(c, r.loaded, errorLocation(ia.request.redirectUri, ia.request.state, c.var.issuer, new AccessDenied('the user denied the request')));
+    return finish(c, r.loaded, errorResponse(ia.request, c.var.issuer, new AccessDenied('the user denied the request')));
   }
   return advance(c, r.loaded, {
     consentedHere: true,
@@ -128,7 +128,7 @@ interaction.post('/:id/abort', async (c) => {
   const r = await loadForPost(c, c.req.param('id'));
   if (r instanceof Response) return r;
   const { interaction: ia } = r.loaded;
-  return finish(c, r.loaded, errorLocation(ia.request.redirectUri, ia.request.state, c.var.issuer, new AccessDenied('the user cancelled the sign-in')));
+  return finish(c, r.loaded, errorResponse(ia.request, c.var.issuer, new AccessDenied('the user cancelled the sign-in')));
 });
 
 interaction.all('/:id/:action', (c) => methodNotAllowed(c, 'POST'));

@@ -41,6 +41,22 @@ export function expectErrorRedirect(res: Response, error: string, opts: { state?
   return url;
 }
 
+/** The same, for an error delivered in the fragment (Multiple Response Types §5: implicit and hybrid requests). */
+export function expectFragmentError(res: Response, error: string, opts: { state?: string | null } = {}): URLSearchParams {
+  expect([302, 303]).toContain(res.status);
+  const url = new URL(res.headers.get('Location')!);
+  expect(url.origin + url.pathname).toBe(REDIRECT);
+  // Nothing in the query: an error there is what the conformance suite's RejectErrorInUrlQuery fails.
+  expect(url.search).toBe('');
+  const params = new URLSearchParams(url.hash.slice(1));
+  expect(params.get('error')).toBe(error);
+  expect(params.get('iss')).toBe(ISSUER);
+  const state = opts.state === undefined ? 'st-789' : opts.state;
+  if (state === null) expect(params.has('state')).toBe(false);
+  else expect(params.get('state')).toBe(state);
+  return params;
+}
+
 /** An error that must be shown to the user and never redirected (RFC 6749 §4.1.2.1). */
 export async function expectErrorPage(res: Response, status = 400): Promise<string> {
   expect(res.status).toBe(status);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ISSUER, createClient, fetchOp, pkcePair } from '../helpers';
-import { authorizeQuery, expectErrorRedirect, REDIRECT } from './local-helpers';
+import { authorizeQuery, expectErrorRedirect, expectFragmentError, REDIRECT } from './local-helpers';
 
 const get = (query: string) => fetchOp(`/authorize?${query}`);
 const post = (query: string) => fetchOp('/authorize', { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: query });
@@ -15,21 +15,24 @@ describe('authorize: errors redirected back to the client', () => {
     expectErrorRedirect(await get(authorizeQuery(client, { response_type: null })), 'invalid_request');
   });
 
-  for (const type of ['token', 'id_token', 'code id_token', 'id_token token', 'code token', 'none', 'CODE']) {
-    it(`response_type=${type} -> unsupported_response_type`, async () => {
+  for (const type of ['none', 'CODE', 'code code', 'code bogus', 'token  id_token']) {
+    it(`response_type=${JSON.stringify(type)} -> unsupported_response_type`, async () => {
       const client = await createClient();
       expectErrorRedirect(await get(authorizeQuery(client, { response_type: type })), 'unsupported_response_type');
     });
   }
 
-  it('never puts an error for response_type=token into a fragment', async () => {
-    const client = await createClient();
-    const res = await get(authorizeQuery(client, { response_type: 'token' }));
-    expect(res.headers.get('Location')).not.toContain('#');
-  });
+  // RFC 6749 §4.2.2.1: a type the client did not register; the error travels in the fragment, as the
+  // type's response would (Multiple Response Types §5), never in the query.
+  for (const type of ['token', 'id_token', 'code id_token', 'id_token token', 'token id_token', 'code token', 'code id_token token']) {
+    it(`unregistered response_type=${type} -> unauthorized_client in the fragment`, async () => {
+      const client = await createClient();
+      expectFragmentError(await get(authorizeQuery(client, { response_type: type })), 'unauthorized_client');
+    });
+  }
 
-  for (const scope of [null, 'profile email', 'OPENID', 'openidprofile']) {
-    it(`scope ${JSON.stringify(scope)} without openid -> invalid_scope`, async () => {
+  for (const scope of [null, '', 'OPENID', 'openidprofile', 'bogus other']) {
+    it(`scope ${JSON.stringify(scope)} with nothing known (and no default scope) -> invalid_scope`, async () => {
       const client = await createClient();
       expectErrorRedirect(await get(authorizeQuery(client, { scope })), 'invalid_scope');
     });
@@ -89,7 +92,7 @@ describe('authorize: errors redirected back to the client', () => {
     expectErrorRedirect(await get(authorizeQuery(client, { request_uri: 'https://rp.example.test/request.jwt' })), 'request_uri_not_supported');
   });
 
-  for (const mode of ['form_post', 'fragment', 'jwt', 'query.jwt']) {
+  for (const mode of ['jwt', 'query.jwt', 'bogus', 'FRAGMENT']) {
     it(`response_mode=${mode} -> invalid_request, still sent in the query`, async () => {
       const client = await createClient();
       const res = await get(authorizeQuery(client, { response_mode: mode }));
@@ -98,11 +101,18 @@ describe('authorize: errors redirected back to the client', () => {
     });
   }
 
-  it('response_mode=query is accepted', async () => {
+  for (const mode of ['query', 'fragment', 'form_post']) {
+    it(`response_mode=${mode} is accepted for code`, async () => {
+      const client = await createClient();
+      const res = await get(authorizeQuery(client, { response_mode: mode }));
+      expect(res.status).toBe(302);
+      expect(res.headers.get('Location')).toMatch(/^\/interaction\//);
+    });
+  }
+
+  it('an error for response_mode=fragment travels in the fragment', async () => {
     const client = await createClient();
-    const res = await get(authorizeQuery(client, { response_mode: 'query' }));
-    expect(res.status).toBe(302);
-    expect(res.headers.get('Location')).toMatch(/^\/interaction\//);
+    expectFragmentError(await get(authorizeQuery(client, { response_mode: 'fragment', prompt: 'none' })), 'login_required');
   });
 
   it('prompt=none without a session -> login_required', async () => {
@@ -133,7 +143,7 @@ describe('authorize: errors redirected back to the client', () => {
 
   it('omits state from the error when the client sent none', async () => {
     const client = await createClient();
-    const res = await get(authorizeQuery(client, { state: null, response_type: 'token' }));
+    const res = await get(authorizeQuery(client, { state: null, response_type: 'none' }));
     expectErrorRedirect(res, 'unsupported_response_type', { state: null });
   });
 
@@ -146,7 +156,7 @@ describe('authorize: errors redirected back to the client', () => {
 
   it('keeps the query of a registered redirect_uri on error redirects', async () => {
     const client = await createClient({ redirect_uris: ['https://rp.example.test/cb?tenant=a%20b'] });
-    const res = await get(authorizeQuery(client, { response_type: 'token' }));
+    const res = await get(authorizeQuery(client, { response_type: 'none' }));
     const url = expectErrorRedirect(res, 'unsupported_response_type');
     expect(res.headers.get('Location')!.startsWith('https://rp.example.test/cb?tenant=a%20b&')).toBe(true);
     expect(url.searchParams.get('tenant')).toBe('a b');
@@ -154,8 +164,8 @@ describe('authorize: errors redirected back to the client', () => {
 
   it('sends the same errors for a POST with a form body (OIDC Core §3.1.2.1)', async () => {
     const client = await createClient();
-    expectErrorRedirect(await post(authorizeQuery(client, { response_type: 'token' })), 'unsupported_response_type');
-    expectErrorRedirect(await post(authorizeQuery(client, { scope: 'email' })), 'invalid_scope');
+    expectErrorRedirect(await post(authorizeQuery(client, { response_type: 'none' })), 'unsupported_response_type');
+    expectErrorRedirect(await post(authorizeQuery(client, { scope: 'bogus' })), 'invalid_scope');
     // prompt=none by a cookie-less (cross-site) POST continues as the same GET, which decides.
     const replay = await post(authorizeQuery(client, { prompt: 'none' }));
     expect(replay.status).toBe(303);
@@ -174,7 +184,7 @@ describe('authorize: errors redirected back to the client', () => {
 
   it('does not create an interaction or set cookies for a refused request', async () => {
     const client = await createClient();
-    const res = await get(authorizeQuery(client, { scope: 'email' }));
+    const res = await get(authorizeQuery(client, { scope: 'bogus' }));
     expect(res.headers.getSetCookie()).toEqual([]);
     expect(res.headers.get('Location')!.startsWith(REDIRECT)).toBe(true);
   });

@@ -60,7 +60,7 @@ describe('client configuration endpoint (RFC 7592)', () => {
     const c = await registered();
     const base = { client_id: c.client_id, redirect_uris: c.redirect_uris };
     await expectError(await manage(c, 'PUT', { ...base, redirect_uris: ['https://rp.example.test/cb#x'] }), 400, 'invalid_redirect_uri', /fragment/);
-    await expectError(await manage(c, 'PUT', { ...base, response_types: ['token'] }), 400, 'invalid_client_metadata');
+    await expectError(await manage(c, 'PUT', { ...base, response_types: ['tokens'] }), 400, 'invalid_client_metadata');
     await expectError(await manage(c, 'PUT', { ...base, client_id: 'someone-else' }), 400, 'invalid_request', /client_id/);
     await expectError(await manage(c, 'PUT', { redirect_uris: c.redirect_uris }), 400, 'invalid_request', /client_id/);
     await expectError(await manage(c, 'PUT', { ...base, client_secret: 'not-the-secret' }), 400, 'invalid_request', /client_secret/);
