@@ -1,4 +1,6 @@
 import { Hono } from 'hono';
+import { contextStorage } from 'hono/context-storage';
+import { auditTrail } from './audit/record';
 import { resolveIssuer } from './config';
 import type { AppEnv } from './env';
 import { OAuthError, ServerError } from './errors';
@@ -31,6 +33,8 @@ app.get('/jwks', getJwks);
 app.get('/.well-known/openid-configuration', getDiscovery);
 app.get('/.well-known/oauth-authorization-server', getDiscovery);
 
+app.use('*', contextStorage());
+app.use('*', auditTrail);
 app.use('*', securityHeaders);
 app.use('*', async (c, next) => {
   c.set('issuer', resolveIssuer(c.env, c.req.url));

@@ -4,15 +4,17 @@ import { discoveryEdgeKey, jwksEdgeKey, purgeEdge } from '../http/cached_documen
 import { keyManager } from '../keys/manager';
 import { purgeExpired } from './housekeeping';
 import { forgetKeySet } from '../keys/keystore';
+import { auditNow } from '../audit/record';
 
 /** The daily cron (wrangler.toml [triggers]): the key rotation policy, then housekeeping. */
 export async function runScheduled(env: Bindings, now = Math.floor(Date.now() / 1000)): Promise<void> {
   const { events } = await keyManager(env).rotate(now);
   const changes = events.filter((e) => e.type !== 'postponed');
   for (const e of events) console.log(`key rotation: ${JSON.stringify(e)}`);
+  for (const e of changes) if (e.type === 'activated' || e.type === 'removed') await auditNow(env, e.type === 'activated' ? 'key.rotated' : 'key.removed', { subject: e.kid, details: { alg: e.alg, scheduled: true } });
   if (changes.length > 0) await keySetChanged(env);
   // Purges until every backlog is gone or ~20 s of work are spent; the next run resumes.
-  console.log(`housekeeping: ${JSON.stringify(await purgeExpired(env.DB, now, { registration: settings(env).registration }))}`);
+  console.log(`housekeeping: ${JSON.stringify(await purgeExpired(env.DB, now, { registration: settings(env).registration, auditRetentionDays: settings(env).auditRetentionDays }))}`);
 }
 
 /** After any change of the key set: drop this isolate's copy and this colo's edge copies. */

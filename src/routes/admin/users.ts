@@ -1,3 +1,4 @@
+import { audit } from '../../audit/record';
 import { Hono } from 'hono';
 import { createUser, parseNewUserJson } from '../../authn/new_user';
 import { applyAttributeChanges } from '../../claims/validate';
@@ -18,6 +19,7 @@ adminUsers.post('/', async (c) => {
   // The one user-creation path, shared with sign-up: same rules, hashing and uniqueness.
   const result = await createUser(c.env, { ...input, attributes }, now());
   if (!result.ok) return c.json({ error: 'conflict', error_description: 'the username or email is already taken' }, 409);
+  audit('user.created', { subject: result.user.id, details: { username: result.user.username } });
   return c.json(userJson(result.user), 201);
 });
 
@@ -39,7 +41,12 @@ adminUsers.patch('/:id', async (c) => {
   if (!user) return notFound(c);
   const attributes = applyAttributeChanges(user.attributes ?? {}, (body as Record<string, unknown>).attributes);
   await users.setAttributes(user.id, attributes, now());
+  audit('user.updated', { subject: user.id, details: { attributes: Object.keys((body as Record<string, object>).attributes ?? {}) } });
   return c.json(userJson({ ...user, attributes }));
 });
 
-adminUsers.delete('/:id', async (c) => ((await new UserRepository(c.env.DB).delete(c.req.param('id'))) ? c.body(null, 204) : notFound(c)));
+adminUsers.delete('/:id', async (c) => {
+  if (!(await new UserRepository(c.env.DB).delete(c.req.param('id')))) return notFound(c);
+  audit('user.deleted', { subject: c.req.param('id') });
+  return c.body(null, 204);
+});
