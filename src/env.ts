@@ -76,6 +76,8 @@ export type AppEnv = {
     requestId?: string;
     /** Who acts, for the audit trail: `admin-token`, `admin:<user id>`, `anonymous`. */
     actor?: string;
+    /** The OAuth error code of the answer, for the request's log line (http/json_error.ts). */
+    errorCode?: string;
     /** The request's audit events, written after the response. */
     auditEvents?: AuditEvent[];
   };

@@ -14,6 +14,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { tryGetContext } from 'hono/context-storage';
 import type { AppEnv, Bindings } from '../env';
+import { metric } from '../observability/log';
 import { AuditRepository, type AuditEvent } from '../storage/audit_events';
 
 export type AuditOutcome = 'success' | 'failure' | 'throttled' | 'revoked';
@@ -66,6 +67,7 @@ export function audit(type: string, fields: AuditFields = {}): void {
     console.log(JSON.stringify({ level: 'warn', message: 'audit event outside a request', type }));
     return;
   }
+  metric('event', type, fields.outcome ?? 'success');
   events.push(eventOf(type, fields, { actor: c.get('actor') ?? 'anonymous', ip: c.req.header('CF-Connecting-IP') ?? null, requestId: c.get('requestId') ?? null }));
 }
 
@@ -84,7 +86,7 @@ export const requestIdOf = (c: Context): string => c.req.header('cf-ray') ?? cry
 export const auditTrail: MiddlewareHandler<AppEnv> = async (c, next) => {
   const events: AuditEvent[] = [];
   c.set('auditEvents', events);
-  if (!c.get('requestId')) c.set('requestId', requestIdOf(c));
+  if (!c.get('requestId')) c.set('requestId', requestIdOf(c)); // set by requestLog, first
   await next();
   if (events.length === 0) return;
   const write = new AuditRepository(c.env.DB).insertAll(events).catch((err: unknown) => {
