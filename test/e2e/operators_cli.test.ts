@@ -1,4 +1,4 @@
-// `npm run admin -- audit list` against a real `wrangler dev`: what the CLI changed is in the trail.
+// Operators' CLI commands against a real `wrangler dev`: `audit list` and `users … --claim`.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, inject, test } from 'vitest';
@@ -39,5 +39,27 @@ describe('admin CLI: audit list', () => {
 
   test('bad flags are refused before any request', async () => {
     await expect(cli('audit', 'list', '--since', 'yesterday')).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('--since must be an ISO 8601 date-time') });
+  });
+});
+
+describe('admin CLI: standard claims (--claim)', () => {
+  test('users create and update set any §5.1 claim, address as JSON; NAME= removes one', async () => {
+    const username = `claims${Date.now().toString(36)}`;
+    const created = JSON.parse(
+      await cli('users', 'create', '--username', username, '--password', 'a long enough passphrase', '--claim', 'phone_number=+1 202 555 0100', '--claim', 'address={"locality":"Paris","country":"FR"}', '--claim', 'nickname=Ada', '--json'),
+    );
+    expect(created.claims).toMatchObject({ phone_number: '+1 202 555 0100', address: { locality: 'Paris', country: 'FR' }, nickname: 'Ada' });
+    const updated = JSON.parse(await cli('users', 'update', created.id, '--claim', 'nickname=', '--claim', 'birthdate=1815-12-10', '--claim', 'phone_number_verified=true', '--json'));
+    expect(updated.claims.nickname).toBeUndefined();
+    expect(updated.claims).toMatchObject({ birthdate: '1815-12-10', phone_number_verified: true });
+    expect(updated.updated_at).toBeGreaterThanOrEqual(created.updated_at);
+  });
+
+  test('an unknown claim or a bad address is refused before any request; a bad format by the OP', async () => {
+    await expect(cli('users', 'update', 'u1', '--claim', 'roles=admin')).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('not a standard claim') });
+    await expect(cli('users', 'update', 'u1', '--claim', 'address=Paris')).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('JSON object') });
+    const username = `claimsbad${Date.now().toString(36)}`;
+    const created = JSON.parse(await cli('users', 'create', '--username', username, '--password', 'a long enough passphrase', '--json'));
+    await expect(cli('users', 'update', created.id, '--claim', 'birthdate=yesterday')).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('birthdate must be') });
   });
 });
