@@ -17,6 +17,7 @@ import { logoutCommands } from './admin/logout.mjs';
 import { registrationCommands } from './admin/registration.mjs';
 import { scopeCommands } from './admin/scopes.mjs';
 import { userCommands } from './admin/users.mjs';
+import { auditCommands } from './admin/audit.mjs';
 
 export { parseFlags };
 
@@ -40,6 +41,7 @@ export const COMMANDS = {
   ...scopeCommands,
   ...logoutCommands,
   ...keyCommands,
+  ...auditCommands,
 };
 
 export async function main(argvIn) {

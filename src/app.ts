@@ -1,4 +1,7 @@
 import { Hono } from 'hono';
+import { contextStorage } from 'hono/context-storage';
+import { auditTrail } from './audit/record';
+import { requestLog } from './observability/log';
 import { resolveIssuer } from './config';
 import type { AppEnv } from './env';
 import { OAuthError, ServerError } from './errors';
@@ -26,11 +29,16 @@ import { storageUnavailable } from './routes/unavailable';
 /** The one Hono app serving every endpoint. Each route lives in src/routes/<name>. */
 export const app = new Hono<AppEnv>();
 
+// One JSON log line per request (src/observability/log.ts), the published documents included.
+app.use('*', requestLog);
+
 // The published documents come first: precomputed responses, no middleware, static-file speed.
 app.get('/jwks', getJwks);
 app.get('/.well-known/openid-configuration', getDiscovery);
 app.get('/.well-known/oauth-authorization-server', getDiscovery);
 
+app.use('*', contextStorage());
+app.use('*', auditTrail);
 app.use('*', securityHeaders);
 app.use('*', async (c, next) => {
   c.set('issuer', resolveIssuer(c.env, c.req.url));

@@ -53,11 +53,16 @@ export interface Bindings {
   BROWSER_SESSION_TTL?: string;
   /** First back-channel logout retry delay, seconds (default 5; doubles per attempt). */
   BACKCHANNEL_RETRY_BASE?: string;
+  /** Days audit events are kept (default 90). */
+  AUDIT_RETENTION_DAYS?: string;
+  /** Workers Analytics Engine dataset for metrics (optional). */
+  METRICS?: AnalyticsEngineDataset;
   /** One Durable Object per back-channel logout delivery. */
   LOGOUT_DELIVERY: DurableObjectNamespace;
 }
 
 import type { Client } from './storage/clients';
+import type { AuditEvent } from './storage/audit_events';
 
 export type AppEnv = {
   Bindings: Bindings;
@@ -69,5 +74,13 @@ export type AppEnv = {
     cspAdditions?: string[];
     /** The client authenticated by this request, once it is (token, revocation, introspection). */
     client?: Client;
+    /** Request id (cf-ray, or generated): logs and the audit trail (src/audit/record.ts). */
+    requestId?: string;
+    /** Who acts, for the audit trail: `admin-token`, `admin:<user id>`, `anonymous`. */
+    actor?: string;
+    /** The OAuth error code of the answer, for the request's log line (http/json_error.ts). */
+    errorCode?: string;
+    /** The request's audit events, written after the response. */
+    auditEvents?: AuditEvent[];
   };
 };

@@ -123,6 +123,16 @@ function positiveNumber(fallback: number) {
   };
 }
 
+/** A whole number of days in [min, max]; unset means `fallback`. */
+function wholeDays(fallback: number, min: number, max: number) {
+  return (raw: string | undefined): number => {
+    if (blank(raw)) return fallback;
+    const n = Number(raw.trim());
+    if (!Number.isInteger(n) || n < min || n > max) throw new SettingProblem(`must be a whole number of days from ${min} to ${max} (got "${raw}")`);
+    return n;
+  };
+}
+
 const setting = <T>(variable: string, doc: string, read: (raw: string | undefined) => T): Setting<T> => ({ variable, doc, read });
 
 /** The one table of settings. Keep docs/settings.md in step. */
@@ -152,6 +162,7 @@ export const SETTINGS = {
     oneOf(['issuer-or-token-endpoint', 'issuer'], 'issuer-or-token-endpoint'),
   ),
   backchannelRetryBase: setting('BACKCHANNEL_RETRY_BASE', 'First back-channel logout retry delay, seconds (doubles per attempt)', positiveNumber(5)),
+  auditRetentionDays: setting('AUDIT_RETENTION_DAYS', 'Days audit events are kept before the cron purges them', wholeDays(90, 1, 3650)),
 } satisfies Record<string, Setting<unknown>>;
 
 export type Settings = { readonly [K in keyof typeof SETTINGS]: ReturnType<(typeof SETTINGS)[K]['read']> };

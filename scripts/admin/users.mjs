@@ -2,6 +2,45 @@
 import { CliError } from '../lib/op.mjs';
 import { fmtTime, printTable } from './output.mjs';
 
+/** The OIDC Core §5.1 claims the CLI can set (the Worker checks their formats). */
+const STANDARD_CLAIMS = [
+  'name', 'given_name', 'family_name', 'middle_name', 'nickname', 'preferred_username', 'profile', 'picture', 'website',
+  'email', 'email_verified', 'gender', 'birthdate', 'zoneinfo', 'locale', 'phone_number', 'phone_number_verified', 'address',
+];
+const CLAIM_FLAG = {
+  type: 'string',
+  repeat: true,
+  value: 'NAME=VALUE',
+  desc: 'set a standard claim (OIDC Core 5.1); address as JSON ({"locality":"Paris","country":"FR"}); *_verified true|false; NAME= removes it (update)',
+};
+
+/** `--claim NAME=VALUE` flags as an object of claims; `NAME=` is null (removes, on update). */
+export function parseClaims(pairs, allowRemove) {
+  const claims = {};
+  for (const pair of pairs ?? []) {
+    const eq = pair.indexOf('=');
+    if (eq < 1) throw new CliError(`--claim needs NAME=VALUE; got "${pair}"`, 2);
+    const name = pair.slice(0, eq);
+    const raw = pair.slice(eq + 1);
+    if (!STANDARD_CLAIMS.includes(name)) throw new CliError(`--claim ${name}: not a standard claim (one of ${STANDARD_CLAIMS.join(', ')}); custom values are --attribute`, 2);
+    if (raw === '') {
+      if (!allowRemove) throw new CliError(`--claim ${name}= removes a claim, which only users update does`, 2);
+      claims[name] = null;
+    } else if (name === 'address') {
+      try {
+        claims.address = JSON.parse(raw);
+      } catch {
+        throw new CliError('--claim address=VALUE needs a JSON object, e.g. address={"locality":"Paris","country":"FR"}', 2);
+      }
+      if (typeof claims.address !== 'object' || claims.address === null || Array.isArray(claims.address)) throw new CliError('--claim address=VALUE needs a JSON object', 2);
+    } else if (name.endsWith('_verified')) {
+      if (raw !== 'true' && raw !== 'false') throw new CliError(`--claim ${name} must be true or false`, 2);
+      claims[name] = raw === 'true';
+    } else claims[name] = raw;
+  }
+  return claims;
+}
+
 export const userCommands = {
   'users create': {
     summary: 'create a user',
@@ -12,9 +51,11 @@ export const userCommands = {
       'given-name': { type: 'string', value: 'G', desc: 'given_name claim' },
       'family-name': { type: 'string', value: 'F', desc: 'family_name claim' },
       name: { type: 'string', value: 'N', desc: 'name claim (full name)' },
+      claim: CLAIM_FLAG,
     },
     run({ api, flags }) {
       const body = { username: flags.username, password: flags.password };
+      for (const [name, value] of Object.entries(parseClaims(flags.claim, false))) body[name] = value;
       if (flags.email !== undefined) body.email = flags.email;
       if (flags.givenName !== undefined) body.given_name = flags.givenName;
       if (flags.familyName !== undefined) body.family_name = flags.familyName;
@@ -46,11 +87,12 @@ export const userCommands = {
     print: printUser,
   },
   'users update': {
-    summary: "change a user's attributes (the values custom claims are read from)",
+    summary: "change a user's standard claims (--claim) and attributes (the values custom claims are read from)",
     args: ['USER_ID'],
     flags: {
       attribute: { type: 'string', repeat: true, value: 'KEY=VALUE', desc: 'set an attribute; VALUE is JSON if it parses (["a","b"], 3, true), else a string (repeatable)' },
       'remove-attribute': { type: 'string', repeat: true, value: 'KEY', desc: 'remove an attribute (repeatable)' },
+      claim: CLAIM_FLAG,
     },
     run({ api, flags, args }) {
       const attributes = {};
@@ -67,8 +109,12 @@ export const userCommands = {
         attributes[pair.slice(0, eq)] = value;
       }
       for (const key of flags.removeAttribute ?? []) attributes[key] = null;
-      if (Object.keys(attributes).length === 0) throw new CliError('nothing to change: give --attribute or --remove-attribute', 2);
-      return api.request('PATCH', `/admin/users/${encodeURIComponent(args[0])}`, { attributes });
+      const claims = parseClaims(flags.claim, true);
+      if (Object.keys(attributes).length === 0 && Object.keys(claims).length === 0) throw new CliError('nothing to change: give --claim, --attribute or --remove-attribute', 2);
+      const body = {};
+      if (Object.keys(attributes).length) body.attributes = attributes;
+      if (Object.keys(claims).length) body.claims = claims;
+      return api.request('PATCH', `/admin/users/${encodeURIComponent(args[0])}`, body);
     },
     print: printUser,
   },

@@ -1,4 +1,5 @@
 import { CLIENT_AUTH_METHODS } from '../algorithms';
+import { audit } from '../audit/record';
 import { now } from '../config';
 import { verifyClientSecret } from '../crypto/client_secret';
 import type { ThrottleRule } from '../durable/login_throttle';
@@ -115,6 +116,7 @@ export async function authenticateClient(ctx: ClientAuthContext, authorization: 
   } catch (err) {
     if (!(err instanceof OAuthError && err.error === 'invalid_client')) throw err;
     const verdict = await throttleFor(ctx.env, `client-auth:${ctx.ip}`).take(at, failureRules(clientId));
+    audit('client_auth.failed', { subject: clientId?.slice(0, 256) ?? null, outcome: verdict.allowed ? 'failure' : 'throttled' });
     if (!verdict.allowed) throw new ClientAuthThrottled(verdict.retryAfter);
     // One answer for every failure: an unknown client, the wrong method, a wrong secret or assertion.
     // The operator still learns why (a refused jwks_uri, an expired assertion), in the log only;

@@ -4,6 +4,8 @@ import type { Bindings } from '../env';
 import { UserRepository, type User } from '../storage/users';
 import { LOGIN_ACCOUNT_IP, LOGIN_IP } from '../throttle/limits';
 import { throttleFor } from '../throttle/store';
+import { audit } from '../audit/record';
+import { metric } from '../observability/log';
 
 export type LoginResult =
   | { ok: true; user: User }
@@ -38,7 +40,11 @@ export async function passwordLogin(ctx: LoginContext, login: string, password: 
   const rules = rulesFor(login);
   const users = new UserRepository(ctx.env.DB);
   const [reserved, user] = await Promise.all([throttle.take(ctx.now, rules), users.findByLogin(login.trim())]);
-  if (!reserved.allowed) return { ok: false, reason: 'throttled', retryAfter: reserved.retryAfter };
+  if (!reserved.allowed) {
+    metric('signin', 'password', 'throttled');
+    audit('signin.throttled', { subject: user?.id ?? null, outcome: 'throttled', details: { method: 'password', retry_after: reserved.retryAfter } });
+    return { ok: false, reason: 'throttled', retryAfter: reserved.retryAfter };
+  }
 
   const pepper = passwordPepper(ctx.env);
   // Verify against a dummy hash for unknown users so both cases cost the same time.
@@ -47,7 +53,10 @@ export async function passwordLogin(ctx: LoginContext, login: string, password: 
     // A hash from before PASSWORD_PEPPER was set is upgraded now that the password is known.
     if (await needsRehash(user.passwordHash, pepper)) await users.upgradePasswordHash(user.id, user.passwordHash, await hashPassword(password, pepper));
     ctx.defer(throttle.release(ctx.now, rules));
+    metric('signin', 'password', 'success');
     return { ok: true, user };
   }
+  metric('signin', 'password', 'failure');
+  audit('signin.failed', { subject: user?.id ?? null, outcome: 'failure', details: { method: 'password', known_account: user !== null } });
   return { ok: false, reason: 'invalid' };
 }

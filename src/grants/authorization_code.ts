@@ -1,4 +1,5 @@
 import { OFFLINE_ACCESS, lifetimes, now } from '../config';
+import { audit } from '../audit/record';
 import { sha256Base64url } from '../crypto/hash';
 import { randomToken } from '../crypto/random';
 import type { Bindings } from '../env';
@@ -71,6 +72,7 @@ export async function authorizationCodeGrant(env: Bindings, client: Client, body
   if (result.outcome === 'replayed') {
     // RFC 6749 §4.1.2 / RFC 9700 §4.5: a replayed code revokes what its first use issued.
     await grants.revokeOrPreempt(grantOf(result.record, result.grantId), issuedAt);
+    audit('code.replay', { subject: result.grantId, outcome: 'revoked', actor: `client:${client.id}` });
     throw new InvalidGrant('authorization code has already been used');
   }
   if (result.outcome === 'rejected') throw new InvalidGrant(result.reason);

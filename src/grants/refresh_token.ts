@@ -1,4 +1,5 @@
 import { lifetimes, now } from '../config';
+import { audit } from '../audit/record';
 import { derivedHmacKey, hmacBase64url } from '../crypto/derived_keys';
 import type { Bindings } from '../env';
 import { InvalidGrant, InvalidRequest, InvalidScope, UnauthorizedClient } from '../errors';
@@ -79,6 +80,7 @@ export async function refreshTokenGrant(env: Bindings, client: Client, body: Par
       family.generation === parsed.generation + 1 && family.rotatedAt !== null && at - family.rotatedAt <= ttl.refreshReuseInterval;
     if (!previousWithinInterval) {
       await new GrantRepository(env.DB).revoke(family.grantId, at);
+      audit('refresh_token.reuse', { subject: family.grantId, outcome: 'revoked', actor: `client:${client.id}`, details: { generation: parsed.generation, current_generation: family.generation } });
       throw new InvalidGrant('refresh token was already used; the grant has been revoked');
     }
     issuedAt = family.rotatedAt!;

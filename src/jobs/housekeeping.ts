@@ -23,12 +23,14 @@ export const DELIVERY_RETENTION_SECONDS = 30 * 24 * 3600;
  * within this many days is removed: see ABANDONED_REGISTRATION below for what "used" means.
  */
 export const ABANDONED_REGISTRATION_DAYS = 30;
+/** The default of AUDIT_RETENTION_DAYS. */
+export const DEFAULT_AUDIT_RETENTION_DAYS = 90;
 
 /** One purge: a statement that changes at most `?2` rows; `?1` is the cut-off time it is given. */
 interface Purge {
   name: string;
   sql: string;
-  cutoff: (now: number) => number;
+  cutoff: (now: number, opts: PurgeOptions) => number;
   /** Only in some configurations. */
   when?: (opts: PurgeOptions) => boolean;
 }
@@ -83,6 +85,12 @@ export const PURGES: readonly Purge[] = [
     cutoff: (now) => now - DELIVERY_RETENTION_SECONDS,
   },
   ABANDONED_REGISTRATION,
+  {
+    // The audit trail keeps AUDIT_RETENTION_DAYS (at least 1: the table refuses younger deletions).
+    name: 'audit_events',
+    sql: 'DELETE FROM audit_events WHERE id IN (SELECT id FROM audit_events WHERE at <= ?1 LIMIT ?2)',
+    cutoff: (now, opts) => now - Math.max(1, opts.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS) * 86400,
+  },
 ];
 
 export interface PurgeOptions {
@@ -92,6 +100,8 @@ export interface PurgeOptions {
   budgetMs?: number;
   /** The REGISTRATION setting: abandoned registrations are purged only when it is `open`. */
   registration?: string;
+  /** AUDIT_RETENTION_DAYS. */
+  auditRetentionDays?: number;
   /** For tests: the clock the budget is measured with. */
   clock?: () => number;
 }
@@ -114,7 +124,7 @@ export async function purgeExpired(db: D1Database, now: number, opts: PurgeOptio
     for (;;) {
       deleted[purge.name] = changed;
       if (clock() >= deadline) return { deleted, finished: false };
-      const res = await db.prepare(purge.sql).bind(purge.cutoff(now), batch).run();
+      const res = await db.prepare(purge.sql).bind(purge.cutoff(now, opts), batch).run();
       changed += res.meta.changes;
       deleted[purge.name] = changed;
       if (res.meta.changes < batch) break;

@@ -4,15 +4,30 @@ import { discoveryEdgeKey, jwksEdgeKey, purgeEdge } from '../http/cached_documen
 import { keyManager } from '../keys/manager';
 import { purgeExpired } from './housekeeping';
 import { forgetKeySet } from '../keys/keystore';
+import { auditNow } from '../audit/record';
+import { cronLog } from '../observability/log';
 
 /** The daily cron (wrangler.toml [triggers]): the key rotation policy, then housekeeping. */
 export async function runScheduled(env: Bindings, now = Math.floor(Date.now() / 1000)): Promise<void> {
-  const { events } = await keyManager(env).rotate(now);
-  const changes = events.filter((e) => e.type !== 'postponed');
-  for (const e of events) console.log(`key rotation: ${JSON.stringify(e)}`);
-  if (changes.length > 0) await keySetChanged(env);
-  // Purges until every backlog is gone or ~20 s of work are spent; the next run resumes.
-  console.log(`housekeeping: ${JSON.stringify(await purgeExpired(env.DB, now, { registration: settings(env).registration }))}`);
+  const started = Date.now();
+  const fields: Record<string, unknown> = { cron: 'daily' };
+  try {
+    const { events } = await keyManager(env).rotate(now);
+    const changes = events.filter((e) => e.type !== 'postponed');
+    fields.key_events = events;
+    for (const e of changes) if (e.type === 'activated' || e.type === 'removed') await auditNow(env, e.type === 'activated' ? 'key.rotated' : 'key.removed', { subject: e.kid, details: { alg: e.alg, scheduled: true } });
+    if (changes.length > 0) await keySetChanged(env);
+    // Purges until every backlog is gone or ~20 s of work are spent; the next run resumes.
+    fields.housekeeping = await purgeExpired(env.DB, now, { registration: settings(env).registration, auditRetentionDays: settings(env).auditRetentionDays });
+    fields.ok = true;
+  } catch (err) {
+    fields.ok = false;
+    fields.error = err instanceof Error ? err.message : String(err);
+    throw err;
+  } finally {
+    // The one log line of the run (src/observability/log.ts).
+    cronLog(env, fields, started);
+  }
 }
 
 /** After any change of the key set: drop this isolate's copy and this colo's edge copies. */

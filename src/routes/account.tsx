@@ -18,6 +18,10 @@ import { SessionRepository, type Session } from '../storage/sessions';
 import { UserRepository, type User } from '../storage/users';
 import { AccountPage, SignedOutAccountPage } from '../views/account';
 import { ErrorPage } from '../views/error';
+import { PROFILE_FIELDS, ProfilePage } from '../views/profile';
+import { applyClaimChanges } from '../claims/profile';
+import { OAuthError } from '../errors';
+import { audit } from '../audit/record';
 import { LoggedOutPage } from '../views/logout';
 import { renderPage } from '../views/render';
 import { readFormOr400 } from './form';
@@ -63,6 +67,58 @@ async function checkedPost(c: Context<AppEnv>): Promise<{ form: Params; session:
 }
 
 account.get('/', (c) => render(c));
+
+/** The current values of the profile form's fields (`address.x` for the address members). */
+function profileValues(user: User): Record<string, string> {
+  const out: Record<string, string> = {};
+  const claims = user.claims as Record<string, unknown>;
+  for (const f of PROFILE_FIELDS) {
+    const [name, member] = f.name.split('.') as [string, string?];
+    const v = member ? (claims[name] as Record<string, unknown> | undefined)?.[member] : claims[name];
+    if (typeof v === 'string') out[f.name] = v;
+  }
+  return out;
+}
+
+/** The user edits their own standard claims (OIDC Core §5.1); the verified flags stay the operator's. */
+account.get('/profile', async (c) => {
+  const who = await signedInUser(c);
+  if (!who) return redirect(c, '/account', 303);
+  const csrf = await csrfFor(readSessionCookie(c)!);
+  return renderPage(c, <ProfilePage lang={lang(c)} csrf={csrf} values={profileValues(who.user)} notice={c.req.query('saved') === '1' ? 'Your profile was saved.' : undefined} />);
+});
+
+account.post('/profile', async (c) => {
+  const r = await checkedPost(c);
+  if (r instanceof Response) return r;
+  const changes: Record<string, unknown> = {};
+  const address: Record<string, string | null> = {};
+  for (const f of PROFILE_FIELDS) {
+    const raw = (r.form.get(f.name) ?? '').trim();
+    const [name, member] = f.name.split('.') as [string, string?];
+    if (member) address[member] = raw === '' ? null : raw;
+    else changes[name] = raw === '' ? null : raw;
+  }
+  changes.address = Object.values(address).some((v) => v !== null) ? { ...((r.user.claims.address as object | undefined) ?? {}), ...address } : null;
+  // Only what changed: an unchanged phone number keeps its verified flag.
+  const current = r.user.claims as Record<string, unknown>;
+  for (const k of Object.keys(changes)) {
+    if (JSON.stringify(changes[k] ?? undefined) === JSON.stringify(current[k])) delete changes[k];
+  }
+  if (Object.keys(changes).length === 0) return redirect(c, '/account/profile?saved=1', 303);
+  let claims;
+  try {
+    claims = applyClaimChanges(r.user.claims, changes, { allowVerified: false });
+  } catch (err) {
+    if (!(err instanceof OAuthError)) throw err;
+    const values = Object.fromEntries(PROFILE_FIELDS.map((f) => [f.name, r.form.get(f.name) ?? '']));
+    return renderPage(c, <ProfilePage lang={lang(c)} csrf={r.form.get('csrf')!} values={values} error={err.description ?? 'That value is not valid.'} />, 400);
+  }
+  await new UserRepository(c.env.DB).setClaims(r.user.id, claims, now());
+  audit('user.profile_updated', { subject: r.user.id, actor: `user:${r.user.id}`, details: { claims: Object.keys(changes) } });
+  return redirect(c, '/account/profile?saved=1', 303);
+});
+account.all('/profile', (c) => methodNotAllowed(c, 'GET, POST'));
 account.all('/', (c) => methodNotAllowed(c, 'GET'));
 
 /**

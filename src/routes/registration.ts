@@ -1,4 +1,5 @@
 import { Hono, type Context } from 'hono';
+import { audit } from '../audit/record';
 import { now } from '../config';
 import type { AppEnv } from '../env';
 import { InvalidRequest, InvalidToken, OAuthError } from '../errors';
@@ -56,6 +57,7 @@ registration.post('/', async (c) => {
   // Spent only once the request is valid, atomically: concurrent requests cannot overspend it.
   if (initial !== undefined && !(await tokens.spend(initial, at))) throw new InvalidToken('the initial access token is invalid, expired or used up');
   const info = await registerClient(c, input);
+  audit('client.registered', { subject: String(info.client_id), actor: initial !== undefined ? 'initial-access-token' : 'anonymous', details: { policy: registrationPolicy(c.env) } });
   return c.json(info, 201);
 });
 
@@ -68,13 +70,16 @@ registration.get('/:id', async (c) => {
 
 registration.put('/:id', async (c) => {
   const { client, token } = await registeredClient(c, c.req.param('id'));
-  return c.json(await updateClient(c, client, token, await jsonRequestBody(c)));
+  const updated = await updateClient(c, client, token, await jsonRequestBody(c));
+  audit('client.updated', { subject: client.id, actor: `client:${client.id}`, details: { via: 'registration' } });
+  return c.json(updated);
 });
 
 /** RFC 7592 §2.3: the client, its grants and with them every token it holds, go at once. */
 registration.delete('/:id', async (c) => {
   const { client } = await registeredClient(c, c.req.param('id'));
   await new ClientRepository(c.env.DB).delete(client.id);
+  audit('client.deleted', { subject: client.id, actor: `client:${client.id}`, details: { via: 'registration' } });
   return c.body(null, 204);
 });
 

@@ -115,6 +115,28 @@ export class UserRepository {
     return res.meta.changes > 0;
   }
 
+  /**
+   * The standard claims (and the email column the sign-in reads, kept equal to the email claim);
+   * false when the user is gone or the email is another account's username or email.
+   */
+  async setClaims(id: string, claims: UserClaims, at: number): Promise<'ok' | 'not-found' | 'conflict'> {
+    const email = claims.email ?? null;
+    if (email !== null) {
+      const taken = await this.db
+        .prepare('SELECT 1 FROM users WHERE id != ?1 AND (email = ?2 COLLATE NOCASE OR username = ?2 COLLATE NOCASE) LIMIT 1')
+        .bind(id, email)
+        .first();
+      if (taken) return 'conflict';
+    }
+    try {
+      const res = await this.db.prepare('UPDATE users SET claims = ?, email = ?, updated_at = ? WHERE id = ?').bind(JSON.stringify(claims), email, at, id).run();
+      return res.meta.changes > 0 ? 'ok' : 'not-found';
+    } catch (err) {
+      if (/UNIQUE/i.test(String(err))) return 'conflict';
+      throw err;
+    }
+  }
+
   async delete(id: string): Promise<boolean> {
     const res = await this.db.prepare('DELETE FROM users WHERE id = ?').bind(id).run();
     return res.meta.changes > 0;

@@ -22,6 +22,9 @@ export function AccountPage(v: AccountView) {
       <h1>{t('account.title')}</h1>
       <p class="lead">{t('account.lead', { user: v.userLabel })}</p>
       {v.notice && <p class="notice">{v.notice}</p>}
+      <p>
+        <a href="/account/profile">Edit your profile</a>
+      </p>
 
       <h2>{t('account.apps')}</h2>
       {o.apps.length === 0 ? (

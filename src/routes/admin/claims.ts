@@ -1,3 +1,4 @@
+import { audit } from '../../audit/record';
 import { Hono, type Context } from 'hono';
 import { catalog, forgetCatalog } from '../../claims/catalog';
 import { parseClaimDefinition, parseScopeDefinition } from '../../claims/validate';
@@ -26,6 +27,7 @@ adminClaims.get('/', async (c) => c.json({ claims: [...(await freshCatalog(c)).c
 adminClaims.post('/', async (c) => {
   const claim = parseClaimDefinition(await jsonBody(c), now());
   if (!(await new CustomClaimRepository(c.env.DB).insertClaim(claim))) return conflict(c, `claim ${claim.name} already exists`);
+  audit('claim.created', { subject: claim.name, details: { attribute: claim.attribute } });
   await changed(c);
   return c.json(claimJson(claim), 201);
 });
@@ -36,6 +38,7 @@ adminClaims.delete('/', async (c) => {
   const using = [...(await freshCatalog(c)).scopes.values()].filter((s) => s.claims.some((sc) => sc.name === name)).map((s) => s.name);
   if (using.length > 0) return conflict(c, `claim ${name} is released by scope ${using.join(', ')}; delete the scope first`);
   if (!(await new CustomClaimRepository(c.env.DB).deleteClaim(name))) return notFound(c);
+  audit('claim.deleted', { subject: name });
   await changed(c);
   return c.body(null, 204);
 });
@@ -46,12 +49,14 @@ adminScopes.post('/', async (c) => {
   const claims = (await freshCatalog(c)).claims;
   const scope = parseScopeDefinition(await jsonBody(c), (name) => claims.has(name), now());
   if (!(await new CustomClaimRepository(c.env.DB).insertScope(scope))) return conflict(c, `scope ${scope.name} already exists`);
+  audit('scope.created', { subject: scope.name, details: { claims: scope.claims.map((x) => x.name) } });
   await changed(c);
   return c.json(scopeJson(scope), 201);
 });
 
 adminScopes.delete('/:name', async (c) => {
   if (!(await new CustomClaimRepository(c.env.DB).deleteScope(c.req.param('name')))) return notFound(c);
+  audit('scope.deleted', { subject: c.req.param('name') });
   await changed(c);
   return c.body(null, 204);
 });

@@ -1,3 +1,4 @@
+import { audit } from '../../audit/record';
 import { Hono } from 'hono';
 import { catalog, forgetCatalog } from '../../claims/catalog';
 import { parseScopeClaims } from '../../claims/validate';
@@ -25,5 +26,6 @@ adminClientClaims.put('/:id/claims', async (c) => {
   const defined = (await catalog(c.env)).claims;
   const claims = parseScopeClaims((body as Record<string, unknown>).claims, (name) => defined.has(name), 0);
   if (!(await new ClientRepository(c.env.DB).setCustomClaims(c.req.param('id'), claims))) return notFound(c);
+  audit('client.claims_changed', { subject: c.req.param('id'), details: { claims: claims.map((x) => x.name) } });
   return c.json({ client_id: c.req.param('id'), claims });
 });

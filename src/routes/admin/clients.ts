@@ -1,3 +1,4 @@
+import { audit } from '../../audit/record';
 import { Hono } from 'hono';
 import { changeClient, clientMetadata, createClient, type ClientStore } from '../../clients/service';
 import { parseClientInput } from '../../clients/validate';
@@ -25,14 +26,17 @@ const store = (env: Bindings): ClientStore => ({ db: env.DB, kekSecret: env.KEY_
 adminClients.post('/', async (c) => {
   const input = parseClientInput(await jsonBody(c), keyPolicy(c.env).algorithms, true);
   const { client, secret } = await createClient(store(c.env), input, { now: now() });
+  audit('client.created', { subject: client.id, details: { client_name: client.name, token_endpoint_auth_method: client.tokenEndpointAuthMethod } });
   return c.json({ ...clientJson(client), ...(secret ? { client_secret: secret } : {}) }, 201);
 });
 
 adminClients.patch('/:id', async (c) => {
   const existing = await new ClientRepository(c.env.DB).find(c.req.param('id'));
   if (!existing) return notFound(c);
-  const input = parseClientInput(await jsonBody(c), keyPolicy(c.env).algorithms, false);
+  const body = await jsonBody(c);
+  const input = parseClientInput(body, keyPolicy(c.env).algorithms, false);
   const { client, secret } = await changeClient(store(c.env), existing, input);
+  audit('client.updated', { subject: client.id, details: { fields: Object.keys(body as object) } });
   return c.json({ ...clientJson(client), ...(secret ? { client_secret: secret } : {}) });
 });
 
@@ -43,4 +47,8 @@ adminClients.get('/:id', async (c) => {
   return client ? c.json(clientJson(client)) : notFound(c);
 });
 
-adminClients.delete('/:id', async (c) => ((await new ClientRepository(c.env.DB).delete(c.req.param('id'))) ? c.body(null, 204) : notFound(c)));
+adminClients.delete('/:id', async (c) => {
+  if (!(await new ClientRepository(c.env.DB).delete(c.req.param('id')))) return notFound(c);
+  audit('client.deleted', { subject: c.req.param('id') });
+  return c.body(null, 204);
+});

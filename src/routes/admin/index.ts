@@ -15,6 +15,8 @@ import { adminRegistration } from './registration';
 import { adminSecrets } from './secrets';
 import { adminLogoutDeliveries } from './logout_deliveries';
 import { adminUsers } from './users';
+import { adminAudit } from './audit';
+import { audit } from '../../audit/record';
 import { settings } from '../../settings';
 
 /** Operator API behind the ADMIN_TOKEN bearer secret (docs/admin-api.md). */
@@ -28,6 +30,7 @@ admin.use('*', async (c, next) => {
   if (!m || !(await timingSafeEqual(m[1]!, expected))) {
     // Only a failure consults the source IP's throttle (limits.ts ADMIN_IP): the right token is
     // never refused or slowed; past the limit, failures are answered 429 with Retry-After.
+    audit('admin.auth_failed', { outcome: 'failure', details: { method: c.req.method, path: c.req.path } });
     const verdict = await throttleFor(c.env, `admin:${sourceIp(c)}`).take(now(), [{ key: 'ip', policy: ADMIN_IP }]);
     if (!verdict.allowed) {
       return jsonError(c, new OAuthError('invalid_request', 'too many failed admin authentications; retry later', 429), { 'Retry-After': String(verdict.retryAfter) });
@@ -35,6 +38,7 @@ admin.use('*', async (c, next) => {
     c.header('WWW-Authenticate', 'Bearer realm="admin", error="invalid_token"');
     return jsonError(c, new InvalidToken('a valid admin token is required'));
   }
+  c.set('actor', 'admin-token');
   await next();
 });
 
@@ -52,3 +56,4 @@ admin.route('/clients', adminClientClaims);
 admin.route('/claims', adminClaims);
 admin.route('/scopes', adminScopes);
 admin.route('/logout-deliveries', adminLogoutDeliveries);
+admin.route('/audit', adminAudit);

@@ -1,3 +1,4 @@
+import { audit } from '../../audit/record';
 import { Hono } from 'hono';
 import { now } from '../../config';
 import type { AppEnv } from '../../env';
@@ -45,6 +46,7 @@ adminKeys.post('/rotate', async (c) => {
       activated: e.kid,
       retired: events.find((r): r is Extract<RotationEvent, { type: 'retired' }> => r.type === 'retired' && r.alg === e.alg)?.kid ?? null,
     }));
+  for (const r of rotated) audit('key.rotated', { subject: r.activated, details: { alg: r.alg, retired: r.retired, forced: true } });
   return c.json({
     rotated,
     warning: 'New keys sign immediately. Relying parties that cached the JWKS before the new key was published may fail to verify new tokens until their cache expires.',
@@ -58,6 +60,7 @@ adminKeys.post('/:kid/revoke', async (c) => {
   await keySetChanged(c.env, c.var.issuer);
   const removed = change.events.find((e) => e.type === 'removed' && e.kid === kid);
   const replacedBy = change.events.find((e) => e.type === 'activated' || (e.type === 'created' && e.state === 'active'));
+  audit('key.revoked', { subject: kid, details: { alg: removed?.alg, replaced_by: replacedBy && 'kid' in replacedBy ? replacedBy.kid : null } });
   return c.json({
     revoked: kid,
     alg: removed?.alg,

@@ -1,3 +1,4 @@
+import { audit } from '../../audit/record';
 import { Hono } from 'hono';
 import { now } from '../../config';
 import { randomToken } from '../../crypto/random';
@@ -27,6 +28,7 @@ adminRegistration.post('/tokens', async (c) => {
   const at = now();
   const token = randomToken(32);
   await new InitialAccessTokenRepository(c.env.DB).create(token, uses, at + ttl, at);
+  audit('registration_token.issued', { details: { uses, expires_at: at + ttl } });
   c.header('Cache-Control', 'no-store');
   // Shown once: only its hash is stored.
   return c.json({ initial_access_token: token, expires_at: at + ttl, uses }, 201);

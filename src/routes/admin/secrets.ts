@@ -1,3 +1,4 @@
+import { audit } from '../../audit/record';
 import { Hono } from 'hono';
 import { now } from '../../config';
 import { hashClientSecret } from '../../crypto/client_secret';
@@ -29,6 +30,7 @@ adminSecrets.post('/:id/rotate-secret', async (c) => {
   const secret = randomToken(32);
   const previousExpiresAt = (overlap as number) > 0 ? now() + (overlap as number) : 0;
   await clients.rotateSecret(client.id, await hashClientSecret(secret), previousExpiresAt);
+  audit('client.secret_rotated', { subject: client.id, details: { previous_secret_expires_at: previousExpiresAt } });
   c.header('Cache-Control', 'no-store');
   return c.json({ client_id: client.id, client_secret: secret, previous_secret_expires_at: previousExpiresAt });
 });

@@ -1,6 +1,8 @@
+import { audit } from '../../audit/record';
 import { Hono } from 'hono';
 import { createUser, parseNewUserJson } from '../../authn/new_user';
 import { applyAttributeChanges } from '../../claims/validate';
+import { applyClaimChanges } from '../../claims/profile';
 import { InvalidRequest } from '../../errors';
 import { now } from '../../config';
 import type { AppEnv } from '../../env';
@@ -9,7 +11,7 @@ import { jsonBody, notFound } from './common';
 
 export const adminUsers = new Hono<AppEnv>();
 
-const userJson = (user: User) => ({ id: user.id, username: user.username, email: user.email, created_at: user.createdAt, claims: user.claims, attributes: user.attributes ?? {} });
+const userJson = (user: User) => ({ id: user.id, username: user.username, email: user.email, created_at: user.createdAt, updated_at: user.updatedAt, claims: user.claims, attributes: user.attributes ?? {} });
 
 adminUsers.post('/', async (c) => {
   const body = (await jsonBody(c)) as Record<string, unknown>;
@@ -18,6 +20,7 @@ adminUsers.post('/', async (c) => {
   // The one user-creation path, shared with sign-up: same rules, hashing and uniqueness.
   const result = await createUser(c.env, { ...input, attributes }, now());
   if (!result.ok) return c.json({ error: 'conflict', error_description: 'the username or email is already taken' }, 409);
+  audit('user.created', { subject: result.user.id, details: { username: result.user.username } });
   return c.json(userJson(result.user), 201);
 });
 
@@ -28,18 +31,42 @@ adminUsers.get('/:id', async (c) => {
   return user ? c.json(userJson(user)) : notFound(c);
 });
 
-/** Operator-managed attributes: members replace the user's, null removes one. */
+/**
+ * Operator-managed attributes (members replace the user's, null removes one) and standard claims
+ * (OIDC Core §5.1, src/claims/profile.ts; null removes one): `{"attributes": {...}, "claims": {...}}`.
+ */
 adminUsers.patch('/:id', async (c) => {
   const body = await jsonBody(c);
-  if (typeof body !== 'object' || body === null || Array.isArray(body) || Object.keys(body).some((k) => k !== 'attributes')) {
-    throw new InvalidRequest('only attributes can be changed: {"attributes": {...}}');
+  if (typeof body !== 'object' || body === null || Array.isArray(body) || Object.keys(body).length === 0 || Object.keys(body).some((k) => k !== 'attributes' && k !== 'claims')) {
+    throw new InvalidRequest('the body is {"attributes": {...}, "claims": {...}} (either or both)');
   }
+  const changes = body as { attributes?: unknown; claims?: unknown };
   const users = new UserRepository(c.env.DB);
   const user = await users.find(c.req.param('id'));
   if (!user) return notFound(c);
-  const attributes = applyAttributeChanges(user.attributes ?? {}, (body as Record<string, unknown>).attributes);
-  await users.setAttributes(user.id, attributes, now());
-  return c.json(userJson({ ...user, attributes }));
+  const at = now();
+  let next: User = user;
+  if (changes.claims !== undefined) {
+    const claims = applyClaimChanges(user.claims, changes.claims, { allowVerified: true });
+    const stored = await users.setClaims(user.id, claims, at);
+    if (stored === 'conflict') return c.json({ error: 'conflict', error_description: 'the email is already taken' }, 409);
+    if (stored === 'not-found') return notFound(c);
+    next = { ...next, claims, email: claims.email ?? null, updatedAt: at };
+  }
+  if (changes.attributes !== undefined) {
+    const attributes = applyAttributeChanges(user.attributes ?? {}, changes.attributes);
+    await users.setAttributes(user.id, attributes, at);
+    next = { ...next, attributes, updatedAt: at };
+  }
+  audit('user.updated', {
+    subject: user.id,
+    details: { attributes: Object.keys((changes.attributes as object | undefined) ?? {}), claims: Object.keys((changes.claims as object | undefined) ?? {}) },
+  });
+  return c.json(userJson(next));
 });
 
-adminUsers.delete('/:id', async (c) => ((await new UserRepository(c.env.DB).delete(c.req.param('id'))) ? c.body(null, 204) : notFound(c)));
+adminUsers.delete('/:id', async (c) => {
+  if (!(await new UserRepository(c.env.DB).delete(c.req.param('id')))) return notFound(c);
+  audit('user.deleted', { subject: c.req.param('id') });
+  return c.body(null, 204);
+});
