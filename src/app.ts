@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { contextStorage } from 'hono/context-storage';
-import { auditTrail } from './audit/record';
+import { auditTrail } from './observability/audit';
 import { requestLog } from './observability/log';
 import { resolveIssuer } from './config';
 import type { AppEnv } from './env';

@@ -74,7 +74,7 @@ export type AppEnv = {
     cspAdditions?: string[];
     /** The client authenticated by this request, once it is (token, revocation, introspection). */
     client?: Client;
-    /** Request id (cf-ray, or generated): logs and the audit trail (src/audit/record.ts). */
+    /** Request id (cf-ray, or generated): logs and the audit trail (src/observability/audit.ts). */
     requestId?: string;
     /** Who acts, for the audit trail: `admin-token`, `admin:<user id>`, `anonymous`. */
     actor?: string;

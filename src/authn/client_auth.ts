@@ -1,5 +1,5 @@
 import { CLIENT_AUTH_METHODS } from '../algorithms';
-import { audit } from '../audit/record';
+import { audit } from '../observability/audit';
 import { now } from '../config';
 import { verifyClientSecret } from '../crypto/client_secret';
 import type { ThrottleRule } from '../durable/login_throttle';

@@ -4,7 +4,7 @@ import type { Bindings } from '../env';
 import { UserRepository, type User } from '../storage/users';
 import { LOGIN_ACCOUNT_IP, LOGIN_IP } from '../throttle/limits';
 import { throttleFor } from '../throttle/store';
-import { audit } from '../audit/record';
+import { audit } from '../observability/audit';
 import { metric } from '../observability/log';
 
 export type LoginResult =

@@ -1,5 +1,5 @@
 import { OFFLINE_ACCESS, lifetimes, now } from '../config';
-import { audit } from '../audit/record';
+import { audit } from '../observability/audit';
 import { sha256Base64url } from '../crypto/hash';
 import { randomToken } from '../crypto/random';
 import type { Bindings } from '../env';

@@ -1,5 +1,5 @@
 import { lifetimes, now } from '../config';
-import { audit } from '../audit/record';
+import { audit } from '../observability/audit';
 import { derivedHmacKey, hmacBase64url } from '../crypto/derived_keys';
 import type { Bindings } from '../env';
 import { InvalidGrant, InvalidRequest, InvalidScope, UnauthorizedClient } from '../errors';

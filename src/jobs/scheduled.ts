@@ -4,7 +4,7 @@ import { discoveryEdgeKey, jwksEdgeKey, purgeEdge } from '../http/cached_documen
 import { keyManager } from '../keys/manager';
 import { purgeExpired } from './housekeeping';
 import { forgetKeySet } from '../keys/keystore';
-import { auditNow } from '../audit/record';
+import { auditNow } from '../observability/audit';
 import { cronLog } from '../observability/log';
 
 /** The daily cron (wrangler.toml [triggers]): the key rotation policy, then housekeeping. */

@@ -21,7 +21,7 @@ import { ErrorPage } from '../views/error';
 import { PROFILE_FIELDS, ProfilePage } from '../views/profile';
 import { applyClaimChanges } from '../claims/profile';
 import { OAuthError } from '../errors';
-import { audit } from '../audit/record';
+import { audit } from '../observability/audit';
 import { LoggedOutPage } from '../views/logout';
 import { renderPage } from '../views/render';
 import { readFormOr400 } from './form';

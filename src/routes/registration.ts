@@ -1,5 +1,5 @@
 import { Hono, type Context } from 'hono';
-import { audit } from '../audit/record';
+import { audit } from '../observability/audit';
 import { now } from '../config';
 import type { AppEnv } from '../env';
 import { InvalidRequest, InvalidToken, OAuthError } from '../errors';

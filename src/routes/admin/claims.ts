@@ -1,4 +1,4 @@
-import { audit } from '../../audit/record';
+import { audit } from '../../observability/audit';
 import { Hono, type Context } from 'hono';
 import { catalog, forgetCatalog } from '../../claims/catalog';
 import { parseClaimDefinition, parseScopeDefinition } from '../../claims/validate';

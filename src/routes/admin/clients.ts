@@ -1,4 +1,4 @@
-import { audit } from '../../audit/record';
+import { audit } from '../../observability/audit';
 import { Hono } from 'hono';
 import { changeClient, clientMetadata, createClient, type ClientStore } from '../../clients/service';
 import { parseClientInput } from '../../clients/validate';

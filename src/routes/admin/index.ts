@@ -16,7 +16,7 @@ import { adminSecrets } from './secrets';
 import { adminLogoutDeliveries } from './logout_deliveries';
 import { adminUsers } from './users';
 import { adminAudit } from './audit';
-import { audit } from '../../audit/record';
+import { audit } from '../../observability/audit';
 import { settings } from '../../settings';
 
 /** Operator API behind the ADMIN_TOKEN bearer secret (docs/admin-api.md). */

@@ -1,4 +1,4 @@
-import { audit } from '../../audit/record';
+import { audit } from '../../observability/audit';
 import { Hono } from 'hono';
 import { now } from '../../config';
 import { randomToken } from '../../crypto/random';

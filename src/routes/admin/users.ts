@@ -1,4 +1,4 @@
-import { audit } from '../../audit/record';
+import { audit } from '../../observability/audit';
 import { Hono } from 'hono';
 import { createUser, parseNewUserJson } from '../../authn/new_user';
 import { applyAttributeChanges } from '../../claims/validate';

@@ -14,7 +14,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { tryGetContext } from 'hono/context-storage';
 import type { AppEnv, Bindings } from '../env';
-import { metric } from '../observability/log';
+import { metric } from './log';
 import { AuditRepository, type AuditEvent } from '../storage/audit_events';
 
 export type AuditOutcome = 'success' | 'failure' | 'throttled' | 'revoked';
