@@ -52,7 +52,7 @@ export class SoftAuthenticator {
     const id = crypto.getRandomValues(new Uint8Array(16));
     const cred: Credential = { id, keys, userHandle: options.user.id, counter: 0, backupEligible: c.backupEligible ?? true };
     this.credentials.push(cred);
-    const jwk = await crypto.subtle.exportKey('jwk', keys.publicKey);
+    const jwk = (await crypto.subtle.exportKey('jwk', keys.publicKey)) as JsonWebKey;
     const cose = new Map<number, number | Uint8Array>([
       [1, 2],
       [3, -7],
