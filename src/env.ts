@@ -47,6 +47,8 @@ export interface Bindings {
   REGISTRATION?: string;
   /** Self-service sign-up and prompt=create: `on`, or off (the default; `npm run dev` sets `on`). */
   SIGNUP?: string;
+  /** Passkeys (WebAuthn): `on` (default) or `off`. */
+  PASSKEYS?: string;
   /** `aud` accepted in client assertions: `issuer-or-token-endpoint` (default) or `issuer` (FAPI 2.0). */
   CLIENT_ASSERTION_AUDIENCE?: string;
   /** Server-side lifetime of a session without "remember me", seconds (default 86400). */
@@ -65,6 +67,8 @@ export type AppEnv = {
     issuer: string;
     /** Origins a page may frame (front-channel logout iframes); set only by that page. */
     frameSrc?: string[];
+    /** The nonce of this page's scripts (CSP script-src); set only by pages that load a script. */
+    scriptNonce?: string;
     /** The client authenticated by this request, once it is (token, revocation, introspection). */
     client?: Client;
   };

@@ -20,4 +20,8 @@ export const securityHeaders: MiddlewareHandler<AppEnv> = async (c, next) => {
   // Front-Channel Logout 1.0 §2: only the logged-out page frames the clients' logout URIs.
   const frames = c.get('frameSrc');
   if (frames && frames.length > 0) h.set('Content-Security-Policy', `${SECURITY_HEADERS['Content-Security-Policy']}; frame-src ${frames.join(' ')}`);
+  // Pages with passkeys: only our own scripts carrying this response's nonce (CSP3 §8.2), and
+  // fetch() to our own origin (the WebAuthn options). No inline script, no other origin.
+  const nonce = c.get('scriptNonce');
+  if (nonce) h.set('Content-Security-Policy', `${SECURITY_HEADERS['Content-Security-Policy']}; script-src 'nonce-${nonce}'; connect-src 'self'`);
 };

@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import { decideNextStep } from '../../authorize/decide';
+import { decideNextStep, needsPasskey } from '../../authorize/decide';
 import { errorLocation, issueCode, redirect } from '../../authorize/respond';
 import { catalog } from '../../claims/catalog';
 import { now } from '../../config';
@@ -9,7 +9,8 @@ import { clearInteractionCookie, readInteractionCookie } from '../../http/cookie
 import type { Params } from '../../http/params';
 import { pickLocale, translator, type Translate } from '../../messages';
 import { browserSessions } from '../../session/browser';
-import { signupEnabled } from '../../session/config';
+import { passkeysEnabled, signupEnabled } from '../../session/config';
+import { randomToken } from '../../crypto/random';
 import { sessionForRequest, subjectForClient } from '../../session/for_request';
 import { ClientRepository, type Client } from '../../storage/clients';
 import { ConsentRepository } from '../../storage/consents';
@@ -72,6 +73,13 @@ export interface PageOptions {
   status?: 200 | 400 | 429;
 }
 
+/** A fresh nonce for this page's scripts, allowed by its CSP (http/security.ts). */
+export function scriptNonce(c: Context<AppEnv>): string {
+  const nonce = randomToken(16);
+  c.set('scriptNonce', nonce);
+  return nonce;
+}
+
 export function renderLogin(c: Context<AppEnv>, l: Loaded, opts: PageOptions = {}): Response {
   const base = `/interaction/${l.interaction.id}`;
   const p = presentation(l);
@@ -87,6 +95,7 @@ export function renderLogin(c: Context<AppEnv>, l: Loaded, opts: PageOptions = {
       error={opts.error}
       remember={opts.remember}
       signupHref={signupEnabled(c.env) ? `${base}/signup` : undefined}
+      passkey={passkeysEnabled(c.env) ? { optionsUrl: `${base}/passkey/options`, action: `${base}/passkey`, required: needsPasskey(l.interaction.request), nonce: scriptNonce(c) } : undefined}
     />,
     opts.status ?? 200,
   );

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { passwordLogin } from '../../authn/password_login';
 import { readSignupForm, signUp } from '../../authn/signup';
-import { scopesNeedingConsent } from '../../authorize/decide';
+import { needsPasskey, scopesNeedingConsent } from '../../authorize/decide';
 import { errorLocation, redirect } from '../../authorize/respond';
 import { now } from '../../config';
 import type { AppEnv } from '../../env';
@@ -11,11 +11,12 @@ import { sourceIp } from '../../http/source_ip';
 import { advance, expired, finish, load, loadForPost, presentation, renderLogin, renderSignup } from './core';
 import { browserSessions } from '../../session/browser';
 import { expectedSubject, subjectForClient } from '../../session/for_request';
-import { signupEnabled } from '../../session/config';
+import { passkeysEnabled, signupEnabled } from '../../session/config';
 import { signIn, switchTo } from '../../session/sign_in';
 import { ConsentRepository } from '../../storage/consents';
 import { InteractionRepository } from '../../storage/interactions';
 import { ErrorPage } from '../../views/error';
+import { passkeySignInRoutes } from './passkey';
 import { renderPage } from '../../views/render';
 
 /** The sign-in, sign-up, account chooser and consent pages of a parked authorization request. */
@@ -42,6 +43,8 @@ interaction.post('/:id/login', async (c) => {
   const password = r.form.get('password') ?? '';
   const remember = r.form.get('remember') === '1';
   if (!login || !password) return renderLogin(c, r.loaded, { error: t('login.missing'), login, remember, status: 400 });
+  // acr phr: a password does not satisfy it (only the passkey form is offered).
+  if (passkeysEnabled(c.env) && needsPasskey(r.loaded.interaction.request)) return renderLogin(c, r.loaded, { error: t('passkey.required', { client: r.loaded.client.name }), status: 400 });
 
   const result = await passwordLogin({ env: c.env, ip: sourceIp(c), now: now(), defer: (work) => c.executionCtx.waitUntil(work) }, login, password);
   if (!result.ok) {
@@ -130,5 +133,7 @@ interaction.post('/:id/abort', async (c) => {
   const { interaction: ia } = r.loaded;
   return finish(c, ia, errorLocation(ia.request.redirectUri, ia.request.state, c.var.issuer, new AccessDenied('the user cancelled the sign-in')));
 });
+
+passkeySignInRoutes(interaction);
 
 interaction.all('/:id/:action', (c) => methodNotAllowed(c, 'POST'));

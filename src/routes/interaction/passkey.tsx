@@ -1,0 +1,78 @@
+import type { Context, Hono } from 'hono';
+import { needsPasskey } from '../../authorize/decide';
+import { authenticationOptions, parseCredentialJson, relyingParty, verifyAuthentication } from '../../authn/passkeys';
+import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
+import { now } from '../../config';
+import type { AppEnv } from '../../env';
+import { sourceIp } from '../../http/source_ip';
+import { passkeysEnabled } from '../../session/config';
+import { expectedSubject, subjectForClient } from '../../session/for_request';
+import { signIn } from '../../session/sign_in';
+import { InteractionRepository } from '../../storage/interactions';
+import type { Passkey } from '../../storage/passkeys';
+import { LOGIN_IP } from '../../throttle/limits';
+import { throttleFor } from '../../throttle/store';
+import { advance, loadForPost, presentation, renderLogin } from './core';
+
+/** The challenge of a sign-in page is bound to its interaction. */
+export const interactionBinding = (id: string) => `interaction:${id}`;
+
+/** RFC 8176 amr of a passkey sign-in: hwk for a device-bound key, swk for a synced one, user when UV happened. */
+export const passkeyAmr = (passkey: Pick<Passkey, 'deviceType'>, userVerified: boolean): string[] => [passkey.deviceType === 'multiDevice' ? 'swk' : 'hwk', ...(userVerified ? ['user'] : [])];
+
+const jsonError = (c: Context<AppEnv>, status: 400 | 403 | 404, description: string) => {
+  c.header('Cache-Control', 'no-store');
+  return c.json({ error: 'invalid_request', error_description: description }, status);
+};
+
+/** Passkey sign-in on the sign-in page (registered by routes/interaction/index.tsx before its catch-all). */
+export function passkeySignInRoutes(app: Hono<AppEnv>): void {
+  /**
+   * Options for navigator.credentials.get() (discoverable credentials: no username, so nothing
+   * here says whether an account exists). POST with the page's CSRF token: it stores a challenge.
+   * User verification is required for acr phr, preferred otherwise.
+   */
+  app.post('/:id/passkey/options', async (c) => {
+    if (!passkeysEnabled(c.env)) return jsonError(c, 404, 'passkeys are not enabled');
+    const r = await loadForPost(c, c.req.param('id'));
+    if (r instanceof Response) return jsonError(c, r.status === 403 ? 403 : 400, 'the sign-in request is not valid');
+    const uv = needsPasskey(r.loaded.interaction.request) ? 'required' : 'preferred';
+    const options = await authenticationOptions(c.env, relyingParty(c.var.issuer), interactionBinding(r.loaded.interaction.id), uv, now());
+    c.header('Cache-Control', 'no-store');
+    return c.json(options);
+  });
+
+  /** The answer of navigator.credentials.get(), posted by the page's script in `credential`. */
+  app.post('/:id/passkey', async (c) => {
+    if (!passkeysEnabled(c.env)) return jsonError(c, 404, 'passkeys are not enabled');
+    const r = await loadForPost(c, c.req.param('id'));
+    if (r instanceof Response) return r;
+    const { t } = presentation(r.loaded);
+    const response = parseCredentialJson<AuthenticationResponseJSON>(r.form.get('credential'));
+    if (!response) return renderLogin(c, r.loaded, { error: t('passkey.failed'), status: 400 });
+    // Throttled like the password path: the attempt is reserved in the source IP's budget across
+    // accounts (limits.ts LOGIN_IP) before anything is verified, and given back on success.
+    const at = now();
+    const throttle = throttleFor(c.env, `login:${sourceIp(c)}`);
+    const rules = [{ key: 'ip', policy: LOGIN_IP }];
+    const reserved = await throttle.take(at, rules);
+    if (!reserved.allowed) {
+      c.header('Retry-After', String(reserved.retryAfter));
+      return renderLogin(c, r.loaded, { error: t('login.throttled', { seconds: reserved.retryAfter }), status: 429 });
+    }
+    const result = await verifyAuthentication(c.env, relyingParty(c.var.issuer), interactionBinding(r.loaded.interaction.id), response, at);
+    // One answer for every failure: unknown, removed or cloned passkey, bad signature, stale challenge.
+    if (!result.ok) return renderLogin(c, r.loaded, { error: t('passkey.invalid'), status: 400 });
+    c.executionCtx.waitUntil(throttle.release(at, rules));
+    // acr phr: user verification was required by the challenge; checked again here.
+    if (needsPasskey(r.loaded.interaction.request) && !result.userVerified) return renderLogin(c, r.loaded, { error: t('passkey.invalid'), status: 400 });
+    const expected = expectedSubject(r.loaded.interaction.request);
+    if (expected !== undefined && expected !== (await subjectForClient(c.env, r.loaded.client, result.user.id))) {
+      return renderLogin(c, r.loaded, { error: t('login.otherAccount', { client: r.loaded.client.name }), status: 400 });
+    }
+    const session = await signIn(c, result.user.id, false, passkeyAmr(result.passkey, result.userVerified));
+    await new InteractionRepository(c.env.DB).markAuthenticated(r.loaded.interaction.id, result.user.id, session.authTime);
+    const ia = { ...r.loaded.interaction, userId: result.user.id, authenticatedAt: session.authTime };
+    return advance(c, { ...r.loaded, interaction: ia }, { session, redirectToPages: true });
+  });
+}
