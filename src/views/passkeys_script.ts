@@ -6,6 +6,7 @@
  *   with options fetched (POST, the form's CSRF token) from the attribute's URL, puts the answer in
  *   the form's `credential` field and submits the form. When the browser supports conditional
  *   mediation, the same runs at load with passkey autofill on `autocomplete="username webauthn"`.
+ * - `button[data-passkey-create]` (sign-up): the same with the button's form, posted to `data-passkey-action`.
  * - `form[data-passkey-register]`: submitting it fetches creation options (POST, the form's
  *   fields), runs navigator.credentials.create() and submits the form with the answer.
  */
@@ -35,7 +36,17 @@ export const PASSKEYS_JS = `(function () {
     };
   }
   if (!W || !W.browserSupportsWebAuthn()) {
-    document.querySelectorAll('[data-passkey-only]').forEach(function (el) { el.hidden = true; });
+    document.querySelectorAll('button[data-passkey-create]').forEach(function (button) {
+    button.addEventListener('click', function () {
+      var form = button.form;
+      if (!form.reportValidity()) return;
+      options(button.getAttribute('data-passkey-create'), form).then(function (o) { return W.startRegistration({ optionsJSON: o }); }).then(function (a) {
+        form.action = button.getAttribute('data-passkey-action');
+        send(form, a);
+      }, failed(form));
+    });
+  });
+  document.querySelectorAll('[data-passkey-only]').forEach(function (el) { el.hidden = true; });
     return;
   }
   document.querySelectorAll('form[data-passkey-signin]').forEach(function (form) {

@@ -106,7 +106,16 @@ export function renderSignup(c: Context<AppEnv>, l: Loaded, opts: { error?: stri
   const values = opts.values ?? { email: l.interaction.request.loginHint?.includes('@') ? l.interaction.request.loginHint : undefined };
   return renderPage(
     c,
-    <SignupPage {...presentation(l)} clientName={l.client.name} action={`${base}/signup`} csrf={l.csrf} loginHref={`${base}/login`} values={values} error={opts.error} />,
+    <SignupPage
+      {...presentation(l)}
+      clientName={l.client.name}
+      action={`${base}/signup`}
+      csrf={l.csrf}
+      loginHref={`${base}/login`}
+      values={values}
+      error={opts.error}
+      passkey={passkeysEnabled(c.env) ? { optionsUrl: `${base}/signup/passkey/options`, action: `${base}/signup/passkey`, nonce: scriptNonce(c) } : undefined}
+    />,
     opts.status ?? 200,
   );
 }

@@ -1,18 +1,19 @@
 import type { Context, Hono } from 'hono';
 import { needsPasskey } from '../../authorize/decide';
-import { authenticationOptions, parseCredentialJson, relyingParty, verifyAuthentication } from '../../authn/passkeys';
-import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
+import { authenticationOptions, parseCredentialJson, registrationOptions, relyingParty, verifyAuthentication, verifyRegistration } from '../../authn/passkeys';
+import { passkeySignupProblem, readSignupForm, signUpWithPasskey } from '../../authn/signup';
+import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import { now } from '../../config';
 import type { AppEnv } from '../../env';
 import { sourceIp } from '../../http/source_ip';
-import { passkeysEnabled } from '../../session/config';
+import { passkeysEnabled, signupEnabled } from '../../session/config';
 import { expectedSubject, subjectForClient } from '../../session/for_request';
 import { signIn } from '../../session/sign_in';
 import { InteractionRepository } from '../../storage/interactions';
 import type { Passkey } from '../../storage/passkeys';
 import { LOGIN_IP } from '../../throttle/limits';
 import { throttleFor } from '../../throttle/store';
-import { advance, loadForPost, presentation, renderLogin } from './core';
+import { advance, loadForPost, presentation, renderLogin, renderSignup } from './core';
 
 /** The challenge of a sign-in page is bound to its interaction. */
 export const interactionBinding = (id: string) => `interaction:${id}`;
@@ -25,8 +26,50 @@ const jsonError = (c: Context<AppEnv>, status: 400 | 403 | 404, description: str
   return c.json({ error: 'invalid_request', error_description: description }, status);
 };
 
-/** Passkey sign-in on the sign-in page (registered by routes/interaction/index.tsx before its catch-all). */
+/** Passkey sign-in and sign-up on the interaction pages (registered by routes/interaction/index.tsx before its catch-all). */
 export function passkeySignInRoutes(app: Hono<AppEnv>): void {
+  /**
+   * Passwordless sign-up, step 1: the form's fields are checked (not whether the names are free:
+   * that answer comes with the account creation, throttled), and creation options are issued for a
+   * new user id, named in the challenge bound to this interaction.
+   */
+  app.post('/:id/signup/passkey/options', async (c) => {
+    if (!passkeysEnabled(c.env) || !signupEnabled(c.env)) return jsonError(c, 404, 'passkey sign-up is not enabled');
+    const r = await loadForPost(c, c.req.param('id'));
+    if (r instanceof Response) return jsonError(c, r.status === 403 ? 403 : 400, 'the sign-up request is not valid');
+    const input = readSignupForm(r.form);
+    const problem = passkeySignupProblem(input);
+    if (problem) return jsonError(c, 400, presentation(r.loaded).t(problem));
+    const subject = { userId: crypto.randomUUID(), username: input.username, displayName: `${input.givenName} ${input.familyName}` };
+    const options = await registrationOptions(c.env, relyingParty(c.var.issuer), interactionBinding(r.loaded.interaction.id), subject, [], 'preferred', now());
+    c.header('Cache-Control', 'no-store');
+    return c.json(options);
+  });
+
+  /** Passwordless sign-up, step 2: the answer of navigator.credentials.create() with the form. */
+  app.post('/:id/signup/passkey', async (c) => {
+    if (!passkeysEnabled(c.env) || !signupEnabled(c.env)) return jsonError(c, 404, 'passkey sign-up is not enabled');
+    const r = await loadForPost(c, c.req.param('id'));
+    if (r instanceof Response) return r;
+    const { t } = presentation(r.loaded);
+    const input = readSignupForm(r.form);
+    const values = { username: input.username, email: input.email, given_name: input.givenName, family_name: input.familyName };
+    const problem = passkeySignupProblem(input);
+    if (problem) return renderSignup(c, r.loaded, { error: t(problem), values, status: 400 });
+    const response = parseCredentialJson<RegistrationResponseJSON>(r.form.get('credential'));
+    const registered = response ? await verifyRegistration(c.env, relyingParty(c.var.issuer), interactionBinding(r.loaded.interaction.id), response, '', now()) : null;
+    if (!registered?.ok) return renderSignup(c, r.loaded, { error: t('passkey.failed'), values, status: 400 });
+    const result = await signUpWithPasskey(c.env, input, sourceIp(c), registered.passkey);
+    if (!result.ok) {
+      if (result.retryAfter) c.header('Retry-After', String(result.retryAfter));
+      return renderSignup(c, r.loaded, { error: t(result.reason), values, status: result.retryAfter ? 429 : 400 });
+    }
+    const session = await signIn(c, result.user.id, false, passkeyAmr(registered.passkey, registered.userVerified));
+    await new InteractionRepository(c.env.DB).markAuthenticated(r.loaded.interaction.id, result.user.id, session.authTime);
+    const ia = { ...r.loaded.interaction, userId: result.user.id, authenticatedAt: session.authTime };
+    return advance(c, { ...r.loaded, interaction: ia }, { session, redirectToPages: true });
+  });
+
   /**
    * Options for navigator.credentials.get() (discoverable credentials: no username, so nothing
    * here says whether an account exists). POST with the page's CSRF token: it stores a challenge.
