@@ -67,6 +67,10 @@ export class PasskeyRepository {
     return row ? fromRow(row) : null;
   }
 
+  async hasAny(userId: string): Promise<boolean> {
+    return (await this.db.prepare('SELECT 1 AS x FROM passkeys WHERE user_id = ? LIMIT 1').bind(userId).first()) !== null;
+  }
+
   async listForUser(userId: string): Promise<Passkey[]> {
     const { results } = await this.db.prepare('SELECT * FROM passkeys WHERE user_id = ? ORDER BY created_at, id').bind(userId).all<PasskeyRow>();
     return results.map(fromRow);

@@ -50,6 +50,7 @@ export function LoginPage(v: LoginView) {
       {!v.passkey?.required && (
       <form method="post" action={v.action}>
         <input type="hidden" name="csrf" value={v.csrf} />
+        {v.passkey && <input type="hidden" name="passkey_capable" value="" data-passkey-capable />}
         <label for="username">{t('login.username')}</label>
         <input id="username" name="username" type="text" autocomplete={v.passkey ? 'username webauthn' : 'username'} required autofocus value={v.login ?? ''} />
         <label for="password">{t('login.password')}</label>

@@ -69,5 +69,9 @@ export const PASSKEYS_JS = `(function () {
     });
   });
   document.querySelectorAll('[data-passkey-only]').forEach(function (el) { el.hidden = false; });
+  // Tells the password form that this device has a platform authenticator (the server may then offer a passkey).
+  W.platformAuthenticatorIsAvailable().then(function (yes) {
+    if (yes) document.querySelectorAll('input[data-passkey-capable]').forEach(function (el) { el.value = '1'; });
+  });
 })();
 `;

@@ -16,7 +16,7 @@ import { signIn, switchTo } from '../../session/sign_in';
 import { ConsentRepository } from '../../storage/consents';
 import { InteractionRepository } from '../../storage/interactions';
 import { ErrorPage } from '../../views/error';
-import { passkeySignInRoutes } from './passkey';
+import { offerPasskey, passkeySignInRoutes } from './passkey';
 import { renderPage } from '../../views/render';
 
 /** The sign-in, sign-up, account chooser and consent pages of a parked authorization request. */
@@ -62,8 +62,12 @@ interaction.post('/:id/login', async (c) => {
     return renderLogin(c, r.loaded, { error: t('login.otherAccount', { client: r.loaded.client.name }), login, remember, status: 400 });
   }
 
-  const session = await signIn(c, result.user.id, remember);
+  // The page's script says whether this browser can create a passkey (passkey_capable=1); only then is one offered.
+  const capable = r.form.get('passkey_capable') === '1';
+  const [session, offer] = await Promise.all([signIn(c, result.user.id, remember), capable ? offerPasskey(c, result.user) : false]);
   await new InteractionRepository(c.env.DB).markAuthenticated(r.loaded.interaction.id, result.user.id, session.authTime);
+  // No passkey yet: offer one once (skippable) before continuing (routes/interaction/passkey.tsx).
+  if (offer) return redirect(c, `/interaction/${r.loaded.interaction.id}/passkey/offer`, 303);
   const ia = { ...r.loaded.interaction, userId: result.user.id, authenticatedAt: session.authTime };
   return advance(c, { ...r.loaded, interaction: ia }, { session, redirectToPages: true });
 });

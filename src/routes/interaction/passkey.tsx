@@ -13,7 +13,12 @@ import { InteractionRepository } from '../../storage/interactions';
 import type { Passkey } from '../../storage/passkeys';
 import { LOGIN_IP } from '../../throttle/limits';
 import { throttleFor } from '../../throttle/store';
-import { advance, loadForPost, presentation, renderLogin, renderSignup } from './core';
+import { advance, expired, load, loadForPost, presentation, renderLogin, renderSignup, scriptNonce, type Loaded } from './core';
+import { redirect } from '../../authorize/respond';
+import { PasskeyRepository } from '../../storage/passkeys';
+import { UserRepository, type User } from '../../storage/users';
+import { PasskeyOfferPage } from '../../views/passkey_offer';
+import { renderPage } from '../../views/render';
 
 /** The challenge of a sign-in page is bound to its interaction. */
 export const interactionBinding = (id: string) => `interaction:${id}`;
@@ -28,6 +33,47 @@ const jsonError = (c: Context<AppEnv>, status: 400 | 403 | 404, description: str
 
 /** Passkey sign-in and sign-up on the interaction pages (registered by routes/interaction/index.tsx before its catch-all). */
 export function passkeySignInRoutes(app: Hono<AppEnv>): void {
+  /** The offer after a password sign-in (see offerPasskey). Only for the user who signed in during this interaction. */
+  app.get('/:id/passkey/offer', async (c) => {
+    const loaded = await load(c, c.req.param('id'));
+    if (!loaded) return expired(c);
+    if (!passkeysEnabled(c.env) || !loaded.interaction.userId) return redirect(c, `/interaction/${loaded.interaction.id}`, 302);
+    return renderOffer(c, loaded);
+  });
+
+  app.post('/:id/passkey/register/options', async (c) => {
+    if (!passkeysEnabled(c.env)) return jsonError(c, 404, 'passkeys are not enabled');
+    const r = await loadForPost(c, c.req.param('id'));
+    if (r instanceof Response) return jsonError(c, r.status === 403 ? 403 : 400, 'the sign-in request is not valid');
+    const userId = r.loaded.interaction.userId;
+    const user = userId ? await new UserRepository(c.env.DB).find(userId) : null;
+    if (!user) return jsonError(c, 400, 'nobody has signed in during this request');
+    const existing = await new PasskeyRepository(c.env.DB).listForUser(user.id);
+    const subject = { userId: user.id, username: user.username, displayName: user.claims.name ?? user.username };
+    const options = await registrationOptions(c.env, relyingParty(c.var.issuer), interactionBinding(r.loaded.interaction.id), subject, existing, 'preferred', now());
+    c.header('Cache-Control', 'no-store');
+    return c.json(options);
+  });
+
+  /** The offer accepted: the new passkey is stored for the user who signed in, then the request continues. */
+  app.post('/:id/passkey/register', async (c) => {
+    if (!passkeysEnabled(c.env)) return jsonError(c, 404, 'passkeys are not enabled');
+    const r = await loadForPost(c, c.req.param('id'));
+    if (r instanceof Response) return r;
+    const { t } = presentation(r.loaded);
+    const response = parseCredentialJson<RegistrationResponseJSON>(r.form.get('credential'));
+    const result = response ? await verifyRegistration(c.env, relyingParty(c.var.issuer), interactionBinding(r.loaded.interaction.id), response, '', now()) : null;
+    const ok = result?.ok && result.passkey.userId === r.loaded.interaction.userId && (await new PasskeyRepository(c.env.DB).insert(result.passkey));
+    if (!ok) return renderOffer(c, r.loaded, t('passkey.failed'));
+    return advance(c, r.loaded, { redirectToPages: true });
+  });
+
+  app.post('/:id/passkey/skip', async (c) => {
+    const r = await loadForPost(c, c.req.param('id'));
+    if (r instanceof Response) return r;
+    return advance(c, r.loaded, { redirectToPages: true });
+  });
+
   /**
    * Passwordless sign-up, step 1: the form's fields are checked (not whether the names are free:
    * that answer comes with the account creation, throttled), and creation options are issued for a
@@ -118,4 +164,37 @@ export function passkeySignInRoutes(app: Hono<AppEnv>): void {
     const ia = { ...r.loaded.interaction, userId: result.user.id, authenticatedAt: session.authTime };
     return advance(c, { ...r.loaded, interaction: ia }, { session, redirectToPages: true });
   });
+}
+
+/** How long "Add a passkey?" is not offered again once shown (seconds). */
+export const PASSKEY_OFFER_INTERVAL = 30 * 86_400;
+
+/**
+ * After a password sign-in: whether to offer adding a passkey now. Only when passkeys are on, the
+ * user has none, and the offer was not shown in the last PASSKEY_OFFER_INTERVAL; showing it
+ * postpones the next one (asked once, skippable).
+ */
+export async function offerPasskey(c: Context<AppEnv>, user: User): Promise<boolean> {
+  const at = now();
+  if (!passkeysEnabled(c.env) || (user.passkeyPromptAfter ?? 0) > at) return false;
+  if (await new PasskeyRepository(c.env.DB).hasAny(user.id)) return false;
+  await new UserRepository(c.env.DB).postponePasskeyPrompt(user.id, at + PASSKEY_OFFER_INTERVAL);
+  return true;
+}
+
+function renderOffer(c: Context<AppEnv>, l: Loaded, error?: string): Response {
+  const base = `/interaction/${l.interaction.id}`;
+  return renderPage(
+    c,
+    <PasskeyOfferPage
+      {...presentation(l)}
+      optionsUrl={`${base}/passkey/register/options`}
+      action={`${base}/passkey/register`}
+      skipAction={`${base}/passkey/skip`}
+      csrf={l.csrf}
+      nonce={scriptNonce(c)}
+      error={error}
+    />,
+    error ? 400 : 200,
+  );
 }
