@@ -31,22 +31,13 @@ export const PASSKEYS_JS = `(function () {
   }
   function failed(form) {
     return function (e) {
+      if (window.console) console.warn('passkey:', e && (e.name + ' ' + e.message));
       if (e && (e.name === 'AbortError' || e.code === 'ERROR_CEREMONY_ABORTED')) return;
       say(form, form.getAttribute('data-passkey-failed') || 'The passkey could not be used.');
     };
   }
   if (!W || !W.browserSupportsWebAuthn()) {
-    document.querySelectorAll('button[data-passkey-create]').forEach(function (button) {
-    button.addEventListener('click', function () {
-      var form = button.form;
-      if (!form.reportValidity()) return;
-      options(button.getAttribute('data-passkey-create'), form).then(function (o) { return W.startRegistration({ optionsJSON: o }); }).then(function (a) {
-        form.action = button.getAttribute('data-passkey-action');
-        send(form, a);
-      }, failed(form));
-    });
-  });
-  document.querySelectorAll('[data-passkey-only]').forEach(function (el) { el.hidden = true; });
+    document.querySelectorAll('[data-passkey-only]').forEach(function (el) { el.hidden = true; });
     return;
   }
   document.querySelectorAll('form[data-passkey-signin]').forEach(function (form) {
@@ -58,9 +49,22 @@ export const PASSKEYS_JS = `(function () {
     if (form.hasAttribute('data-passkey-autofill')) {
       W.browserSupportsWebAuthnAutofill().then(function (yes) {
         if (!yes) return;
-        options(url, form).then(function (o) { return W.startAuthentication({ optionsJSON: o, useBrowserAutofill: true }); }).then(function (a) { send(form, a); }, failed(form));
+        // Autofill was not asked for by a click: its failures stay quiet (the button still works).
+        options(url, form).then(function (o) { return W.startAuthentication({ optionsJSON: o, useBrowserAutofill: true }); }).then(function (a) { send(form, a); }, function (e) {
+          if (window.console) console.warn('passkey autofill:', e && (e.name + ' ' + e.message));
+        });
       });
     }
+  });
+  document.querySelectorAll('button[data-passkey-create]').forEach(function (button) {
+    button.addEventListener('click', function () {
+      var form = button.form;
+      if (!form.reportValidity()) return;
+      options(button.getAttribute('data-passkey-create'), form).then(function (o) { return W.startRegistration({ optionsJSON: o }); }).then(function (a) {
+        form.action = button.getAttribute('data-passkey-action');
+        send(form, a);
+      }, failed(form));
+    });
   });
   document.querySelectorAll('form[data-passkey-register]').forEach(function (form) {
     form.addEventListener('submit', function (ev) {
