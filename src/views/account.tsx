@@ -67,7 +67,7 @@ function Passkeys(props: { v: AccountView; t: Translate }) {
       <form method="post" action="/account/passkeys" data-passkey-register="/account/passkeys/options" data-passkey-failed={t('passkey.failed')}>
         <input type="hidden" name="csrf" value={v.csrf} />
         <input type="hidden" name="credential" value="" />
-        <p class="alert" role="alert" data-passkey-error hidden />
+        <p class="alert" data-passkey-error hidden />
         <div class="actions" data-passkey-only hidden>
           <button type="submit" data-passkey-add>
             {t('account.passkeyAdd')}

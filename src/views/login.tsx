@@ -26,7 +26,7 @@ function PasskeySignIn(props: { v: LoginView; t: Translate }) {
     <form method="post" action={p.action} data-passkey-signin={p.optionsUrl} data-passkey-autofill={p.required ? undefined : ''} data-passkey-failed={t('passkey.failed')}>
       <input type="hidden" name="csrf" value={v.csrf} />
       <input type="hidden" name="credential" value="" />
-      <p class="alert" role="alert" data-passkey-error hidden />
+      <p class="alert" data-passkey-error hidden />
       <div class="actions" data-passkey-only hidden>
         <button type="button" data-passkey-start>
           {t('passkey.signin')}

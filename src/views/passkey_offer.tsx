@@ -22,7 +22,7 @@ export function PasskeyOfferPage(v: PasskeyOfferView) {
       <form method="post" action={v.action} data-passkey-register={v.optionsUrl} data-passkey-failed={t('passkey.failed')}>
         <input type="hidden" name="csrf" value={v.csrf} />
         <input type="hidden" name="credential" value="" />
-        <p class="alert" role="alert" data-passkey-error hidden />
+        <p class="alert" data-passkey-error hidden />
         <div class="actions" data-passkey-only hidden>
           <button type="submit" data-passkey-add>
             {t('passkey.offerAdd')}

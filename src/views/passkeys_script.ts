@@ -15,7 +15,7 @@ export const PASSKEYS_JS = `(function () {
   var W = window.SimpleWebAuthnBrowser;
   function say(form, text) {
     var box = form.querySelector('[data-passkey-error]') || document.querySelector('[data-passkey-error]');
-    if (box) { box.textContent = text; box.hidden = false; }
+    if (box) { box.textContent = text; box.setAttribute('role', 'alert'); box.hidden = false; }
   }
   function options(url, form) {
     return fetch(url, { method: 'POST', credentials: 'same-origin', body: new URLSearchParams(new FormData(form)) }).then(function (r) {

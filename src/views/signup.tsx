@@ -55,7 +55,7 @@ export function SignupPage(v: SignupView) {
         </div>
         {v.passkey && (
           <div data-passkey-only hidden>
-            <p class="alert" role="alert" data-passkey-error hidden />
+            <p class="alert" data-passkey-error hidden />
             <div class="actions">
               <button type="button" class="secondary" data-passkey-create={v.passkey.optionsUrl} data-passkey-action={v.passkey.action}>
                 {t('passkey.signup')}
