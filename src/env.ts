@@ -47,6 +47,8 @@ export interface Bindings {
   REGISTRATION?: string;
   /** Self-service sign-up and prompt=create: `on`, or off (the default; `npm run dev` sets `on`). */
   SIGNUP?: string;
+  /** Passkeys (WebAuthn): `on` (default) or `off`. */
+  PASSKEYS?: string;
   /** `aud` accepted in client assertions: `issuer-or-token-endpoint` (default) or `issuer` (FAPI 2.0). */
   CLIENT_ASSERTION_AUDIENCE?: string;
   /** Server-side lifetime of a session without "remember me", seconds (default 86400). */
@@ -72,6 +74,8 @@ export type AppEnv = {
     frameSrc?: string[];
     /** Directives a page adds to the CSP (the form_post page: its script hash and form-action). */
     cspAdditions?: string[];
+    /** The nonce of this page's scripts (CSP script-src); set only by pages that load a script. */
+    scriptNonce?: string;
     /** The client authenticated by this request, once it is (token, revocation, introspection). */
     client?: Client;
     /** Request id (cf-ray, or generated): logs and the audit trail (src/observability/audit.ts). */

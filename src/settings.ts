@@ -155,6 +155,7 @@ export const SETTINGS = {
   keyPrepublication: setting('KEY_PREPUBLICATION', `Seconds a new key is published before it signs (at least ${MIN_PREPUBLICATION})`, seconds(DAY, MIN_PREPUBLICATION)),
   registration: setting('REGISTRATION', 'Dynamic client registration: token, open or off', oneOf(['token', 'open', 'off'], 'token')),
   signup: setting('SIGNUP', 'Self-service sign-up and prompt=create: on or off', (raw) => oneOf(['on', 'off'], 'off')(raw) === 'on'),
+  passkeys: setting('PASSKEYS', 'Passkeys: sign-in, passwordless sign-up, the account page and step-up (acr phr): on or off', (raw) => oneOf(['on', 'off'], 'on')(raw) === 'on'),
   passwordPepper: setting('PASSWORD_PEPPER', 'Optional secret mixed into new password hashes (HMAC before PBKDF2)', (raw) => (blank(raw) ? undefined : raw.trim())),
   clientAssertionAudience: setting(
     'CLIENT_ASSERTION_AUDIENCE',

@@ -118,6 +118,16 @@ export const userCommands = {
     },
     print: printUser,
   },
+  'users passkeys delete': {
+    summary: "remove one of a user's passkeys (a lost device); `users get` lists them",
+    args: ['USER_ID', 'CREDENTIAL_ID'],
+    flags: {},
+    async run({ api, args }) {
+      await api.request('DELETE', `/admin/users/${encodeURIComponent(args[0])}/passkeys/${encodeURIComponent(args[1])}`);
+      return { deleted: args[1], user: args[0] };
+    },
+    print: (res) => console.log(`deleted passkey ${res.deleted} of user ${res.user}`),
+  },
   'users delete': {
     summary: 'delete a user',
     args: ['USER_ID'],
@@ -140,6 +150,12 @@ function printUser(u) {
   for (const [k, v] of Object.entries(claims)) rows.push([k, typeof v === 'string' ? v : JSON.stringify(v)]);
   for (const [k, v] of Object.entries(u.attributes ?? {})) rows.push([`attribute ${k}`, typeof v === 'string' ? v : JSON.stringify(v)]);
   if (u.created_at !== undefined) rows.push(['created_at', fmtTime(u.created_at)]);
+  if (u.has_password === false) rows.push(['password', 'none (passkeys only)']);
+  for (const p of u.passkeys ?? []) {
+    const state = [p.device_type === 'multiDevice' ? 'synced' : 'device-bound', p.backed_up ? 'backed up' : 'not backed up', p.last_used_at ? `last used ${fmtTime(p.last_used_at)}` : 'never used'];
+    if (p.suspected_clone_at) state.push(`SUSPECTED CLONE ${fmtTime(p.suspected_clone_at)}`);
+    rows.push([`passkey ${p.id}`, `${p.name} (created ${fmtTime(p.created_at)}; ${state.join(', ')})`]);
+  }
   const width = Math.max(...rows.map(([k]) => k.length)) + 2;
   for (const [k, v] of rows) console.log(`${`${k}:`.padEnd(width)}${v}`);
 }

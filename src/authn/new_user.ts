@@ -35,7 +35,10 @@ export function passwordProblem(password: string, username: string, email: strin
 
 export interface NewUser {
   username: string;
-  password: string;
+  /** Null for a passkey-only account (sign-up with a passkey): its password_hash is '' and never verifies. */
+  password: string | null;
+  /** A fixed id (the passkey sign-up's, named in its registration challenge); random otherwise. */
+  id?: string;
   email: string | null;
   claims: UserClaims;
   attributes?: Record<string, unknown>;
@@ -47,7 +50,7 @@ export type NewUserProblem = 'username' | 'email' | 'password' | 'taken';
 export function newUserProblem(u: Pick<NewUser, 'username' | 'password' | 'email'>): Exclude<NewUserProblem, 'taken'> | null {
   if (!USERNAME.test(u.username)) return 'username';
   if (u.email !== null && (!EMAIL.test(u.email) || u.email.length > MAX_EMAIL_LENGTH)) return 'email';
-  if (passwordProblem(u.password, u.username, u.email)) return 'password';
+  if (u.password !== null && passwordProblem(u.password, u.username, u.email)) return 'password';
   return null;
 }
 
@@ -59,10 +62,10 @@ export async function createUser(env: Bindings, input: NewUser, at: number): Pro
   const clash = (await users.findByLogin(input.username)) ?? (input.email !== null ? await users.findByLogin(input.email) : null);
   if (clash) return { ok: false, problem: 'taken' };
   const user: User = {
-    id: crypto.randomUUID(),
+    id: input.id ?? crypto.randomUUID(),
     username: input.username,
     email: input.email,
-    passwordHash: await hashPassword(input.password, passwordPepper(env)),
+    passwordHash: input.password === null ? '' : await hashPassword(input.password, passwordPepper(env)),
     claims: { ...input.claims, preferred_username: input.claims.preferred_username ?? input.username },
     attributes: input.attributes ?? {},
     updatedAt: at,

@@ -48,8 +48,9 @@ export async function passwordLogin(ctx: LoginContext, login: string, password: 
 
   const pepper = passwordPepper(ctx.env);
   // Verify against a dummy hash for unknown users so both cases cost the same time.
-  const valid = await verifyPassword(password, user?.passwordHash ?? (await dummyPasswordHash(pepper)), pepper);
-  if (user && valid) {
+  // A passkey-only account (password_hash '') costs the same too, and never matches.
+  const valid = await verifyPassword(password, user?.passwordHash || (await dummyPasswordHash(pepper)), pepper);
+  if (user && user.passwordHash !== '' && valid) {
     // A hash from before PASSWORD_PEPPER was set is upgraded now that the password is known.
     if (await needsRehash(user.passwordHash, pepper)) await users.upgradePasswordHash(user.id, user.passwordHash, await hashPassword(password, pepper));
     ctx.defer(throttle.release(ctx.now, rules));

@@ -2,7 +2,8 @@ import { now } from '../config';
 import type { Bindings } from '../env';
 import type { MessageKey } from '../messages';
 import type { Params } from '../http/params';
-import type { User } from '../storage/users';
+import { PasskeyRepository, type Passkey } from '../storage/passkeys';
+import { UserRepository, type User } from '../storage/users';
 import { SIGNUP_IP } from '../throttle/limits';
 import { throttleFor } from '../throttle/store';
 import { createUser, newUserProblem } from './new_user';
@@ -34,6 +35,15 @@ export function signupProblem(i: SignupInput): MessageKey | null {
   if (!i.givenName || !i.familyName || i.givenName.length > 100 || i.familyName.length > 100) return 'signup.badName';
   if (i.password !== i.passwordConfirm) return 'signup.mismatch';
   if (problem === 'password') return 'signup.weak';
+  return null;
+}
+
+/** The first problem with the form of a passkey sign-up (no password), as a message key, or null. */
+export function passkeySignupProblem(i: SignupInput): MessageKey | null {
+  const problem = newUserProblem({ username: i.username, email: i.email, password: null });
+  if (problem === 'username') return 'signup.badUsername';
+  if (problem === 'email' || i.email === '') return 'signup.badEmail';
+  if (!i.givenName || !i.familyName || i.givenName.length > 100 || i.familyName.length > 100) return 'signup.badName';
   return null;
 }
 
@@ -70,4 +80,34 @@ export async function signUp(env: Bindings, input: SignupInput, ip: string): Pro
     at,
   );
   return result.ok ? { ok: true, user: result.user } : { ok: false, reason: 'signup.taken' };
+}
+
+/**
+ * Creates a passkey-only account (no password) with its first passkey, already verified against
+ * the registration challenge that named `passkey.userId`. Throttled like every sign-up. The user
+ * and the passkey are written together: if the passkey cannot be stored, the user is removed again.
+ */
+export async function signUpWithPasskey(env: Bindings, input: SignupInput, ip: string, passkey: Passkey): Promise<SignupResult> {
+  const problem = passkeySignupProblem(input);
+  if (problem) return { ok: false, reason: problem };
+  const at = now();
+  const reserved = await throttleFor(env, `signup:${ip}`).take(at, [{ key: 'ip', policy: SIGNUP_IP }]);
+  if (!reserved.allowed) return { ok: false, reason: 'signup.throttled', retryAfter: reserved.retryAfter };
+  const result = await createUser(
+    env,
+    {
+      id: passkey.userId,
+      username: input.username,
+      email: input.email,
+      password: null,
+      claims: { given_name: input.givenName, family_name: input.familyName, name: `${input.givenName} ${input.familyName}`, email: input.email, email_verified: false },
+    },
+    at,
+  );
+  if (!result.ok) return { ok: false, reason: 'signup.taken' };
+  if (!(await new PasskeyRepository(env.DB).insert(passkey))) {
+    await new UserRepository(env.DB).delete(result.user.id);
+    return { ok: false, reason: 'signup.taken' };
+  }
+  return { ok: true, user: result.user };
 }

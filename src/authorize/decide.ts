@@ -2,7 +2,14 @@ import { ConsentRequired, InteractionRequired, LoginRequired, type OAuthError } 
 import type { Client } from '../storage/clients';
 import type { Session } from '../storage/sessions';
 import { requiredSubject, scopesImpliedBy } from '../tokens/claims_request';
+import { ACR_PHISHING_RESISTANT } from './check_claims';
 import type { AuthorizationRequest } from './request';
+
+/** RFC 8176: a key held by an authenticator (hwk, or swk for a synced passkey) and user verification (user). */
+export const isPhishingResistant = (amr: readonly string[]): boolean => (amr.includes('hwk') || amr.includes('swk')) && amr.includes('user');
+
+/** The acr phr asks for a passkey with user verification. */
+export const needsPasskey = (request: Pick<AuthorizationRequest, 'acr'>): boolean => request.acr === ACR_PHISHING_RESISTANT;
 
 export type NextStep =
   | { step: 'login' }
@@ -84,6 +91,9 @@ function decideStep(input: DecisionInput): NextStep {
         (request.maxAge !== undefined && input.now - session.authTime > request.maxAge))) ||
     (expectedSub !== undefined && input.sessionSubject !== expectedSub);
   if (needsLogin) return { step: 'login' };
+  // acr phr (acr_values or an essential acr claim): only a passkey sign-in with user verification
+  // satisfies it, even when a password session exists.
+  if (request.acr === ACR_PHISHING_RESISTANT && !isPhishingResistant(session!.amr)) return { step: 'login' };
   if (!input.client.firstParty && !input.consentedHere) {
     const needed = scopesNeedingConsent(request);
     const missing = needed.filter((s) => !input.consentedScopes.has(s));

@@ -19,6 +19,14 @@ export const securityHeaders: MiddlewareHandler<AppEnv> = async (c, next) => {
   for (const [name, value] of Object.entries(SECURITY_HEADERS)) h.set(name, value);
   // Front-Channel Logout 1.0 §2: only the logged-out page frames the clients' logout URIs.
   const frames = c.get('frameSrc');
-  const additions = [...(frames && frames.length > 0 ? [`frame-src ${frames.join(' ')}`] : []), ...(c.get('cspAdditions') ?? [])];
+  // Pages with passkeys: only our own scripts carrying this response's nonce (CSP3 §8.2), and
+  // fetch() to our own origin (the WebAuthn options). No inline script, no other origin.
+  const nonce = c.get('scriptNonce');
+  const additions = [
+    ...(frames && frames.length > 0 ? [`frame-src ${frames.join(' ')}`] : []),
+    ...(nonce ? [`script-src 'nonce-${nonce}'`, "connect-src 'self'"] : []),
+    // The form_post page: its one inline script by hash, and form-action for its target.
+    ...(c.get('cspAdditions') ?? []),
+  ];
   if (additions.length > 0) h.set('Content-Security-Policy', [SECURITY_HEADERS['Content-Security-Policy'], ...additions].join('; '));
 };

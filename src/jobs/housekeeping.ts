@@ -69,6 +69,8 @@ export const PURGES: readonly Purge[] = [
   expired('grants'),
   expired('revoked_access_tokens'),
   expired('used_assertions'),
+  // Passkey challenges never answered (migration 0012).
+  expired('webauthn_challenges'),
   // Expired or used up (both columns indexed: SQLite's OR optimisation reads the two indexes).
   expired('initial_access_tokens', ' OR uses_left <= 0'),
   {

@@ -16,7 +16,12 @@ import { ConsentRepository } from '../storage/consents';
 import { GrantRepository } from '../storage/grants';
 import { SessionRepository, type Session } from '../storage/sessions';
 import { UserRepository, type User } from '../storage/users';
-import { AccountPage, SignedOutAccountPage } from '../views/account';
+import { AccountPage, SignedOutAccountPage, type PasskeyItem } from '../views/account';
+import type { RegistrationResponseJSON } from '@simplewebauthn/server';
+import { parseCredentialJson, registrationOptions, relyingParty, verifyRegistration } from '../authn/passkeys';
+import { randomToken } from '../crypto/random';
+import { passkeysEnabled } from '../session/config';
+import { PasskeyRepository, type Passkey } from '../storage/passkeys';
 import { ErrorPage } from '../views/error';
 import { PROFILE_FIELDS, ProfilePage } from '../views/profile';
 import { applyClaimChanges } from '../claims/profile';
@@ -44,14 +49,35 @@ async function signedInUser(c: Context<AppEnv>): Promise<{ session: Session; use
   return session && user ? { session, user } : null;
 }
 
-async function render(c: Context<AppEnv>, notice?: string): Promise<Response> {
+async function render(c: Context<AppEnv>, notice?: string, error?: string): Promise<Response> {
   const l = lang(c);
   const who = await signedInUser(c);
   if (!who) return renderPage(c, <SignedOutAccountPage lang={l} t={translator(l)} />);
-  const csrf = await csrfFor(readSessionCookie(c)!);
-  const overview = await accountOverview(c.env, who.user, who.session, c.var.issuer, now());
-  return renderPage(c, <AccountPage lang={l} t={translator(l)} userLabel={who.user.claims.name ?? who.user.username} overview={overview} csrf={csrf} notice={notice} />);
+  const withPasskeys = passkeysEnabled(c.env);
+  const [csrf, overview, keys] = await Promise.all([
+    csrfFor(readSessionCookie(c)!),
+    accountOverview(c.env, who.user, who.session, c.var.issuer, now()),
+    withPasskeys ? new PasskeyRepository(c.env.DB).listForUser(who.user.id) : Promise.resolve([]),
+  ]);
+  const passkeys = withPasskeys ? { items: keys.map(passkeyItem), nonce: scriptNonce(c) } : undefined;
+  return renderPage(
+    c,
+    <AccountPage lang={l} t={translator(l)} userLabel={who.user.claims.name ?? who.user.username} overview={overview} csrf={csrf} notice={notice} error={error} passkeys={passkeys} />,
+    error ? 400 : 200,
+  );
 }
+
+const passkeyItem = (p: Passkey): PasskeyItem => ({ id: p.id, name: p.name, createdAt: p.createdAt, lastUsedAt: p.lastUsedAt, synced: p.deviceType === 'multiDevice', backedUp: p.backedUp });
+
+/** A fresh nonce for this page's scripts, allowed by its CSP (http/security.ts). */
+function scriptNonce(c: Context<AppEnv>): string {
+  const nonce = randomToken(16);
+  c.set('scriptNonce', nonce);
+  return nonce;
+}
+
+/** Registration challenges of the account page are bound to the session. */
+const sessionBinding = (session: Session) => `session:${session.sid}`;
 
 /** Every POST: a signed-in user and the form's CSRF token derived from this browser's session. */
 async function checkedPost(c: Context<AppEnv>): Promise<{ form: Params; session: Session; user: User } | Response> {
@@ -151,6 +177,49 @@ account.post('/logout-all', async (c) => {
   c.set('frameSrc', [...new Set(unique.map((f) => new URL(f.url).origin))]);
   const l = lang(c);
   return renderPage(c, <LoggedOutPage lang={l} t={translator(l)} frames={unique} />);
+});
+
+/** Options for navigator.credentials.create(): a new passkey for the signed-in user (the script posts here). */
+account.post('/passkeys/options', async (c) => {
+  if (!passkeysEnabled(c.env)) return c.json({ error: 'invalid_request', error_description: 'passkeys are not enabled' }, 404);
+  const r = await checkedPost(c);
+  c.header('Cache-Control', 'no-store');
+  if (r instanceof Response) return c.json({ error: 'invalid_request', error_description: 'not signed in, or the form was not sent from your account page' }, 403);
+  const existing = await new PasskeyRepository(c.env.DB).listForUser(r.user.id);
+  const subject = { userId: r.user.id, username: r.user.username, displayName: r.user.claims.name ?? r.user.username };
+  return c.json(await registrationOptions(c.env, relyingParty(c.var.issuer), sessionBinding(r.session), subject, existing, 'preferred', now()));
+});
+
+/** The answer of navigator.credentials.create(): verified against the session's challenge, then stored. */
+account.post('/passkeys', async (c) => {
+  if (!passkeysEnabled(c.env)) return redirect(c, '/account', 303);
+  const r = await checkedPost(c);
+  if (r instanceof Response) return r;
+  const t = translator(lang(c));
+  const response = parseCredentialJson<RegistrationResponseJSON>(r.form.get('credential'));
+  const result = response ? await verifyRegistration(c.env, relyingParty(c.var.issuer), sessionBinding(r.session), response, r.form.get('name') ?? '', now()) : null;
+  // The challenge names the user it was issued for: it must be this one.
+  if (!result?.ok || result.passkey.userId !== r.user.id || !(await new PasskeyRepository(c.env.DB).insert(result.passkey))) return render(c, undefined, t('passkey.failed'));
+  return render(c, t('passkey.added'));
+});
+
+account.post('/passkeys/rename', async (c) => {
+  const r = await checkedPost(c);
+  if (r instanceof Response) return r;
+  const name = (r.form.get('name') ?? '').trim().slice(0, 64);
+  if (!name || !(await new PasskeyRepository(c.env.DB).rename(r.user.id, r.form.get('id') ?? '', name))) return redirect(c, '/account', 303);
+  return render(c, translator(lang(c))('account.passkeyRenamed'));
+});
+
+/** Removes one of the user's passkeys; the last one of an account without a password stays (no way in otherwise). */
+account.post('/passkeys/delete', async (c) => {
+  const r = await checkedPost(c);
+  if (r instanceof Response) return r;
+  const t = translator(lang(c));
+  const id = r.form.get('id') ?? '';
+  const passwordless = r.user.passwordHash === '';
+  if (!(await new PasskeyRepository(c.env.DB).delete(r.user.id, id, passwordless))) return passwordless ? render(c, undefined, t('account.passkeyLast')) : redirect(c, '/account', 303);
+  return render(c, t('account.passkeyRemoved'));
 });
 
 account.all('/:action', (c) => methodNotAllowed(c, 'POST'));

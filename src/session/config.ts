@@ -5,6 +5,9 @@ import { settings } from '../settings';
 /** Self-service sign-up (and prompt=create) is off unless SIGNUP=on. */
 export const signupEnabled = (env: Bindings): boolean => settings(env).signup;
 
+/** Passkeys (sign-in, passwordless sign-up, account page, acr phr) are on unless PASSKEYS=off. */
+export const passkeysEnabled = (env: Bindings): boolean => settings(env).passkeys;
+
 export interface SessionLifetimes {
   /** "Remember me": the cookie's Max-Age and the session's server-side lifetime (SESSION_TTL). */
   remembered: number;

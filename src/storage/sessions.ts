@@ -36,6 +36,8 @@ const fromRow = (r: SessionRow): Session => ({
 
 export interface NewSession {
   remembered?: boolean;
+  /** RFC 8176 methods of this sign-in (default `["pwd"]`; a passkey: `hwk`/`swk`, `user`). */
+  amr?: string[];
 }
 
 /** A session together with the secret (cookie value) this browser holds for it. */
@@ -56,7 +58,7 @@ export class SessionRepository {
   /** Creates a session and returns the cookie value that identifies it. */
   async create(userId: string, authTime: number, expiresAt: number, opts: NewSession = {}): Promise<HeldSession> {
     const cookie = randomToken(32);
-    const session: Session = { sid: randomToken(16), userId, authTime, amr: ['pwd'], expiresAt, remembered: opts.remembered ?? false, createdAt: authTime };
+    const session: Session = { sid: randomToken(16), userId, authTime, amr: opts.amr ?? ['pwd'], expiresAt, remembered: opts.remembered ?? false, createdAt: authTime };
     await this.db
       .prepare('INSERT INTO sessions (id_hash, sid, user_id, auth_time, amr, created_at, expires_at, remembered) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
       .bind(await sha256Base64url(cookie), session.sid, userId, authTime, JSON.stringify(session.amr), authTime, expiresAt, session.remembered ? 1 : 0)
@@ -68,11 +70,11 @@ export class SessionRepository {
    * A new sign-in of the same user in the same session: a fresh cookie value (no session fixation),
    * a new auth_time, but the same `sid`, so relying parties see one continuous session.
    */
-  async reauthenticate(sid: string, authTime: number, expiresAt: number, remembered: boolean): Promise<HeldSession | null> {
+  async reauthenticate(sid: string, authTime: number, expiresAt: number, remembered: boolean, amr: string[] = ['pwd']): Promise<HeldSession | null> {
     const cookie = randomToken(32);
     const row = await this.db
-      .prepare(`UPDATE sessions SET id_hash = ?, auth_time = ?, expires_at = ?, remembered = ? WHERE sid = ? RETURNING ${COLUMNS}`)
-      .bind(await sha256Base64url(cookie), authTime, expiresAt, remembered ? 1 : 0, sid)
+      .prepare(`UPDATE sessions SET id_hash = ?, auth_time = ?, expires_at = ?, remembered = ?, amr = ? WHERE sid = ? RETURNING ${COLUMNS}`)
+      .bind(await sha256Base64url(cookie), authTime, expiresAt, remembered ? 1 : 0, JSON.stringify(amr), sid)
       .first<SessionRow>();
     return row ? { cookie, session: fromRow(row) } : null;
   }

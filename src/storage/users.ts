@@ -37,6 +37,8 @@ export interface User {
   createdAt: number;
   /** Operator-managed attributes (department, roles...) that custom claims are read from (migration 0005). */
   attributes?: Record<string, unknown>;
+  /** "Add a passkey?" is not offered after a password sign-in before this time (migration 0012). */
+  passkeyPromptAfter?: number | null;
 }
 
 export interface UserRow {
@@ -48,6 +50,7 @@ export interface UserRow {
   updated_at: number;
   created_at: number;
   attributes?: string;
+  passkey_prompt_after?: number | null;
 }
 
 export const userFromRow = (r: UserRow): User => ({
@@ -59,6 +62,7 @@ export const userFromRow = (r: UserRow): User => ({
   updatedAt: r.updated_at,
   createdAt: r.created_at,
   attributes: r.attributes ? (JSON.parse(r.attributes) as Record<string, unknown>) : {},
+  passkeyPromptAfter: r.passkey_prompt_after ?? null,
 });
 
 export class UserRepository {
@@ -135,6 +139,11 @@ export class UserRepository {
       if (/UNIQUE/i.test(String(err))) return 'conflict';
       throw err;
     }
+  }
+
+  /** The passkey offer after a password sign-in is not shown again before `after`. */
+  async postponePasskeyPrompt(id: string, after: number): Promise<void> {
+    await this.db.prepare('UPDATE users SET passkey_prompt_after = ? WHERE id = ?').bind(after, id).run();
   }
 
   async delete(id: string): Promise<boolean> {

@@ -7,8 +7,75 @@ export interface AccountView {
   overview: AccountOverview;
   csrf: string;
   notice?: string;
+  /** An error to show (e.g. a passkey that could not be added or removed). */
+  error?: string;
   lang?: string;
   t?: Translate;
+  /** The user's passkeys (PASSKEYS on) and the nonce of the page's scripts. */
+  passkeys?: { items: PasskeyItem[]; nonce: string };
+}
+
+export interface PasskeyItem {
+  id: string;
+  name: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+  synced: boolean;
+  backedUp: boolean;
+}
+
+/** Passkeys: name, created, last used, device type, backed up; rename, remove, add (the script runs the ceremony). */
+function Passkeys(props: { v: AccountView; t: Translate }) {
+  const { v, t } = props;
+  const items = v.passkeys!.items;
+  return (
+    <>
+      <h2>{t('account.passkeys')}</h2>
+      {items.length === 0 ? (
+        <p class="muted">{t('account.noPasskeys')}</p>
+      ) : (
+        <ul class="list" data-passkeys>
+          {items.map((p) => (
+            <li data-passkey={p.id}>
+              <span class="stack">
+                <strong>{p.name}</strong>
+                <span class="hint">
+                  {t('account.passkeyCreated', { when: when(p.createdAt) })} · {p.lastUsedAt ? t('account.passkeyLastUsed', { when: when(p.lastUsedAt) }) : t('account.passkeyNeverUsed')} ·{' '}
+                  {p.synced ? t('account.passkeySynced') : t('account.passkeyDevice')} · {p.backedUp ? t('account.passkeyBackedUp') : t('account.passkeyNotBackedUp')}
+                </span>
+                <form method="post" action="/account/passkeys/rename" class="inline">
+                  <input type="hidden" name="csrf" value={v.csrf} />
+                  <input type="hidden" name="id" value={p.id} />
+                  <label for={`name-${p.id}`}>{t('account.passkeyName')}</label>
+                  <input id={`name-${p.id}`} name="name" type="text" required maxlength={64} value={p.name} />
+                  <button type="submit" class="secondary">
+                    {t('account.passkeyRename')}
+                  </button>
+                </form>
+              </span>
+              <form method="post" action="/account/passkeys/delete">
+                <input type="hidden" name="csrf" value={v.csrf} />
+                <input type="hidden" name="id" value={p.id} />
+                <button type="submit" class="secondary">
+                  {t('account.passkeyRemove')}
+                </button>
+              </form>
+            </li>
+          ))}
+        </ul>
+      )}
+      <form method="post" action="/account/passkeys" data-passkey-register="/account/passkeys/options" data-passkey-failed={t('passkey.failed')}>
+        <input type="hidden" name="csrf" value={v.csrf} />
+        <input type="hidden" name="credential" value="" />
+        <p class="alert" data-passkey-error hidden />
+        <div class="actions" data-passkey-only hidden>
+          <button type="submit" data-passkey-add>
+            {t('account.passkeyAdd')}
+          </button>
+        </div>
+      </form>
+    </>
+  );
 }
 
 const when = (t: number) => new Date(t * 1000).toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
@@ -18,13 +85,19 @@ export function AccountPage(v: AccountView) {
   const t = v.t ?? translator('en');
   const o = v.overview;
   return (
-    <Layout title={t('account.title')} lang={v.lang} wide>
+    <Layout title={t('account.title')} lang={v.lang} wide scriptNonce={v.passkeys?.nonce}>
       <h1>{t('account.title')}</h1>
       <p class="lead">{t('account.lead', { user: v.userLabel })}</p>
       {v.notice && <p class="notice">{v.notice}</p>}
       <p>
         <a href="/account/profile">Edit your profile</a>
       </p>
+      {v.error && (
+        <p class="alert" role="alert">
+          {v.error}
+        </p>
+      )}
+      {v.passkeys && <Passkeys v={v} t={t} />}
 
       <h2>{t('account.apps')}</h2>
       {o.apps.length === 0 ? (

@@ -1,7 +1,7 @@
 import type { Child } from 'hono/jsx';
 
 /** `display` (OIDC Core §3.1.2.1): `popup` and `touch` get a compact variant of the same page. */
-export function Layout(props: { title: string; lang?: string; display?: string; wide?: boolean; head?: Child; children?: Child }) {
+export function Layout(props: { title: string; lang?: string; display?: string; wide?: boolean; head?: Child; children?: Child; scriptNonce?: string }) {
   const classes = [props.display === 'popup' || props.display === 'touch' ? 'compact' : '', props.wide ? 'wide' : ''].filter(Boolean).join(' ');
   return (
     <html lang={props.lang ?? 'en'}>
@@ -15,6 +15,7 @@ export function Layout(props: { title: string; lang?: string; display?: string; 
       </head>
       <body class={classes || undefined}>
         <main>{props.children}</main>
+        {props.scriptNonce && <PasskeyScripts nonce={props.scriptNonce} />}
       </body>
     </html>
   );
@@ -31,6 +32,16 @@ export function PageHeading(props: { title: string; lead?: string; error?: strin
           {props.error}
         </p>
       )}
+    </>
+  );
+}
+
+/** The passkey scripts (our own origin, by nonce: http/security.ts); only pages that offer passkeys load them. */
+export function PasskeyScripts(props: { nonce: string }) {
+  return (
+    <>
+      <script src="/static/webauthn.js" nonce={props.nonce} />
+      <script src="/static/passkeys.js" nonce={props.nonce} />
     </>
   );
 }

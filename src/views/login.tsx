@@ -14,17 +14,45 @@ export interface LoginView {
   signupHref?: string;
   remember?: boolean;
   t?: Translate;
+  /** Passkey sign-in (PASSKEYS on): where to fetch options and post the answer; `required` for acr phr (no password form). */
+  passkey?: { optionsUrl: string; action: string; required: boolean; nonce: string };
+}
+
+/** "Sign in with a passkey": shown by the script (it needs WebAuthn), which posts the answer in `credential`. */
+function PasskeySignIn(props: { v: LoginView; t: Translate }) {
+  const { v, t } = props;
+  const p = v.passkey!;
+  return (
+    <form method="post" action={p.action} data-passkey-signin={p.optionsUrl} data-passkey-autofill={p.required ? undefined : ''} data-passkey-failed={t('passkey.failed')}>
+      <input type="hidden" name="csrf" value={v.csrf} />
+      <input type="hidden" name="credential" value="" />
+      <p class="alert" data-passkey-error hidden />
+      <div class="actions" data-passkey-only hidden>
+        <button type="button" data-passkey-start>
+          {t('passkey.signin')}
+        </button>
+      </div>
+      {!p.required && (
+        <p class="hint" data-passkey-only hidden>
+          {t('passkey.or')}
+        </p>
+      )}
+    </form>
+  );
 }
 
 export function LoginPage(v: LoginView) {
   const t = v.t ?? translator('en');
   return (
-    <Layout title={t('login.title')} lang={v.lang} display={v.display}>
-      <PageHeading title={t('login.title')} lead={t('login.lead', { client: v.clientName })} error={v.error} />
+    <Layout title={t('login.title')} lang={v.lang} display={v.display} scriptNonce={v.passkey?.nonce}>
+      <PageHeading title={t('login.title')} lead={v.passkey?.required ? t('passkey.required', { client: v.clientName }) : t('login.lead', { client: v.clientName })} error={v.error} />
+      {v.passkey && <PasskeySignIn v={v} t={t} />}
+      {!v.passkey?.required && (
       <form method="post" action={v.action}>
         <input type="hidden" name="csrf" value={v.csrf} />
+        {v.passkey && <input type="hidden" name="passkey_capable" value="" data-passkey-capable />}
         <label for="username">{t('login.username')}</label>
-        <input id="username" name="username" type="text" autocomplete="username" required autofocus value={v.login ?? ''} />
+        <input id="username" name="username" type="text" autocomplete={v.passkey ? 'username webauthn' : 'username'} required autofocus value={v.login ?? ''} />
         <label for="password">{t('login.password')}</label>
         <input id="password" name="password" type="password" autocomplete="current-password" required />
         <label class="check">
@@ -34,6 +62,7 @@ export function LoginPage(v: LoginView) {
           <button type="submit">{t('login.submit')}</button>
         </div>
       </form>
+      )}
       <form method="post" action={v.cancelAction}>
         <input type="hidden" name="csrf" value={v.csrf} />
         <div class="actions">

@@ -6,6 +6,7 @@ import { applyClaimChanges } from '../../claims/profile';
 import { InvalidRequest } from '../../errors';
 import { now } from '../../config';
 import type { AppEnv } from '../../env';
+import { PasskeyRepository, type Passkey } from '../../storage/passkeys';
 import { UserRepository, type User } from '../../storage/users';
 import { jsonBody, notFound } from './common';
 
@@ -26,10 +27,28 @@ adminUsers.post('/', async (c) => {
 
 adminUsers.get('/', async (c) => c.json({ users: (await new UserRepository(c.env.DB).list()).map(userJson) }));
 
-adminUsers.get('/:id', async (c) => {
-  const user = await new UserRepository(c.env.DB).find(c.req.param('id'));
-  return user ? c.json(userJson(user)) : notFound(c);
+const passkeyJson = (p: Passkey) => ({
+  id: p.id,
+  name: p.name,
+  created_at: p.createdAt,
+  last_used_at: p.lastUsedAt,
+  device_type: p.deviceType,
+  backed_up: p.backedUp,
+  transports: p.transports,
+  counter: p.counter,
+  suspected_clone_at: p.suspectedCloneAt,
 });
+
+/** One user, with their passkeys (issue 12) and whether they have a password. */
+adminUsers.get('/:id', async (c) => {
+  const [user, passkeys] = await Promise.all([new UserRepository(c.env.DB).find(c.req.param('id')), new PasskeyRepository(c.env.DB).listForUser(c.req.param('id'))]);
+  return user ? c.json({ ...userJson(user), has_password: user.passwordHash !== '', passkeys: passkeys.map(passkeyJson) }) : notFound(c);
+});
+
+/** Removes one passkey (a lost device). The operator may remove the last one of a passwordless account. */
+adminUsers.delete('/:id/passkeys/:credentialId', async (c) =>
+  (await new PasskeyRepository(c.env.DB).delete(c.req.param('id'), c.req.param('credentialId'))) ? c.body(null, 204) : notFound(c),
+);
 
 /**
  * Operator-managed attributes (members replace the user's, null removes one) and standard claims

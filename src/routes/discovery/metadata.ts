@@ -1,6 +1,6 @@
 import { ASSERTION_SIGNING_ALGS, SECRET_ASSERTION_ALGS } from '../../authn/client_assertion';
 import { SUPPORTED_AUTH_METHODS } from '../../authn/client_auth';
-import { ACR_VALUES_SUPPORTED } from '../../authorize/check_claims';
+import { acrValuesSupported } from '../../authorize/check_claims';
 import { supportedPrompts } from '../../authorize/check_prompt';
 import { RESPONSE_MODES } from '../../authorize/response_mode';
 import { RESPONSE_TYPES } from '../../authorize/response_type';
@@ -12,7 +12,7 @@ import { SUPPORTED_CLAIMS } from '../../tokens/claims';
  * OpenID Connect Discovery 1.0 §3 / RFC 8414 §2 provider metadata. Every value is true of this
  * server: it advertises only what this server actually does.
  */
-export function providerMetadata(issuer: string, signingAlgs: string[], options: { signupEnabled?: boolean } = {}) {
+export function providerMetadata(issuer: string, signingAlgs: string[], options: { signupEnabled?: boolean; passkeysEnabled?: boolean } = {}) {
   const clientAuth = {
     methods: SUPPORTED_AUTH_METHODS,
     algs: [...ASSERTION_SIGNING_ALGS, ...SECRET_ASSERTION_ALGS],
@@ -48,7 +48,7 @@ export function providerMetadata(issuer: string, signingAlgs: string[], options:
     display_values_supported: ['page', 'popup', 'touch'],
     ui_locales_supported: SUPPORTED_LOCALES,
     claims_parameter_supported: true,
-    acr_values_supported: ACR_VALUES_SUPPORTED,
+    acr_values_supported: acrValuesSupported(options.passkeysEnabled ?? true),
     // RP-Initiated Logout 1.0 §2.1, Front-Channel Logout 1.0 §3, Back-Channel Logout 1.0 §2.1.
     end_session_endpoint: `${issuer}/logout`,
     frontchannel_logout_supported: true,

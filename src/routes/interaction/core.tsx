@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import { decideNextStep } from '../../authorize/decide';
+import { decideNextStep, needsPasskey } from '../../authorize/decide';
 import { errorResponse, issueAuthorizationResponse, redirect } from '../../authorize/respond';
 import type { AuthorizationResponse } from '../../authorize/response_mode';
 import { sendAuthorizationResponse } from '../authorization_response';
@@ -10,13 +10,15 @@ import type { AppEnv } from '../../env';
 import type { Params } from '../../http/params';
 import { pickLocale, translator, type Translate } from '../../messages';
 import { browserSessions, consentFor, usernameOf } from '../../session/browser';
-import { signupEnabled } from '../../session/config';
+import { passkeysEnabled, signupEnabled } from '../../session/config';
+import { randomToken } from '../../crypto/random';
 import { sessionForRequest, subjectForClient } from '../../session/for_request';
 import { ClientRepository, type Client } from '../../storage/clients';
 import { ConsentRepository } from '../../storage/consents';
 import type { AuthorizationRequest } from '../../authorize/request';
 import { pageDb, rememberWrites } from '../../session/consistency';
-import { endParked, openParked, type Parked } from '../../session/interaction';
+import { endParked, openParked, saveParked, type Parked } from '../../session/interaction';
+import { signIn } from '../../session/sign_in';
 import type { Interaction as StoredInteraction } from '../../storage/interactions';
 import type { Session } from '../../storage/sessions';
 import { UserRepository } from '../../storage/users';
@@ -91,6 +93,13 @@ export interface PageOptions {
   status?: 200 | 400 | 429;
 }
 
+/** A fresh nonce for this page's scripts, allowed by its CSP (http/security.ts). */
+export function scriptNonce(c: Context<AppEnv>): string {
+  const nonce = randomToken(16);
+  c.set('scriptNonce', nonce);
+  return nonce;
+}
+
 export function renderLogin(c: Context<AppEnv>, l: Loaded, opts: PageOptions = {}): Response {
   const base = `/interaction/${l.interaction.id}`;
   const p = presentation(l);
@@ -106,6 +115,7 @@ export function renderLogin(c: Context<AppEnv>, l: Loaded, opts: PageOptions = {
       error={opts.error}
       remember={opts.remember}
       signupHref={signupEnabled(c.env) ? `${base}/signup` : undefined}
+      passkey={passkeysEnabled(c.env) ? { optionsUrl: `${base}/passkey/options`, action: `${base}/passkey`, required: needsPasskey(l.interaction.request), nonce: scriptNonce(c) } : undefined}
     />,
     opts.status ?? 200,
   );
@@ -116,7 +126,16 @@ export function renderSignup(c: Context<AppEnv>, l: Loaded, opts: { error?: stri
   const values = opts.values ?? { email: l.interaction.request.loginHint?.includes('@') ? l.interaction.request.loginHint : undefined };
   return renderPage(
     c,
-    <SignupPage {...presentation(l)} clientName={l.client.name} action={`${base}/signup`} csrf={l.csrf} loginHref={`${base}/login`} values={values} error={opts.error} />,
+    <SignupPage
+      {...presentation(l)}
+      clientName={l.client.name}
+      action={`${base}/signup`}
+      csrf={l.csrf}
+      loginHref={`${base}/login`}
+      values={values}
+      error={opts.error}
+      passkey={passkeysEnabled(c.env) ? { optionsUrl: `${base}/signup/passkey/options`, action: `${base}/signup/passkey`, nonce: scriptNonce(c) } : undefined}
+    />,
     opts.status ?? 200,
   );
 }
@@ -212,4 +231,26 @@ async function customScopeDescriptions(c: Context<AppEnv>, scopes: string[]): Pr
 export function finish(c: Context<AppEnv>, l: Loaded, response: AuthorizationResponse): Promise<Response> {
   endParked(c, l);
   return sendAuthorizationResponse(c, response, c.req.method === 'POST' ? 303 : 302);
+}
+
+export interface SignedInOptions {
+  /** How the user authenticated (the session's amr); a password by default. */
+  amr?: string[];
+  /** Decided beside the sign-in: whether to offer adding a passkey before continuing. */
+  offer?: Promise<boolean>;
+}
+
+/**
+ * After a successful sign-in or sign-up in this interaction: the session (new or renewed), the
+ * parked request marked as authenticated here (its sealed cookie re-set, no storage trip), then
+ * the next page. The consent for the client is read beside the session write.
+ */
+export async function signedIn(c: Context<AppEnv>, loaded: Loaded, userId: string, remember: boolean, opts: SignedInOptions = {}): Promise<Response> {
+  const consented = new ConsentRepository(pageDb(c)).grantedScopes(userId, loaded.client.id);
+  consented.catch(() => {});
+  const [session, offer] = await Promise.all([signIn(c, userId, remember, opts.amr), opts.offer ?? false]);
+  const next = { ...loaded, interaction: { ...loaded.interaction, userId, authenticatedAt: session.authTime } };
+  await saveParked(c, next);
+  if (offer) return redirect(c, `/interaction/${loaded.interaction.id}/passkey/offer`, 303);
+  return advance(c, next, { session, consented, redirectToPages: true });
 }

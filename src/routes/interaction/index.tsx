@@ -1,7 +1,7 @@
-import { Hono, type Context } from 'hono';
+import { Hono } from 'hono';
 import { passwordLogin } from '../../authn/password_login';
 import { readSignupForm, signUp } from '../../authn/signup';
-import { scopesNeedingConsent } from '../../authorize/decide';
+import { needsPasskey, scopesNeedingConsent } from '../../authorize/decide';
 import { errorResponse, redirect } from '../../authorize/respond';
 import { now } from '../../config';
 import type { AppEnv } from '../../env';
@@ -9,15 +9,14 @@ import { AccessDenied } from '../../errors';
 import { methodNotAllowed } from '../../http/json_error';
 import type { Params } from '../../http/params';
 import { sourceIp } from '../../http/source_ip';
-import { advance, expired, finish, load, loadForPost, presentation, renderLogin, renderSignup, type Loaded } from './core';
+import { advance, expired, finish, load, loadForPost, presentation, renderLogin, renderSignup, signedIn } from './core';
 import { browserSessions } from '../../session/browser';
 import { expectedSubject, subjectForClient } from '../../session/for_request';
-import { signupEnabled } from '../../session/config';
-import { signIn, switchTo } from '../../session/sign_in';
-import { ConsentRepository } from '../../storage/consents';
-import { pageDb } from '../../session/consistency';
+import { passkeysEnabled, signupEnabled } from '../../session/config';
+import { switchTo } from '../../session/sign_in';
 import { saveParked } from '../../session/interaction';
 import { ErrorPage } from '../../views/error';
+import { offerPasskey, passkeySignInRoutes } from './passkey';
 import { renderPage } from '../../views/render';
 
 /** The sign-in, sign-up, account chooser and consent pages of a parked authorization request. */
@@ -50,6 +49,8 @@ interaction.post('/:id/login', async (c) => {
   const remember = r.form.get('remember') === '1';
   const result = r.beside;
   if (!result) return renderLogin(c, r.loaded, { error: t('login.missing'), login, remember, status: 400 });
+  // acr phr: a password does not satisfy it (only the passkey form is offered); no session is made.
+  if (passkeysEnabled(c.env) && needsPasskey(r.loaded.interaction.request)) return renderLogin(c, r.loaded, { error: t('passkey.required', { client: r.loaded.client.name }), status: 400 });
   if (!result.ok) {
     if (result.reason === 'throttled') {
       // RFC 9110 §10.2.3: how long to wait, also stated on the page.
@@ -65,7 +66,10 @@ interaction.post('/:id/login', async (c) => {
     return renderLogin(c, r.loaded, { error: t('login.otherAccount', { client: r.loaded.client.name }), login, remember, status: 400 });
   }
 
-  return signedIn(c, r.loaded, result.user.id, remember);
+  // The page's script says whether this browser can create a passkey (passkey_capable=1); only then
+  // is one offered, once and skippable (routes/interaction/passkey.tsx), decided beside the sign-in.
+  const offer = r.form.get('passkey_capable') === '1' ? offerPasskey(c, result.user) : undefined;
+  return signedIn(c, r.loaded, result.user.id, remember, { offer });
 });
 
 /** Self-service sign-up (prompt=create, or the link on the sign-in page), unless SIGNUP=off. */
@@ -131,18 +135,7 @@ interaction.post('/:id/abort', async (c) => {
   return finish(c, r.loaded, errorResponse(ia.request, c.var.issuer, new AccessDenied('the user cancelled the sign-in')));
 });
 
+passkeySignInRoutes(interaction);
+
 interaction.all('/:id/:action', (c) => methodNotAllowed(c, 'POST'));
 
-/**
- * After a sign-in or sign-up: the session is written while the user's consent for this client is
- * read (one round trip for both), the progress goes into the sealed interaction cookie (no storage
- * trip), and the browser is sent on (post/redirect/get) or back to the client.
- */
-async function signedIn(c: Context<AppEnv>, loaded: Loaded, userId: string, remember: boolean): Promise<Response> {
-  const consented = new ConsentRepository(pageDb(c)).grantedScopes(userId, loaded.client.id);
-  consented.catch(() => {});
-  const session = await signIn(c, userId, remember);
-  const next = { ...loaded, interaction: { ...loaded.interaction, userId, authenticatedAt: session.authTime } };
-  await saveParked(c, next);
-  return advance(c, next, { session, consented, redirectToPages: true });
-}

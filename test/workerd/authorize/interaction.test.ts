@@ -262,7 +262,7 @@ describe('interaction pages', () => {
     expect(m1).toBe(m2);
     expect(m1!.toLowerCase()).not.toMatch(/no such|not found|unknown|does not exist/);
     // Apart from csrf tokens, ids and the echoed username, the pages are the same.
-    const normalise = (html: string, login: string) => html.replace(/\/interaction\/[A-Za-z0-9_-]+/g, '/interaction/X').replace(/value="[^"]*"/g, 'value=""').replace(login, 'LOGIN');
+    const normalise = (html: string, login: string) => html.replace(/nonce="[^"]*"/g, 'nonce=""').replace(/\/interaction\/[A-Za-z0-9_-]+/g, '/interaction/X').replace(/value="[^"]*"/g, 'value=""').replace(login, 'LOGIN');
     expect(normalise(wrongHtml, user.username)).toBe(normalise(unknownHtml, /value="(nobody-[^"]+)"/.exec(unknownHtml)?.[1] ?? 'nobody'));
   });
 

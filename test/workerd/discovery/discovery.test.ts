@@ -32,7 +32,7 @@ describe('discovery (OpenID Connect Discovery 1.0 §3, §4)', () => {
       request_uri_parameter_supported: false,
       claims_parameter_supported: true,
       prompt_values_supported: ['none', 'login', 'consent', 'select_account', 'create'],
-      acr_values_supported: ['1'],
+      acr_values_supported: ['1', 'phr'],
       ui_locales_supported: ['en', 'fr'],
       authorization_response_iss_parameter_supported: true,
     });
