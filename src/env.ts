@@ -49,6 +49,8 @@ export interface Bindings {
   SIGNUP?: string;
   /** `aud` accepted in client assertions: `issuer-or-token-endpoint` (default) or `issuer` (FAPI 2.0). */
   CLIENT_ASSERTION_AUDIENCE?: string;
+  /** `on` requires pushed authorization requests (RFC 9126) of every client; default off. */
+  REQUIRE_PAR?: string;
   /** Server-side lifetime of a session without "remember me", seconds (default 86400). */
   BROWSER_SESSION_TTL?: string;
   /** First back-channel logout retry delay, seconds (default 5; doubles per attempt). */

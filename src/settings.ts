@@ -145,6 +145,8 @@ export const SETTINGS = {
   keyPrepublication: setting('KEY_PREPUBLICATION', `Seconds a new key is published before it signs (at least ${MIN_PREPUBLICATION})`, seconds(DAY, MIN_PREPUBLICATION)),
   registration: setting('REGISTRATION', 'Dynamic client registration: token, open or off', oneOf(['token', 'open', 'off'], 'token')),
   signup: setting('SIGNUP', 'Self-service sign-up and prompt=create: on or off', (raw) => oneOf(['on', 'off'], 'off')(raw) === 'on'),
+  // RFC 9126 §5: the authorization server may require pushed authorization requests of every client.
+  requirePar: setting('REQUIRE_PAR', 'Require pushed authorization requests (RFC 9126) of every client: on or off', (raw) => oneOf(['on', 'off'], 'off')(raw) === 'on'),
   passwordPepper: setting('PASSWORD_PEPPER', 'Optional secret mixed into new password hashes (HMAC before PBKDF2)', (raw) => (blank(raw) ? undefined : raw.trim())),
   clientAssertionAudience: setting(
     'CLIENT_ASSERTION_AUDIENCE',

@@ -29,6 +29,7 @@ const CLIENT_METADATA_FLAGS = {
   },
   'access-token-ttl': { type: 'string', value: 'SECONDS', desc: 'access token lifetime for this client' },
   'refresh-token-ttl': { type: 'string', value: 'SECONDS', desc: 'absolute refresh token lifetime for this client' },
+  'require-par': { type: 'boolean', desc: 'require_pushed_authorization_requests: authorization requests only through /par (RFC 9126)' },
 };
 
 /** The admin API fields that the shared client flags set (only those given). */
@@ -48,6 +49,7 @@ function clientMetadataBody(flags) {
     }
   }
   if (flags.idTokenAlg) body.id_token_signed_response_alg = flags.idTokenAlg;
+  if (flags.requirePar !== undefined) body.require_pushed_authorization_requests = Boolean(flags.requirePar);
   const access = seconds('access-token-ttl', flags.accessTokenTtl);
   if (access !== undefined) body.access_token_ttl = access;
   const refresh = seconds('refresh-token-ttl', flags.refreshTokenTtl);
@@ -211,6 +213,7 @@ function printClient(c) {
   if (c.grant_types) console.log(`grant_types:                ${c.grant_types.join(' ')}`);
   if (c.scope) console.log(`scope:                      ${c.scope}`);
   console.log(`first_party:                ${c.first_party ? 'yes' : 'no'}`);
+  if (c.require_pushed_authorization_requests) console.log(`require_par:                yes`);
   if (c.jwks_uri) console.log(`jwks_uri:                   ${c.jwks_uri}`);
   if (c.jwks) console.log(`jwks:                       ${c.jwks.keys?.length ?? 0} key(s)`);
   for (const [k, label] of [['access_token_ttl', 'access_token_ttl'], ['refresh_token_ttl', 'refresh_token_ttl']]) {

@@ -41,6 +41,10 @@ export interface AuthorizeContext {
   /** For the asynchronous checks (id_token_hint verification). */
   env?: Bindings;
   issuer?: string;
+  /** The parameters came through the pushed authorization request endpoint (RFC 9126). */
+  pushed?: boolean;
+  /** REQUIRE_PAR=on: every client must push its requests. */
+  requireParEverywhere?: boolean;
 }
 
 export type AuthorizeCheck = (ctx: AuthorizeContext) => void;

@@ -5,6 +5,7 @@ import { checkClient } from './check_client';
 import { checkIdTokenHint } from './check_id_token_hint';
 import { checkMaxAge, checkPrompt } from './check_prompt';
 import { checkOptionalParameters } from './check_optional';
+import { checkPushed } from './check_pushed';
 import { checkPkce } from './check_pkce';
 import { checkRedirectUri } from './check_redirect_uri';
 import { checkRequestObject } from './check_request_object';
@@ -12,8 +13,12 @@ import { checkResponseMode, checkResponseType } from './check_response_type';
 import { checkScope } from './check_scope';
 import type { AuthorizationRequest, AuthorizeCheck, AuthorizeContext } from './request';
 
+/** Where the client comes from: the repository, or the client that authenticated (PAR). */
+export type ClientLookup = Pick<ClientRepository, 'find'>;
+
 /** Run in order once client and redirect_uri are trusted; the first failure is redirected back. */
 const CHECKS: AuthorizeCheck[] = [
+  checkPushed,
   checkRequestObject,
   checkResponseType,
   checkResponseMode,
@@ -30,7 +35,7 @@ const CHECKS: AuthorizeCheck[] = [
  * redirect_uri cannot be trusted; after that, OAuthErrors that the caller redirects back with the
  * context's redirect_uri and state (OIDC Core §3.1.2.6). `ctx` is filled in as checks pass.
  */
-export async function validateAuthorizationRequest(ctx: AuthorizeContext, clients: ClientRepository): Promise<AuthorizationRequest> {
+export async function validateAuthorizationRequest(ctx: AuthorizeContext, clients: ClientLookup): Promise<AuthorizationRequest> {
   await trustClientAndRedirectUri(ctx, clients);
   for (const check of CHECKS) check(ctx);
   await checkIdTokenHint(ctx);
@@ -38,7 +43,7 @@ export async function validateAuthorizationRequest(ctx: AuthorizeContext, client
 }
 
 /** The first two checks alone: after them, errors may be sent to ctx.redirectUri. */
-export async function trustClientAndRedirectUri(ctx: AuthorizeContext, clients: ClientRepository): Promise<void> {
+export async function trustClientAndRedirectUri(ctx: AuthorizeContext, clients: ClientLookup): Promise<void> {
   const clientId = ctx.params.get('client_id');
   checkClient(ctx, clientId ? await clients.find(clientId) : null);
   checkRedirectUri(ctx);

@@ -54,6 +54,12 @@ export interface ClientRedirects {
   initiateLoginUri: string | null;
 }
 
+/** How the client's authorization requests must reach the OP (RFC 9126, issue 14). */
+export interface ClientRequestPolicy {
+  /** RFC 9126 §6: require_pushed_authorization_requests: /authorize accepts only a request_uri from /par. */
+  requirePushedAuthorizationRequests: boolean;
+}
+
 /** What the client may be given and how its tokens are made. */
 export interface ClientTokenPolicy {
   grantTypes: GrantType[];
@@ -95,7 +101,7 @@ export interface ClientRegistrationMetadata {
   registrationTokenHash: string | null;
 }
 
-export interface Client extends ClientCredentials, ClientRedirects, ClientTokenPolicy, ClientRegistrationMetadata {
+export interface Client extends ClientCredentials, ClientRedirects, ClientRequestPolicy, ClientTokenPolicy, ClientRegistrationMetadata {
   id: string;
   createdAt: number;
 }
@@ -118,6 +124,7 @@ export const DEFAULT_FIELDS: ClientFields = {
   backchannelLogoutUri: null,
   backchannelLogoutSessionRequired: true,
   initiateLoginUri: null,
+  requirePushedAuthorizationRequests: false,
   grantTypes: ['authorization_code'],
   scopes: null,
   firstParty: false,

@@ -120,6 +120,7 @@ export function clientMetadata(client: Client): Record<string, unknown> {
     ...(client.backchannelLogoutUri ? { backchannel_logout_uri: client.backchannelLogoutUri, backchannel_logout_session_required: client.backchannelLogoutSessionRequired } : {}),
     ...optional('initiate_login_uri', client.initiateLoginUri),
     ...optional('default_max_age', client.defaultMaxAge),
+    ...(client.requirePushedAuthorizationRequests ? { require_pushed_authorization_requests: true } : {}),
     ...(client.requireAuthTime ? { require_auth_time: true } : {}),
     ...optional('default_acr_values', client.defaultAcrValues),
     ...optional('logo_uri', client.logoUri),

@@ -67,6 +67,8 @@ export const PURGES: readonly Purge[] = [
   expired('grants'),
   expired('revoked_access_tokens'),
   expired('used_assertions'),
+  // Pushed authorization requests (RFC 9126) never used within their 60 s.
+  expired('pushed_requests'),
   // Expired or used up (both columns indexed: SQLite's OR optimisation reads the two indexes).
   expired('initial_access_tokens', ' OR uses_left <= 0'),
   {

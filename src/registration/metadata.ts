@@ -33,12 +33,12 @@ const ENCRYPTION_MEMBERS = [
 ];
 /**
  * Other members this OP understands but cannot honour: OIDC Core §6 request objects (the request
- * and request_uri parameters are refused), JARM, PAR and sender-constrained tokens (RFC 8705, RFC
+ * and request_uri parameters are refused), JARM and sender-constrained tokens (RFC 8705, RFC
  * 9449). A present value (other than null or false) is invalid_client_metadata, never echoed.
  */
 const UNHONOURED_MEMBERS = [
   'request_uris', 'request_object_signing_alg', 'require_signed_request_object', 'authorization_signed_response_alg',
-  'require_pushed_authorization_requests', 'tls_client_certificate_bound_access_tokens', 'dpop_bound_access_tokens',
+  'tls_client_certificate_bound_access_tokens', 'dpop_bound_access_tokens',
   'tls_client_auth_subject_dn', 'tls_client_auth_san_dns', 'tls_client_auth_san_uri', 'tls_client_auth_san_ip', 'tls_client_auth_san_email',
 ];
 
@@ -49,6 +49,13 @@ function text(value: unknown, what: string, max = 200): string {
 
 function list(value: unknown, what: string, max = 20): unknown[] {
   if (!Array.isArray(value) || value.length > max) throw new InvalidClientMetadata(`${what} must be an array of at most ${max} values`);
+  return value;
+}
+
+/** A boolean member; absent (or null) is false. */
+function flag(value: unknown, what: string): boolean {
+  if (value === undefined || value === null) return false;
+  if (typeof value !== 'boolean') throw new InvalidClientMetadata(`${what} must be a boolean`);
   return value;
 }
 
@@ -151,6 +158,7 @@ export function parseRegistration(body: unknown, ctx: RegistrationContext): Regi
     jwksUri,
     subjectType,
     sectorIdentifierUri,
+    requirePushedAuthorizationRequests: flag(body.require_pushed_authorization_requests, 'require_pushed_authorization_requests'),
     ...readOptional(body, applicationType, ctx),
   };
 }

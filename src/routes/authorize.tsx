@@ -1,6 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { decideNextStep } from '../authorize/decide';
 import type { AuthorizationRequest } from '../authorize/request';
+import { isPushedRequestUri, takePushedRequest } from '../authorize/par';
 import { errorLocation, issueCode, redirect } from '../authorize/respond';
 import { newAuthorizeContext, trustClientAndRedirectUri, validateAuthorizationRequest } from '../authorize/validate';
 import { lifetimes, now } from '../config';
@@ -14,6 +15,7 @@ import { sourceIp } from '../http/source_ip';
 import { parseFormEncoded, rawQuery, readFormBody, valuesOf, type Params } from '../http/params';
 import { browserSessions } from '../session/browser';
 import { signupEnabled } from '../session/config';
+import { settings } from '../settings';
 import { sessionForRequest, subjectForClient } from '../session/for_request';
 import { ClientRepository, type Client } from '../storage/clients';
 import { ConsentRepository } from '../storage/consents';
@@ -45,10 +47,27 @@ authorize.on(['GET', 'POST'], '/', async (c) => {
     if (err instanceof OAuthError) return malformed(c, raw, err);
     throw err;
   }
-  const ctx = newAuthorizeContext(params, { signupEnabled: signupEnabled(c.env), env: c.env, issuer: c.var.issuer });
+  const clients = new ClientRepository(c.env.DB);
+  let pushed = false;
+  const requestUri = params.get('request_uri');
+  if (requestUri !== undefined && isPushedRequestUri(requestUri)) {
+    // RFC 9126 §4: client_id and the request_uri from /par; the pushed parameters, and only them, are
+    // the request. Read (and taken, once) alongside the client.
+    const clientId = params.get('client_id');
+    if (!clientId) return errorPage(c, 'Invalid request', 'The request did not say which application sent you here (client_id is missing).');
+    const [client, taken] = await Promise.all([clients.find(clientId), takePushedRequest(c.env, clientId, requestUri).catch((err: unknown) => err)]);
+    if (!client) return errorPage(c, 'Unknown application', 'The application that sent you here is not registered with this sign-in service.');
+    if (!(taken instanceof Map)) {
+      if (taken instanceof OAuthError) return errorPage(c, 'Invalid request', `${taken.description}. Go back to the application and start again.`);
+      throw taken;
+    }
+    params = taken;
+    pushed = true;
+  }
+  const ctx = newAuthorizeContext(params, { signupEnabled: signupEnabled(c.env), env: c.env, issuer: c.var.issuer, pushed, requireParEverywhere: settings(c.env).requirePar });
   try {
-    const request = await validateAuthorizationRequest(ctx, new ClientRepository(c.env.DB));
-    return await proceed(c, request, ctx.client!, params);
+    const request = await validateAuthorizationRequest(ctx, clients);
+    return await proceed(c, request, ctx.client!, params, pushed);
   } catch (err) {
     if (err instanceof UntrustedRedirectError) return errorPage(c, err.title, err.detail);
     if (err instanceof OAuthError && ctx.redirectUri) return redirect(c, errorLocation(ctx.redirectUri, ctx.state, c.var.issuer, err));
@@ -99,7 +118,7 @@ function reserveInteraction(c: Context<AppEnv>) {
 }
 
 /** Either answers at once (single sign-on, prompt=none) or parks the request for the sign-in and consent pages. */
-async function proceed(c: Context<AppEnv>, request: AuthorizationRequest, client: Client, params: Params): Promise<Response> {
+async function proceed(c: Context<AppEnv>, request: AuthorizationRequest, client: Client, params: Params, pushed: boolean): Promise<Response> {
   // A request without a session will most likely park an interaction: its reservation in the
   // throttle starts now, alongside the reads below, and is awaited only if one is created.
   const early = readSessionCookie(c) ? null : reserveInteraction(c);
@@ -115,7 +134,8 @@ async function proceed(c: Context<AppEnv>, request: AuthorizationRequest, client
     // no such step, they are reached by a GET anyway). The query is rebuilt from the parsed
     // parameters, never copied from the body, so it is always a well-formed Location.
     early?.giveBack();
-    if (c.req.method === 'POST' && !readSessionCookie(c)) {
+    // A pushed request was used up: its parameters are never replayed in a URL.
+    if (c.req.method === 'POST' && !readSessionCookie(c) && !pushed) {
       const query = new URLSearchParams([...params]).toString();
       if (query.length <= MAX_REPLAY_QUERY) return redirect(c, `/authorize?${query}`, 303);
     }

@@ -5,7 +5,7 @@ import type { KeyAlg, SealedPrivateKey } from '../keys/types';
 export type { Client, ClientAuthMethod, ClientLifetimes, GrantType } from '../clients/model';
 export { isPublicClient } from '../clients/model';
 
-/** One row of `clients` (migrations 0001 to 0006). */
+/** One row of `clients` (migrations 0001 to 0006, 0014). */
 interface ClientRow {
   id: string;
   secret_hash: string | null;
@@ -48,6 +48,7 @@ interface ClientRow {
   software_id: string | null;
   software_version: string | null;
   sector_identifier_uri: string | null;
+  require_pushed_authorization_requests: number;
 }
 
 const json = <T>(text: string | null): T | null => (text === null ? null : (JSON.parse(text) as T));
@@ -73,6 +74,8 @@ const fromRow = (r: ClientRow): Client => ({
   backchannelLogoutUri: r.backchannel_logout_uri,
   backchannelLogoutSessionRequired: r.backchannel_logout_session_required !== 0,
   initiateLoginUri: r.initiate_login_uri,
+  // request policy (RFC 9126)
+  requirePushedAuthorizationRequests: r.require_pushed_authorization_requests === 1,
   // token policy
   grantTypes: JSON.parse(r.grant_types) as GrantType[],
   scopes: json<string[]>(r.scopes),
@@ -140,6 +143,7 @@ const columnsOf = (c: Client): [string, unknown][] => [
   ['software_id', c.softwareId],
   ['software_version', c.softwareVersion],
   ['sector_identifier_uri', c.sectorIdentifierUri],
+  ['require_pushed_authorization_requests', c.requirePushedAuthorizationRequests ? 1 : 0],
 ];
 
 export class ClientRepository {

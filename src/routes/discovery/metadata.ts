@@ -10,7 +10,7 @@ import { SUPPORTED_CLAIMS } from '../../tokens/claims';
  * OpenID Connect Discovery 1.0 §3 / RFC 8414 §2 provider metadata. Every value is true of this
  * server: it advertises only what this server actually does.
  */
-export function providerMetadata(issuer: string, signingAlgs: string[], options: { signupEnabled?: boolean } = {}) {
+export function providerMetadata(issuer: string, signingAlgs: string[], options: { signupEnabled?: boolean; requirePar?: boolean } = {}) {
   const clientAuth = {
     methods: SUPPORTED_AUTH_METHODS,
     algs: [...ASSERTION_SIGNING_ALGS, ...SECRET_ASSERTION_ALGS],
@@ -54,6 +54,9 @@ export function providerMetadata(issuer: string, signingAlgs: string[], options:
     backchannel_logout_session_supported: true,
     request_parameter_supported: false,
     request_uri_parameter_supported: false,
+    // RFC 9126 §5: pushed authorization requests, required of every client with REQUIRE_PAR=on.
+    pushed_authorization_request_endpoint: `${issuer}/par`,
+    require_pushed_authorization_requests: options.requirePar ?? false,
     // RFC 9207 §3: we always send `iss` in authorization responses.
     authorization_response_iss_parameter_supported: true,
   };
