@@ -38,7 +38,7 @@ app.use('*', async (c, next) => {
   await next();
 });
 
-for (const path of ['/token', '/userinfo', '/revoke']) app.use(path, publicClientCors);
+for (const path of ['/token', '/userinfo', '/revoke', '/par']) app.use(path, publicClientCors);
 
 app.route('/.well-known/openid-configuration', discovery);
 app.route('/.well-known/oauth-authorization-server', discovery);

@@ -30,6 +30,7 @@ const CLIENT_METADATA_FLAGS = {
   'access-token-ttl': { type: 'string', value: 'SECONDS', desc: 'access token lifetime for this client' },
   'refresh-token-ttl': { type: 'string', value: 'SECONDS', desc: 'absolute refresh token lifetime for this client' },
   'require-par': { type: 'boolean', desc: 'require_pushed_authorization_requests: authorization requests only through /par (RFC 9126)' },
+  'dpop-bound': { type: 'boolean', desc: 'dpop_bound_access_tokens: every token request must carry a DPoP proof (RFC 9449)' },
 };
 
 /** The admin API fields that the shared client flags set (only those given). */
@@ -50,6 +51,7 @@ function clientMetadataBody(flags) {
   }
   if (flags.idTokenAlg) body.id_token_signed_response_alg = flags.idTokenAlg;
   if (flags.requirePar !== undefined) body.require_pushed_authorization_requests = Boolean(flags.requirePar);
+  if (flags.dpopBound !== undefined) body.dpop_bound_access_tokens = Boolean(flags.dpopBound);
   const access = seconds('access-token-ttl', flags.accessTokenTtl);
   if (access !== undefined) body.access_token_ttl = access;
   const refresh = seconds('refresh-token-ttl', flags.refreshTokenTtl);
@@ -214,6 +216,7 @@ function printClient(c) {
   if (c.scope) console.log(`scope:                      ${c.scope}`);
   console.log(`first_party:                ${c.first_party ? 'yes' : 'no'}`);
   if (c.require_pushed_authorization_requests) console.log(`require_par:                yes`);
+  if (c.dpop_bound_access_tokens) console.log(`dpop_bound:                 yes`);
   if (c.jwks_uri) console.log(`jwks_uri:                   ${c.jwks_uri}`);
   if (c.jwks) console.log(`jwks:                       ${c.jwks.keys?.length ?? 0} key(s)`);
   for (const [k, label] of [['access_token_ttl', 'access_token_ttl'], ['refresh_token_ttl', 'refresh_token_ttl']]) {

@@ -27,6 +27,8 @@ export interface AuthorizationRequest {
   acr?: string;
   /** From a verified id_token_hint: the user (and session) the client expects. */
   idTokenHintSub?: string;
+  /** RFC 9449 §10: the DPoP key thumbprint the code will be bound to. */
+  dpopJkt?: string;
 }
 
 /** What the checks share: the raw parameters, the client once known, and the request being built. */

@@ -59,6 +59,7 @@ export async function issueCode(env: Bindings, request: AuthorizationRequest, se
     acr: request.acr,
     claims: request.claims ? JSON.stringify(request.claims) : undefined,
     codeChallenge: request.codeChallenge,
+    dpopJkt: request.dpopJkt,
     issuedAt,
     expiresAt: issuedAt + lifetimes(env).code,
   };

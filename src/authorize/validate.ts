@@ -2,6 +2,7 @@ import type { Params } from '../http/params';
 import type { ClientRepository } from '../storage/clients';
 import { checkClaims } from './check_claims';
 import { checkClient } from './check_client';
+import { checkDpopJkt } from './check_dpop_jkt';
 import { checkIdTokenHint } from './check_id_token_hint';
 import { checkMaxAge, checkPrompt } from './check_prompt';
 import { checkOptionalParameters } from './check_optional';
@@ -24,6 +25,7 @@ const CHECKS: AuthorizeCheck[] = [
   checkResponseMode,
   checkScope,
   checkPkce,
+  checkDpopJkt,
   checkPrompt,
   checkMaxAge,
   checkOptionalParameters,

@@ -58,6 +58,8 @@ export interface ClientRedirects {
 export interface ClientRequestPolicy {
   /** RFC 9126 §6: require_pushed_authorization_requests: /authorize accepts only a request_uri from /par. */
   requirePushedAuthorizationRequests: boolean;
+  /** RFC 9449 §5.2: dpop_bound_access_tokens: every token request must carry a DPoP proof. */
+  dpopBoundAccessTokens: boolean;
 }
 
 /** What the client may be given and how its tokens are made. */
@@ -125,6 +127,7 @@ export const DEFAULT_FIELDS: ClientFields = {
   backchannelLogoutSessionRequired: true,
   initiateLoginUri: null,
   requirePushedAuthorizationRequests: false,
+  dpopBoundAccessTokens: false,
   grantTypes: ['authorization_code'],
   scopes: null,
   firstParty: false,

@@ -150,9 +150,10 @@ export function parseClientInput(body: unknown, algorithms: readonly KeyAlg[], c
     if (typeof body.require_auth_time !== 'boolean') throw new InvalidRequest('require_auth_time must be a boolean');
     out.requireAuthTime = body.require_auth_time;
   }
-  if (body.require_pushed_authorization_requests !== undefined) {
-    if (typeof body.require_pushed_authorization_requests !== 'boolean') throw new InvalidRequest('require_pushed_authorization_requests must be a boolean');
-    out.requirePushedAuthorizationRequests = body.require_pushed_authorization_requests;
+  for (const [member, key] of [['require_pushed_authorization_requests', 'requirePushedAuthorizationRequests'], ['dpop_bound_access_tokens', 'dpopBoundAccessTokens']] as const) {
+    if (body[member] === undefined) continue;
+    if (typeof body[member] !== 'boolean') throw new InvalidRequest(`${member} must be a boolean`);
+    out[key] = body[member];
   }
   if (body.default_acr_values !== undefined) out.defaultAcrValues = checkDefaultAcrValues(body.default_acr_values, InvalidRequest);
   if (body.subject_type !== undefined) {

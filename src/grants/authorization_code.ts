@@ -4,7 +4,7 @@ import { randomToken } from '../crypto/random';
 import type { Bindings } from '../env';
 import { InvalidGrant, InvalidRequest, UnauthorizedClient } from '../errors';
 import type { Params } from '../http/params';
-import type { Client } from '../storage/clients';
+import { isPublicClient, type Client } from '../storage/clients';
 import { GrantRepository, type NewGrant } from '../storage/grants';
 import { RefreshTokenRepository } from '../storage/refresh_tokens';
 import { mintRefreshToken, newFamilyId } from '../tokens/refresh_token_format';
@@ -12,7 +12,7 @@ import { UserRepository } from '../storage/users';
 import type { CodeRecord } from './code_record';
 import { issueUserTokens } from './issue_tokens';
 import { requestedUserClaims, type ClaimsRequest } from '../tokens/claims_request';
-import type { TokenResponse } from './token_response';
+import type { GrantOptions, TokenResponse } from './token_response';
 
 const CODE_FORMAT = /^([0-9a-f]{64})\.([A-Za-z0-9_-]{43})$/;
 /** RFC 7636 §4.1: 43 to 128 characters from the unreserved set. */
@@ -22,7 +22,7 @@ const VERIFIER_FORMAT = /^[A-Za-z0-9._~-]{43,128}$/;
 const wantsRefreshToken = (client: Client, scope: string) => client.grantTypes.includes('refresh_token') && scope.split(' ').includes(OFFLINE_ACCESS);
 
 /** RFC 6749 §4.1.3 with OIDC Core §3.1.3: exchanges an authorization code for tokens. */
-export async function authorizationCodeGrant(env: Bindings, client: Client, body: Params, issuer: string): Promise<TokenResponse> {
+export async function authorizationCodeGrant(env: Bindings, client: Client, body: Params, issuer: string, opts: GrantOptions = {}): Promise<TokenResponse> {
   // RFC 6749 §5.2: unauthorized_client when the client may not use this grant type.
   if (!client.grantTypes.includes('authorization_code')) throw new UnauthorizedClient('this client is not allowed the authorization_code grant');
   const code = body.get('code');
@@ -48,6 +48,7 @@ export async function authorizationCodeGrant(env: Bindings, client: Client, body
     verifierChallenge: verifier === undefined ? undefined : await sha256Base64url(verifier),
     grantId,
     now: issuedAt,
+    dpopJkt: opts.dpopJkt,
   });
   const grants = new GrantRepository(env.DB);
   const ttl = lifetimes(env, client);
@@ -87,7 +88,15 @@ export async function authorizationCodeGrant(env: Bindings, client: Client, body
     refreshToken = await mintRefreshToken(env.KEY_ENCRYPTION_KEY, familyId, 0);
     // Sliding (idle) expiry within the absolute lifetime of the family.
     writes.push(
-      new RefreshTokenRepository(env.DB).insertStatement(familyId, grantId, client.id, issuedAt, Math.min(issuedAt + ttl.refreshTokenIdle, issuedAt + ttl.refreshToken)),
+      new RefreshTokenRepository(env.DB).insertStatement(
+        familyId,
+        grantId,
+        client.id,
+        issuedAt,
+        Math.min(issuedAt + ttl.refreshTokenIdle, issuedAt + ttl.refreshToken),
+        // RFC 9449 §5: a public client's refresh token is bound to its DPoP key.
+        isPublicClient(client) ? (opts.dpopJkt ?? null) : null,
+      ),
     );
   }
   await env.DB.batch(writes);
@@ -104,6 +113,7 @@ export async function authorizationCodeGrant(env: Bindings, client: Client, body
     nonce: record.nonce,
     issuedAt,
     refreshToken,
+    dpopJkt: opts.dpopJkt,
     // OIDC Core §5.5: claims requested for the ID token, and the acr (§2).
     idTokenClaims: { ...requestedUserClaims(user, claimsRequest?.id_token), ...(record.acr ? { acr: record.acr } : {}) },
   });

@@ -28,6 +28,8 @@ export interface UserTokenInput {
   refreshToken?: string;
   /** Extra ID token claims: those asked for with the claims parameter, and the acr (issue 5). */
   idTokenClaims?: Record<string, unknown>;
+  /** RFC 9449: bind the access token to this DPoP key. */
+  dpopJkt?: string;
 }
 
 /**
@@ -41,10 +43,10 @@ export async function issueUserTokens(i: UserTokenInput): Promise<TokenResponse>
   // OIDC Core §8: pairwise clients get their sector's sub, in the ID token and the access token alike.
   const subject = await subjectFor(i.env.KEY_ENCRYPTION_KEY, i.client, i.subject);
   const accessToken = await signAccessToken(
-    { issuer: i.issuer, subject, clientId: i.client.id, scope: i.scope, grantId: i.grantId, authTime: i.authTime, issuedAt: i.issuedAt, lifetime: ttl.accessToken, jti: i.accessTokenJti },
+    { issuer: i.issuer, subject, clientId: i.client.id, scope: i.scope, grantId: i.grantId, authTime: i.authTime, issuedAt: i.issuedAt, lifetime: ttl.accessToken, jti: i.accessTokenJti, dpopJkt: i.dpopJkt },
     await signingKey(i.env, policy.defaultAlg),
   );
-  const response: TokenResponse = { access_token: accessToken, token_type: 'Bearer', expires_in: ttl.accessToken, scope: i.scope };
+  const response: TokenResponse = { access_token: accessToken, token_type: i.dpopJkt ? 'DPoP' : 'Bearer', expires_in: ttl.accessToken, scope: i.scope };
   if (scopes.includes('openid')) {
     response.id_token = await signIdToken(
       {

@@ -33,12 +33,11 @@ const ENCRYPTION_MEMBERS = [
 ];
 /**
  * Other members this OP understands but cannot honour: OIDC Core §6 request objects (the request
- * and request_uri parameters are refused), JARM and sender-constrained tokens (RFC 8705, RFC
- * 9449). A present value (other than null or false) is invalid_client_metadata, never echoed.
+ * and request_uri parameters are refused), JARM and mTLS-bound tokens (RFC 8705). A present value (other than null or false) is invalid_client_metadata, never echoed.
  */
 const UNHONOURED_MEMBERS = [
   'request_uris', 'request_object_signing_alg', 'require_signed_request_object', 'authorization_signed_response_alg',
-  'tls_client_certificate_bound_access_tokens', 'dpop_bound_access_tokens',
+  'tls_client_certificate_bound_access_tokens',
   'tls_client_auth_subject_dn', 'tls_client_auth_san_dns', 'tls_client_auth_san_uri', 'tls_client_auth_san_ip', 'tls_client_auth_san_email',
 ];
 
@@ -159,6 +158,7 @@ export function parseRegistration(body: unknown, ctx: RegistrationContext): Regi
     subjectType,
     sectorIdentifierUri,
     requirePushedAuthorizationRequests: flag(body.require_pushed_authorization_requests, 'require_pushed_authorization_requests'),
+    dpopBoundAccessTokens: flag(body.dpop_bound_access_tokens, 'dpop_bound_access_tokens'),
     ...readOptional(body, applicationType, ctx),
   };
 }

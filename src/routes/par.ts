@@ -1,5 +1,8 @@
 import { Hono } from 'hono';
 import { withClient } from '../authn/client_request';
+import type { DpopProof } from '../authn/dpop';
+import { dpopFailure, dpopProofOf, setDpopNonce } from '../authn/dpop_request';
+import { InvalidRequest } from '../errors';
 import { pushAuthorizationRequest } from '../authorize/par';
 import type { AppEnv } from '../env';
 import { methodNotAllowed } from '../http/json_error';
@@ -13,8 +16,21 @@ import { settings } from '../settings';
  */
 export const par = new Hono<AppEnv>();
 
-par.post('/', (c) =>
-  withClient(c, '/par', async (client, body) => {
+par.post('/', async (c) => {
+  // RFC 9449 §10.1: a DPoP proof at PAR binds the code to its key, as dpop_jkt does.
+  let proof: DpopProof | undefined;
+  try {
+    proof = await dpopProofOf(c, '/par', 'as');
+  } catch (err) {
+    return dpopFailure(c, err);
+  }
+  return withClient(c, '/par', async (client, body) => {
+    if (proof) {
+      const jkt = body.get('dpop_jkt');
+      if (jkt !== undefined && jkt !== proof.jkt) throw new InvalidRequest('dpop_jkt does not match the key of the DPoP proof');
+      body.set('dpop_jkt', proof.jkt);
+      await setDpopNonce(c, 'as');
+    }
     const pushed = await pushAuthorizationRequest(
       { env: c.env, issuer: c.var.issuer, signupEnabled: signupEnabled(c.env), requireParEverywhere: settings(c.env).requirePar },
       client,
@@ -22,7 +38,7 @@ par.post('/', (c) =>
     );
     c.header('Cache-Control', 'no-store');
     return c.json(pushed, 201);
-  }),
-);
+  });
+});
 
 par.all('/', (c) => methodNotAllowed(c, 'POST'));

@@ -49,6 +49,7 @@ interface ClientRow {
   software_version: string | null;
   sector_identifier_uri: string | null;
   require_pushed_authorization_requests: number;
+  dpop_bound_access_tokens: number;
 }
 
 const json = <T>(text: string | null): T | null => (text === null ? null : (JSON.parse(text) as T));
@@ -76,6 +77,7 @@ const fromRow = (r: ClientRow): Client => ({
   initiateLoginUri: r.initiate_login_uri,
   // request policy (RFC 9126)
   requirePushedAuthorizationRequests: r.require_pushed_authorization_requests === 1,
+  dpopBoundAccessTokens: r.dpop_bound_access_tokens === 1,
   // token policy
   grantTypes: JSON.parse(r.grant_types) as GrantType[],
   scopes: json<string[]>(r.scopes),
@@ -144,6 +146,7 @@ const columnsOf = (c: Client): [string, unknown][] => [
   ['software_version', c.softwareVersion],
   ['sector_identifier_uri', c.sectorIdentifierUri],
   ['require_pushed_authorization_requests', c.requirePushedAuthorizationRequests ? 1 : 0],
+  ['dpop_bound_access_tokens', c.dpopBoundAccessTokens ? 1 : 0],
 ];
 
 export class ClientRepository {

@@ -1,5 +1,6 @@
 import { ASSERTION_SIGNING_ALGS, SECRET_ASSERTION_ALGS } from '../../authn/client_assertion';
 import { SUPPORTED_AUTH_METHODS } from '../../authn/client_auth';
+import { DPOP_SIGNING_ALGS } from '../../authn/dpop';
 import { ACR_VALUES_SUPPORTED } from '../../authorize/check_claims';
 import { supportedPrompts } from '../../authorize/check_prompt';
 import { OFFLINE_ACCESS, STANDARD_SCOPES } from '../../config';
@@ -57,6 +58,8 @@ export function providerMetadata(issuer: string, signingAlgs: string[], options:
     // RFC 9126 §5: pushed authorization requests, required of every client with REQUIRE_PAR=on.
     pushed_authorization_request_endpoint: `${issuer}/par`,
     require_pushed_authorization_requests: options.requirePar ?? false,
+    // RFC 9449 §5.1: DPoP proofs accepted at the token, PAR and userinfo endpoints.
+    dpop_signing_alg_values_supported: DPOP_SIGNING_ALGS,
     // RFC 9207 §3: we always send `iss` in authorization responses.
     authorization_response_iss_parameter_supported: true,
   };

@@ -10,3 +10,8 @@ CREATE TABLE pushed_requests (
 CREATE INDEX pushed_requests_expires ON pushed_requests(expires_at);
 CREATE INDEX pushed_requests_client ON pushed_requests(client_id);
 ALTER TABLE clients ADD COLUMN require_pushed_authorization_requests INTEGER NOT NULL DEFAULT 0;
+-- DPoP (RFC 9449): clients whose access tokens must be sender-constrained, and the key a public
+-- client's refresh token family is bound to (§5: only the holder of that key may refresh).
+-- DPoP proof jtis are recorded in used_assertions under client_id 'dpop:<jkt>' (a unique key).
+ALTER TABLE clients ADD COLUMN dpop_bound_access_tokens INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE refresh_token_families ADD COLUMN dpop_jkt TEXT;
