@@ -15,3 +15,5 @@ ALTER TABLE clients ADD COLUMN require_pushed_authorization_requests INTEGER NOT
 -- DPoP proof jtis are recorded in used_assertions under client_id 'dpop:<jkt>' (a unique key).
 ALTER TABLE clients ADD COLUMN dpop_bound_access_tokens INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE refresh_token_families ADD COLUMN dpop_jkt TEXT;
+-- Request objects (RFC 9101, OIDC Core §6): the one algorithm the client signs them with.
+ALTER TABLE clients ADD COLUMN request_object_signing_alg TEXT;

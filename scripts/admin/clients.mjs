@@ -30,6 +30,7 @@ const CLIENT_METADATA_FLAGS = {
   'access-token-ttl': { type: 'string', value: 'SECONDS', desc: 'access token lifetime for this client' },
   'refresh-token-ttl': { type: 'string', value: 'SECONDS', desc: 'absolute refresh token lifetime for this client' },
   'require-par': { type: 'boolean', desc: 'require_pushed_authorization_requests: authorization requests only through /par (RFC 9126)' },
+  'request-object-signing-alg': { type: 'string', choices: ['PS256', 'ES256', 'EdDSA', 'RS256'], value: 'ALG', desc: 'request_object_signing_alg: the one algorithm its request objects are signed with (RFC 9101)' },
   'dpop-bound': { type: 'boolean', desc: 'dpop_bound_access_tokens: every token request must carry a DPoP proof (RFC 9449)' },
 };
 
@@ -51,6 +52,7 @@ function clientMetadataBody(flags) {
   }
   if (flags.idTokenAlg) body.id_token_signed_response_alg = flags.idTokenAlg;
   if (flags.requirePar !== undefined) body.require_pushed_authorization_requests = Boolean(flags.requirePar);
+  if (flags.requestObjectSigningAlg) body.request_object_signing_alg = flags.requestObjectSigningAlg;
   if (flags.dpopBound !== undefined) body.dpop_bound_access_tokens = Boolean(flags.dpopBound);
   const access = seconds('access-token-ttl', flags.accessTokenTtl);
   if (access !== undefined) body.access_token_ttl = access;

@@ -32,7 +32,7 @@ export interface PushedResponse {
  * RFC 9126 §2: a pushed authorization request from an authenticated client. The parameters are
  * validated now with exactly the checks of /authorize (§2.1: the AS MUST validate the request as
  * it would an authorization request), the errors answered to the client as JSON (§2.3); once valid
- * they are stored, unchanged, under a one-time request_uri.
+ * they are stored, unchanged (a request object's parameters once verified), under a one-time request_uri.
  */
 export async function pushAuthorizationRequest(ctx: PushContext, client: Client, body: Params): Promise<PushedResponse> {
   // §2.1: request_uri MUST NOT be provided in a pushed request.
@@ -50,7 +50,7 @@ export async function pushAuthorizationRequest(ctx: PushContext, client: Client,
   }
   const secret = randomToken(32);
   const at = now();
-  await new PushedRequestRepository(ctx.env.DB).insert({ id: await sha256Base64url(secret), clientId: client.id, params: [...params], expiresAt: at + PUSHED_REQUEST_TTL });
+  await new PushedRequestRepository(ctx.env.DB).insert({ id: await sha256Base64url(secret), clientId: client.id, params: [...authorize.params], expiresAt: at + PUSHED_REQUEST_TTL });
   return { request_uri: `${REQUEST_URI_PREFIX}${secret}`, expires_in: PUSHED_REQUEST_TTL };
 }
 

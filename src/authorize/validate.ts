@@ -1,4 +1,8 @@
+import { now } from '../config';
+import { OAuthError, UntrustedRedirectError } from '../errors';
 import type { Params } from '../http/params';
+import type { Client } from '../storage/clients';
+import { requestObjectParams } from './request_object';
 import type { ClientRepository } from '../storage/clients';
 import { checkClaims } from './check_claims';
 import { checkClient } from './check_client';
@@ -38,10 +42,39 @@ const CHECKS: AuthorizeCheck[] = [
  * context's redirect_uri and state (OIDC Core §3.1.2.6). `ctx` is filled in as checks pass.
  */
 export async function validateAuthorizationRequest(ctx: AuthorizeContext, clients: ClientLookup): Promise<AuthorizationRequest> {
-  await trustClientAndRedirectUri(ctx, clients);
+  if (ctx.params.has('request')) {
+    const client = await resolveRequestObject(ctx, clients);
+    await trustClientAndRedirectUri(ctx, { find: async (id) => (id === client.id ? client : null) });
+  } else {
+    await trustClientAndRedirectUri(ctx, clients);
+  }
   for (const check of CHECKS) check(ctx);
   await checkIdTokenHint(ctx);
   return ctx.request as AuthorizationRequest;
+}
+
+/**
+ * OIDC Core §6.1 / RFC 9101: a request object by value replaces ctx.params with its parameters
+ * merged over the outer ones. An invalid object goes back to the outer redirect_uri when that one is
+ * registered (with the outer state); otherwise the user sees it (or, at PAR, the client as JSON).
+ */
+async function resolveRequestObject(ctx: AuthorizeContext, clients: ClientLookup): Promise<Client> {
+  const clientId = ctx.params.get('client_id');
+  checkClient(ctx, clientId ? await clients.find(clientId) : null);
+  const client = ctx.client!;
+  try {
+    ctx.params = await requestObjectParams(ctx.params.get('request')!, ctx.params, client, ctx.issuer ?? '', now());
+  } catch (err) {
+    const outer = ctx.params.get('redirect_uri');
+    if (outer && client.redirectUris.includes(outer)) {
+      ctx.redirectUri = outer;
+      ctx.state = ctx.params.get('state');
+    } else if (!ctx.pushed && err instanceof OAuthError) {
+      throw new UntrustedRedirectError('Invalid request', err.description);
+    }
+    throw err;
+  }
+  return client;
 }
 
 /** The first two checks alone: after them, errors may be sent to ctx.redirectUri. */

@@ -60,6 +60,8 @@ export interface ClientRequestPolicy {
   requirePushedAuthorizationRequests: boolean;
   /** RFC 9449 §5.2: dpop_bound_access_tokens: every token request must carry a DPoP proof. */
   dpopBoundAccessTokens: boolean;
+  /** RFC 9101 / Registration 1.0 §2: request_object_signing_alg; null accepts any supported algorithm. */
+  requestObjectSigningAlg: string | null;
 }
 
 /** What the client may be given and how its tokens are made. */
@@ -128,6 +130,7 @@ export const DEFAULT_FIELDS: ClientFields = {
   initiateLoginUri: null,
   requirePushedAuthorizationRequests: false,
   dpopBoundAccessTokens: false,
+  requestObjectSigningAlg: null,
   grantTypes: ['authorization_code'],
   scopes: null,
   firstParty: false,

@@ -122,6 +122,7 @@ export function clientMetadata(client: Client): Record<string, unknown> {
     ...optional('default_max_age', client.defaultMaxAge),
     ...(client.requirePushedAuthorizationRequests ? { require_pushed_authorization_requests: true } : {}),
     ...(client.dpopBoundAccessTokens ? { dpop_bound_access_tokens: true } : {}),
+    ...optional('request_object_signing_alg', client.requestObjectSigningAlg),
     ...(client.requireAuthTime ? { require_auth_time: true } : {}),
     ...optional('default_acr_values', client.defaultAcrValues),
     ...optional('logo_uri', client.logoUri),

@@ -1,6 +1,7 @@
 import type { JSONWebKeySet } from 'jose';
 import { SUPPORTED_AUTH_METHODS as AUTH_METHODS } from '../authn/client_auth';
 import { ACR_VALUES_SUPPORTED } from '../authorize/check_claims';
+import { REQUEST_OBJECT_SIGNING_ALGS } from '../authorize/request_object';
 import { InvalidClientMetadata, InvalidRequest } from '../errors';
 import type { KeyAlg } from '../keys/types';
 import type { Client, ClientAuthMethod, ClientFields, ClientLifetimes, GrantType } from './model';
@@ -154,6 +155,11 @@ export function parseClientInput(body: unknown, algorithms: readonly KeyAlg[], c
     if (body[member] === undefined) continue;
     if (typeof body[member] !== 'boolean') throw new InvalidRequest(`${member} must be a boolean`);
     out[key] = body[member];
+  }
+  if (body.request_object_signing_alg !== undefined) {
+    const alg = body.request_object_signing_alg;
+    if (alg !== null && !REQUEST_OBJECT_SIGNING_ALGS.includes(alg as string)) throw new InvalidRequest(`request_object_signing_alg must be one of ${REQUEST_OBJECT_SIGNING_ALGS.join(', ')}`);
+    out.requestObjectSigningAlg = alg as string | null;
   }
   if (body.default_acr_values !== undefined) out.defaultAcrValues = checkDefaultAcrValues(body.default_acr_values, InvalidRequest);
   if (body.subject_type !== undefined) {

@@ -50,6 +50,7 @@ interface ClientRow {
   sector_identifier_uri: string | null;
   require_pushed_authorization_requests: number;
   dpop_bound_access_tokens: number;
+  request_object_signing_alg: string | null;
 }
 
 const json = <T>(text: string | null): T | null => (text === null ? null : (JSON.parse(text) as T));
@@ -78,6 +79,7 @@ const fromRow = (r: ClientRow): Client => ({
   // request policy (RFC 9126)
   requirePushedAuthorizationRequests: r.require_pushed_authorization_requests === 1,
   dpopBoundAccessTokens: r.dpop_bound_access_tokens === 1,
+  requestObjectSigningAlg: r.request_object_signing_alg ?? null,
   // token policy
   grantTypes: JSON.parse(r.grant_types) as GrantType[],
   scopes: json<string[]>(r.scopes),
@@ -147,6 +149,7 @@ const columnsOf = (c: Client): [string, unknown][] => [
   ['sector_identifier_uri', c.sectorIdentifierUri],
   ['require_pushed_authorization_requests', c.requirePushedAuthorizationRequests ? 1 : 0],
   ['dpop_bound_access_tokens', c.dpopBoundAccessTokens ? 1 : 0],
+  ['request_object_signing_alg', c.requestObjectSigningAlg],
 ];
 
 export class ClientRepository {

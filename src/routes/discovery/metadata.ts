@@ -3,6 +3,7 @@ import { SUPPORTED_AUTH_METHODS } from '../../authn/client_auth';
 import { DPOP_SIGNING_ALGS } from '../../authn/dpop';
 import { ACR_VALUES_SUPPORTED } from '../../authorize/check_claims';
 import { supportedPrompts } from '../../authorize/check_prompt';
+import { REQUEST_OBJECT_SIGNING_ALGS } from '../../authorize/request_object';
 import { OFFLINE_ACCESS, STANDARD_SCOPES } from '../../config';
 import { SUPPORTED_LOCALES } from '../../messages';
 import { SUPPORTED_CLAIMS } from '../../tokens/claims';
@@ -53,7 +54,9 @@ export function providerMetadata(issuer: string, signingAlgs: string[], options:
     frontchannel_logout_session_supported: true,
     backchannel_logout_supported: true,
     backchannel_logout_session_supported: true,
-    request_parameter_supported: false,
+    // OIDC Core §6.1 / RFC 9101: signed request objects by value (and inside PAR); never encrypted.
+    request_parameter_supported: true,
+    request_object_signing_alg_values_supported: REQUEST_OBJECT_SIGNING_ALGS,
     request_uri_parameter_supported: false,
     // RFC 9126 §5: pushed authorization requests, required of every client with REQUIRE_PAR=on.
     pushed_authorization_request_endpoint: `${issuer}/par`,

@@ -143,7 +143,7 @@ describe('invalid metadata (Registration 1.0 §3.3, RFC 7591 §3.2.2)', () => {
     // Issue 9: members the OP understands but cannot honour are refused, never echoed.
     ['encrypted userinfo responses', { userinfo_encrypted_response_alg: 'RSA-OAEP', userinfo_encrypted_response_enc: 'A128GCM' }, 'invalid_client_metadata', /userinfo_encrypted_response_alg/],
     ['encrypted request objects', { request_object_encryption_alg: 'RSA-OAEP' }, 'invalid_client_metadata', /request_object_encryption_alg/],
-    ['request objects (request parameter not supported)', { request_object_signing_alg: 'RS256' }, 'invalid_client_metadata', /request_object_signing_alg is not supported/],
+    ['unsigned request objects', { request_object_signing_alg: 'none' }, 'invalid_client_metadata', /request_object_signing_alg must be one of/],
     ['request_uris (request_uri not supported)', { request_uris: ['https://rp.example.test/req'] }, 'invalid_client_metadata', /request_uris is not supported/],
     ['mTLS-bound tokens (RFC 8705)', { tls_client_certificate_bound_access_tokens: true }, 'invalid_client_metadata', /tls_client_certificate_bound_access_tokens/],
     ['dpop_bound_access_tokens not a boolean', { dpop_bound_access_tokens: 'yes' }, 'invalid_client_metadata', /dpop_bound_access_tokens must be a boolean/],
