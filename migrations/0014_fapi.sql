@@ -17,3 +17,5 @@ ALTER TABLE clients ADD COLUMN dpop_bound_access_tokens INTEGER NOT NULL DEFAULT
 ALTER TABLE refresh_token_families ADD COLUMN dpop_jkt TEXT;
 -- Request objects (RFC 9101, OIDC Core §6): the one algorithm the client signs them with.
 ALTER TABLE clients ADD COLUMN request_object_signing_alg TEXT;
+-- FAPI 2.0 Security Profile per client ('fapi2'), or NULL for the basic OpenID Connect rules.
+ALTER TABLE clients ADD COLUMN profile TEXT;

@@ -31,6 +31,7 @@ const CLIENT_METADATA_FLAGS = {
   'refresh-token-ttl': { type: 'string', value: 'SECONDS', desc: 'absolute refresh token lifetime for this client' },
   'require-par': { type: 'boolean', desc: 'require_pushed_authorization_requests: authorization requests only through /par (RFC 9126)' },
   'request-object-signing-alg': { type: 'string', choices: ['PS256', 'ES256', 'EdDSA', 'RS256'], value: 'ALG', desc: 'request_object_signing_alg: the one algorithm its request objects are signed with (RFC 9101)' },
+  profile: { type: 'string', choices: ['fapi2'], value: 'PROFILE', desc: 'fapi2: the FAPI 2.0 Security Profile (needs --auth-method private_key_jwt, --require-par, --dpop-bound, --id-token-alg PS256|ES256|EdDSA)' },
   'dpop-bound': { type: 'boolean', desc: 'dpop_bound_access_tokens: every token request must carry a DPoP proof (RFC 9449)' },
 };
 
@@ -53,6 +54,7 @@ function clientMetadataBody(flags) {
   if (flags.idTokenAlg) body.id_token_signed_response_alg = flags.idTokenAlg;
   if (flags.requirePar !== undefined) body.require_pushed_authorization_requests = Boolean(flags.requirePar);
   if (flags.requestObjectSigningAlg) body.request_object_signing_alg = flags.requestObjectSigningAlg;
+  if (flags.profile) body.profile = flags.profile;
   if (flags.dpopBound !== undefined) body.dpop_bound_access_tokens = Boolean(flags.dpopBound);
   const access = seconds('access-token-ttl', flags.accessTokenTtl);
   if (access !== undefined) body.access_token_ttl = access;

@@ -29,6 +29,8 @@ export interface AuthorizationRequest {
   idTokenHintSub?: string;
   /** RFC 9449 §10: the DPoP key thumbprint the code will be bound to. */
   dpopJkt?: string;
+  /** A shorter code lifetime than the deployment's (FAPI 2.0 clients: at most 60 s). */
+  codeTtl?: number;
 }
 
 /** What the checks share: the raw parameters, the client once known, and the request being built. */

@@ -61,7 +61,7 @@ export async function issueCode(env: Bindings, request: AuthorizationRequest, se
     codeChallenge: request.codeChallenge,
     dpopJkt: request.dpopJkt,
     issuedAt,
-    expiresAt: issuedAt + lifetimes(env).code,
+    expiresAt: issuedAt + Math.min(lifetimes(env).code, request.codeTtl ?? Infinity),
   };
   const id = env.AUTH_CODES.newUniqueId();
   await env.AUTH_CODES.get(id).store(record);

@@ -62,6 +62,8 @@ export interface ClientRequestPolicy {
   dpopBoundAccessTokens: boolean;
   /** RFC 9101 / Registration 1.0 §2: request_object_signing_alg; null accepts any supported algorithm. */
   requestObjectSigningAlg: string | null;
+  /** `fapi2`: the FAPI 2.0 Security Profile's rules together (see isFapi2 and checkClientConsistency). */
+  profile: 'fapi2' | null;
 }
 
 /** What the client may be given and how its tokens are made. */
@@ -131,6 +133,7 @@ export const DEFAULT_FIELDS: ClientFields = {
   requirePushedAuthorizationRequests: false,
   dpopBoundAccessTokens: false,
   requestObjectSigningAlg: null,
+  profile: null,
   grantTypes: ['authorization_code'],
   scopes: null,
   firstParty: false,
@@ -157,3 +160,10 @@ export const isPublicClient = (client: Pick<Client, 'tokenEndpointAuthMethod'>):
 
 /** RFC 7591 §2 / Registration 1.0 §2: the response types that go with the grant types (code ⇔ authorization_code). */
 export const responseTypesOf = (client: Pick<Client, 'grantTypes'>): string[] => (client.grantTypes.includes('authorization_code') ? ['code'] : []);
+
+/** FAPI 2.0 Security Profile §5.4.1 / Message Signing: the signing algorithms a FAPI 2.0 client may use. */
+export const FAPI2_ALGS = ['PS256', 'ES256', 'EdDSA'];
+/** FAPI 2.0 Security Profile §5.3.2.2: authorization codes live at most 60 seconds. */
+export const FAPI2_MAX_CODE_TTL = 60;
+
+export const isFapi2 = (client: Pick<Client, 'profile'>): boolean => client.profile === 'fapi2';

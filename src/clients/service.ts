@@ -123,6 +123,7 @@ export function clientMetadata(client: Client): Record<string, unknown> {
     ...(client.requirePushedAuthorizationRequests ? { require_pushed_authorization_requests: true } : {}),
     ...(client.dpopBoundAccessTokens ? { dpop_bound_access_tokens: true } : {}),
     ...optional('request_object_signing_alg', client.requestObjectSigningAlg),
+    ...optional('profile', client.profile),
     ...(client.requireAuthTime ? { require_auth_time: true } : {}),
     ...optional('default_acr_values', client.defaultAcrValues),
     ...optional('logo_uri', client.logoUri),

@@ -21,7 +21,7 @@ export interface RegistrationContext {
  * model's names. `firstParty` and the lifetimes are the operator's, never the client's; the sector
  * identifier is resolved afterwards (it may need a fetch).
  */
-export type RegisteredMetadata = Omit<ClientFields, 'firstParty' | 'lifetimes' | 'sectorIdentifier'>;
+export type RegisteredMetadata = Omit<ClientFields, 'firstParty' | 'lifetimes' | 'sectorIdentifier' | 'profile'>;
 
 /** Members that may carry a BCP 47 language tag: `client_name#fr` (Registration 1.0 §2.1). */
 const LOCALIZABLE = ['client_name', 'logo_uri', 'client_uri', 'policy_uri', 'tos_uri'];

@@ -51,6 +51,7 @@ interface ClientRow {
   require_pushed_authorization_requests: number;
   dpop_bound_access_tokens: number;
   request_object_signing_alg: string | null;
+  profile: string | null;
 }
 
 const json = <T>(text: string | null): T | null => (text === null ? null : (JSON.parse(text) as T));
@@ -80,6 +81,7 @@ const fromRow = (r: ClientRow): Client => ({
   requirePushedAuthorizationRequests: r.require_pushed_authorization_requests === 1,
   dpopBoundAccessTokens: r.dpop_bound_access_tokens === 1,
   requestObjectSigningAlg: r.request_object_signing_alg ?? null,
+  profile: r.profile === 'fapi2' ? 'fapi2' : null,
   // token policy
   grantTypes: JSON.parse(r.grant_types) as GrantType[],
   scopes: json<string[]>(r.scopes),
@@ -150,6 +152,7 @@ const columnsOf = (c: Client): [string, unknown][] => [
   ['require_pushed_authorization_requests', c.requirePushedAuthorizationRequests ? 1 : 0],
   ['dpop_bound_access_tokens', c.dpopBoundAccessTokens ? 1 : 0],
   ['request_object_signing_alg', c.requestObjectSigningAlg],
+  ['profile', c.profile],
 ];
 
 export class ClientRepository {
