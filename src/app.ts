@@ -20,6 +20,7 @@ import { introspection } from './routes/introspection';
 import { getJwks, jwks } from './routes/jwks';
 import { registration } from './routes/registration';
 import { logout } from './routes/logout';
+import { par } from './routes/par';
 import { revocation } from './routes/revocation';
 import { token } from './routes/token';
 import { userinfo } from './routes/userinfo';
@@ -45,7 +46,7 @@ app.use('*', async (c, next) => {
   await next();
 });
 
-for (const path of ['/token', '/userinfo', '/revoke']) app.use(path, publicClientCors);
+for (const path of ['/token', '/userinfo', '/revoke', '/par']) app.use(path, publicClientCors);
 
 app.route('/.well-known/openid-configuration', discovery);
 app.route('/.well-known/oauth-authorization-server', discovery);
@@ -53,6 +54,7 @@ app.route('/jwks', jwks);
 app.route('/authorize', authorize);
 app.route('/interaction', interaction);
 app.route('/token', token);
+app.route('/par', par);
 app.route('/userinfo', userinfo);
 app.route('/logout', logout);
 app.route('/account', account);

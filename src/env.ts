@@ -51,6 +51,10 @@ export interface Bindings {
   PASSKEYS?: string;
   /** `aud` accepted in client assertions: `issuer-or-token-endpoint` (default) or `issuer` (FAPI 2.0). */
   CLIENT_ASSERTION_AUDIENCE?: string;
+  /** `on` requires pushed authorization requests (RFC 9126) of every client; default off. */
+  REQUIRE_PAR?: string;
+  /** `off` stops requiring server nonces in DPoP proofs; default on. */
+  DPOP_NONCE?: string;
   /** Server-side lifetime of a session without "remember me", seconds (default 86400). */
   BROWSER_SESSION_TTL?: string;
   /** First back-channel logout retry delay, seconds (default 5; doubles per attempt). */

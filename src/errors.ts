@@ -43,6 +43,14 @@ export const ConsentRequired = define('consent_required');
 export const InteractionRequired = define('interaction_required');
 export const RequestNotSupported = define('request_not_supported');
 export const RequestUriNotSupported = define('request_uri_not_supported');
+/** RFC 9449 §5 and §7.1: a DPoP proof that is missing, malformed, replayed or for another request. */
+export const InvalidDpopProof = define('invalid_dpop_proof');
+/** RFC 9449 §8: the proof must carry the server's current nonce (sent in the DPoP-Nonce header). */
+export const UseDpopNonce = define('use_dpop_nonce');
+/** RFC 9101 §7 / OIDC Core §3.1.2.6: a request_uri that is unknown, expired, used or not the client's. */
+export const InvalidRequestUri = define('invalid_request_uri');
+/** RFC 9101 §7 / OIDC Core §3.1.2.6: a request object that is malformed, wrongly signed or out of date. */
+export const InvalidRequestObject = define('invalid_request_object');
 export const InvalidToken = define('invalid_token', 401);
 export const InsufficientScope = define('insufficient_scope', 403);
 /** RFC 7591 §3.2.2: errors of the registration endpoint. */

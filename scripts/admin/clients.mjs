@@ -43,6 +43,10 @@ const CLIENT_METADATA_FLAGS = {
   },
   'access-token-ttl': { type: 'string', value: 'SECONDS', desc: 'access token lifetime for this client' },
   'refresh-token-ttl': { type: 'string', value: 'SECONDS', desc: 'absolute refresh token lifetime for this client' },
+  'require-par': { type: 'boolean', desc: 'require_pushed_authorization_requests: authorization requests only through /par (RFC 9126)' },
+  'request-object-signing-alg': { type: 'string', choices: ['PS256', 'ES256', 'EdDSA', 'RS256'], value: 'ALG', desc: 'request_object_signing_alg: the one algorithm its request objects are signed with (RFC 9101)' },
+  profile: { type: 'string', choices: ['fapi2'], value: 'PROFILE', desc: 'fapi2: the FAPI 2.0 Security Profile (needs --auth-method private_key_jwt, --require-par, --dpop-bound, --id-token-alg PS256|ES256|EdDSA)' },
+  'dpop-bound': { type: 'boolean', desc: 'dpop_bound_access_tokens: every token request must carry a DPoP proof (RFC 9449)' },
 };
 
 /** The admin API fields that the shared client flags set (only those given). */
@@ -65,6 +69,10 @@ function clientMetadataBody(flags) {
     }
   }
   if (flags.idTokenAlg) body.id_token_signed_response_alg = flags.idTokenAlg;
+  if (flags.requirePar !== undefined) body.require_pushed_authorization_requests = Boolean(flags.requirePar);
+  if (flags.requestObjectSigningAlg) body.request_object_signing_alg = flags.requestObjectSigningAlg;
+  if (flags.profile) body.profile = flags.profile;
+  if (flags.dpopBound !== undefined) body.dpop_bound_access_tokens = Boolean(flags.dpopBound);
   const access = seconds('access-token-ttl', flags.accessTokenTtl);
   if (access !== undefined) body.access_token_ttl = access;
   const refresh = seconds('refresh-token-ttl', flags.refreshTokenTtl);
@@ -231,6 +239,8 @@ function printClient(c) {
   if (c.refresh_policy) console.log(`refresh_policy:             ${c.refresh_policy}`);
   if (c.scope) console.log(`scope:                      ${c.scope}`);
   console.log(`first_party:                ${c.first_party ? 'yes' : 'no'}`);
+  if (c.require_pushed_authorization_requests) console.log(`require_par:                yes`);
+  if (c.dpop_bound_access_tokens) console.log(`dpop_bound:                 yes`);
   if (c.jwks_uri) console.log(`jwks_uri:                   ${c.jwks_uri}`);
   if (c.jwks) console.log(`jwks:                       ${c.jwks.keys?.length ?? 0} key(s)`);
   for (const [k, label] of [['access_token_ttl', 'access_token_ttl'], ['refresh_token_ttl', 'refresh_token_ttl']]) {

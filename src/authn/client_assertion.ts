@@ -5,6 +5,7 @@ import { InvalidClient } from '../errors';
 import { settings, type Settings } from '../settings';
 import { keyEncryptionKey, openPrivateKey } from '../keys/encryption';
 import type { Client } from '../storage/clients';
+import { FAPI2_ALGS, isFapi2 } from '../clients/model';
 import { clientKeyResolver } from './client_keys';
 
 export const JWT_BEARER_ASSERTION = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
@@ -66,7 +67,7 @@ export async function verifyClientAssertion(client: Client, assertion: string, c
   // Registration 1.0 §2: a registered token_endpoint_auth_signing_alg is the only algorithm accepted.
   const registeredAlg = client.tokenEndpointAuthSigningAlg;
   const options = {
-    algorithms: typeof registeredAlg === 'string' ? [registeredAlg] : bySecret ? SECRET_ASSERTION_ALGS : ASSERTION_SIGNING_ALGS,
+    algorithms: typeof registeredAlg === 'string' ? [registeredAlg] : bySecret ? SECRET_ASSERTION_ALGS : isFapi2(client) ? FAPI2_ALGS : ASSERTION_SIGNING_ALGS,
     issuer: client.id,
     subject: client.id,
     // aud is checked below: jose would accept an array that merely contains one of ours.

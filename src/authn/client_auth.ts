@@ -8,6 +8,7 @@ import { InvalidClient, InvalidRequest, OAuthError } from '../errors';
 import type { Params } from '../http/params';
 import { AssertionRepository } from '../storage/assertions';
 import { ClientRepository, type Client, type ClientAuthMethod } from '../storage/clients';
+import { isFapi2 } from '../clients/model';
 import { CLIENT_IP, CLIENT_IP_PAIR } from '../throttle/limits';
 import { throttleFor } from '../throttle/store';
 import { JWT_BEARER_ASSERTION, assertionAudiences, assertionSubject, verifyClientAssertion } from './client_assertion';
@@ -149,7 +150,8 @@ async function verify(ctx: ClientAuthContext, client: Client | null, p: Presente
   } else if (p.assertion !== undefined) {
     const assertions = new AssertionRepository(ctx.env.DB);
     await verifyClientAssertion(client, p.assertion, {
-      audiences: assertionAudiences(ctx.env, ctx.issuer),
+      // FAPI 2.0 Security Profile §5.3.2.1: a fapi2 client's assertion names the issuer alone.
+      audiences: isFapi2(client) ? [ctx.issuer] : assertionAudiences(ctx.env, ctx.issuer),
       issuer: ctx.issuer,
       now: at,
       kekSecret: ctx.env.KEY_ENCRYPTION_KEY,

@@ -1,4 +1,5 @@
 import { InvalidRequest } from '../errors';
+import { FAPI2_MAX_CODE_TTL, isFapi2 } from '../clients/model';
 import { isPublicClient } from '../storage/clients';
 import type { AuthorizeContext } from './request';
 import { returnsCode } from './response_type';
@@ -16,6 +17,8 @@ export function checkPkce(ctx: AuthorizeContext): void {
     if (method !== undefined) throw new InvalidRequest('code_challenge_method without code_challenge');
     // A response without a code (id_token, id_token token) has nothing for PKCE to bind.
     if (isPublicClient(ctx.client!) && returnsCode(ctx.request.responseType ?? 'code')) throw new InvalidRequest('PKCE is required for public clients: send code_challenge with code_challenge_method=S256');
+    // FAPI 2.0 Security Profile §5.3.2.2: PKCE with S256 for every client of the profile.
+    if (isFapi2(ctx.client!)) throw new InvalidRequest('PKCE is required (FAPI 2.0): send code_challenge with code_challenge_method=S256');
     return;
   }
   // RFC 7636 §4.3 makes "plain" the default when the method is omitted; we only accept S256.
@@ -23,4 +26,6 @@ export function checkPkce(ctx: AuthorizeContext): void {
   if (!S256_CHALLENGE.test(challenge)) throw new InvalidRequest('code_challenge must be a base64url-encoded SHA-256 hash (43 characters)');
   ctx.request.codeChallenge = challenge;
   ctx.request.codeChallengeMethod = 'S256';
+  // FAPI 2.0 Security Profile §5.3.2.2: the code lives at most 60 seconds.
+  if (isFapi2(ctx.client!)) ctx.request.codeTtl = FAPI2_MAX_CODE_TTL;
 }

@@ -29,6 +29,10 @@ export interface AuthorizationRequest {
   acr?: string;
   /** From a verified id_token_hint: the user (and session) the client expects. */
   idTokenHintSub?: string;
+  /** RFC 9449 §10: the DPoP key thumbprint the code will be bound to. */
+  dpopJkt?: string;
+  /** A shorter code lifetime than the deployment's (FAPI 2.0 clients: at most 60 s). */
+  codeTtl?: number;
 }
 
 /** What the checks share: the raw parameters, the client once known, and the request being built. */
@@ -43,6 +47,10 @@ export interface AuthorizeContext {
   /** For the asynchronous checks (id_token_hint verification). */
   env?: Bindings;
   issuer?: string;
+  /** The parameters came through the pushed authorization request endpoint (RFC 9126). */
+  pushed?: boolean;
+  /** REQUIRE_PAR=on: every client must push its requests. */
+  requireParEverywhere?: boolean;
 }
 
 export type AuthorizeCheck = (ctx: AuthorizeContext) => void;

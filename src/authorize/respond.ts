@@ -97,8 +97,10 @@ export async function issueAuthorizationResponse(
       acr: request.acr,
       claims: request.claims ? JSON.stringify(request.claims) : undefined,
       codeChallenge: request.codeChallenge,
+      dpopJkt: request.dpopJkt,
       issuedAt,
-      expiresAt: issuedAt + lifetimes(env).code,
+      // A profile may shorten the code's life (FAPI 2.0: at most 60 s).
+      expiresAt: issuedAt + Math.min(lifetimes(env).code, request.codeTtl ?? Infinity),
     };
     const id = env.AUTH_CODES.newUniqueId();
     writes.push(env.AUTH_CODES.get(id).store(record));

@@ -1,10 +1,16 @@
+import { now } from '../config';
+import { OAuthError, UntrustedRedirectError } from '../errors';
 import type { Params } from '../http/params';
+import type { Client } from '../storage/clients';
+import { requestObjectParams } from './request_object';
 import type { ClientRepository } from '../storage/clients';
 import { checkClaims } from './check_claims';
 import { checkClient } from './check_client';
+import { checkDpopJkt } from './check_dpop_jkt';
 import { checkIdTokenHint } from './check_id_token_hint';
 import { checkMaxAge, checkPrompt } from './check_prompt';
 import { checkOptionalParameters } from './check_optional';
+import { checkPushed } from './check_pushed';
 import { checkPkce } from './check_pkce';
 import { checkRedirectUri } from './check_redirect_uri';
 import { checkRequestObject } from './check_request_object';
@@ -12,14 +18,19 @@ import { checkNonceRequired, checkResponseMode, checkResponseType } from './chec
 import { checkScope } from './check_scope';
 import type { AuthorizationRequest, AuthorizeCheck, AuthorizeContext } from './request';
 
+/** Where the client comes from: the repository, or the client that authenticated (PAR). */
+export type ClientLookup = Pick<ClientRepository, 'findCached'>;
+
 /** Run in order once client and redirect_uri are trusted; the first failure is redirected back. */
 const CHECKS: AuthorizeCheck[] = [
+  checkPushed,
   checkRequestObject,
   checkResponseType,
   checkResponseMode,
   checkNonceRequired,
   checkScope,
   checkPkce,
+  checkDpopJkt,
   checkPrompt,
   checkMaxAge,
   checkOptionalParameters,
@@ -31,15 +42,44 @@ const CHECKS: AuthorizeCheck[] = [
  * redirect_uri cannot be trusted; after that, OAuthErrors that the caller redirects back with the
  * context's redirect_uri and state (OIDC Core §3.1.2.6). `ctx` is filled in as checks pass.
  */
-export async function validateAuthorizationRequest(ctx: AuthorizeContext, clients: ClientRepository): Promise<AuthorizationRequest> {
-  await trustClientAndRedirectUri(ctx, clients);
+export async function validateAuthorizationRequest(ctx: AuthorizeContext, clients: ClientLookup): Promise<AuthorizationRequest> {
+  if (ctx.params.has('request')) {
+    const client = await resolveRequestObject(ctx, clients);
+    await trustClientAndRedirectUri(ctx, { findCached: async (id) => (id === client.id ? client : null) });
+  } else {
+    await trustClientAndRedirectUri(ctx, clients);
+  }
   for (const check of CHECKS) check(ctx);
   await checkIdTokenHint(ctx);
   return ctx.request as AuthorizationRequest;
 }
 
+/**
+ * OIDC Core §6.1 / RFC 9101: a request object by value replaces ctx.params with its parameters
+ * merged over the outer ones. An invalid object goes back to the outer redirect_uri when that one is
+ * registered (with the outer state); otherwise the user sees it (or, at PAR, the client as JSON).
+ */
+async function resolveRequestObject(ctx: AuthorizeContext, clients: ClientLookup): Promise<Client> {
+  const clientId = ctx.params.get('client_id');
+  checkClient(ctx, clientId ? await clients.findCached(clientId) : null);
+  const client = ctx.client!;
+  try {
+    ctx.params = await requestObjectParams(ctx.params.get('request')!, ctx.params, client, ctx.issuer ?? '', now());
+  } catch (err) {
+    const outer = ctx.params.get('redirect_uri');
+    if (outer && client.redirectUris.includes(outer)) {
+      ctx.redirectUri = outer;
+      ctx.state = ctx.params.get('state');
+    } else if (!ctx.pushed && err instanceof OAuthError) {
+      throw new UntrustedRedirectError('Invalid request', err.description);
+    }
+    throw err;
+  }
+  return client;
+}
+
 /** The first two checks alone: after them, errors may be sent to ctx.redirectUri. */
-export async function trustClientAndRedirectUri(ctx: AuthorizeContext, clients: ClientRepository): Promise<void> {
+export async function trustClientAndRedirectUri(ctx: AuthorizeContext, clients: ClientLookup): Promise<void> {
   const clientId = ctx.params.get('client_id');
   checkClient(ctx, clientId ? await clients.findCached(clientId) : null);
   checkRedirectUri(ctx);

@@ -56,6 +56,18 @@ export interface ClientRedirects {
   initiateLoginUri: string | null;
 }
 
+/** How the client's authorization requests must reach the OP (RFC 9126, issue 14). */
+export interface ClientRequestPolicy {
+  /** RFC 9126 §6: require_pushed_authorization_requests: /authorize accepts only a request_uri from /par. */
+  requirePushedAuthorizationRequests: boolean;
+  /** RFC 9449 §5.2: dpop_bound_access_tokens: every token request must carry a DPoP proof. */
+  dpopBoundAccessTokens: boolean;
+  /** RFC 9101 / Registration 1.0 §2: request_object_signing_alg; null accepts any supported algorithm. */
+  requestObjectSigningAlg: string | null;
+  /** `fapi2`: the FAPI 2.0 Security Profile's rules together (see isFapi2 and checkClientConsistency). */
+  profile: 'fapi2' | null;
+}
+
 /** What the client may be given and how its tokens are made. */
 export interface ClientTokenPolicy {
   grantTypes: GrantType[];
@@ -106,7 +118,7 @@ export interface ClientRegistrationMetadata {
   registrationTokenHash: string | null;
 }
 
-export interface Client extends ClientCredentials, ClientRedirects, ClientTokenPolicy, ClientRegistrationMetadata {
+export interface Client extends ClientCredentials, ClientRedirects, ClientRequestPolicy, ClientTokenPolicy, ClientRegistrationMetadata {
   id: string;
   createdAt: number;
 }
@@ -129,6 +141,10 @@ export const DEFAULT_FIELDS: ClientFields = {
   backchannelLogoutUri: null,
   backchannelLogoutSessionRequired: true,
   initiateLoginUri: null,
+  requirePushedAuthorizationRequests: false,
+  dpopBoundAccessTokens: false,
+  requestObjectSigningAlg: null,
+  profile: null,
   grantTypes: ['authorization_code'],
   responseTypes: null,
   scopes: null,
@@ -159,3 +175,10 @@ export const isPublicClient = (client: Pick<Client, 'tokenEndpointAuthMethod'>):
 /** RFC 7591 §2 / Registration 1.0 §2: the response types that go with the grant types (code ⇔ authorization_code). */
 export const responseTypesOf = (client: Pick<Client, 'grantTypes' | 'responseTypes'>): string[] =>
   client.responseTypes ?? (client.grantTypes.includes('authorization_code') ? ['code'] : []);
+
+/** FAPI 2.0 Security Profile §5.4.1 / Message Signing: the signing algorithms a FAPI 2.0 client may use. */
+export const FAPI2_ALGS = ['PS256', 'ES256', 'EdDSA'];
+/** FAPI 2.0 Security Profile §5.3.2.2: authorization codes live at most 60 seconds. */
+export const FAPI2_MAX_CODE_TTL = 60;
+
+export const isFapi2 = (client: Pick<Client, 'profile'>): boolean => client.profile === 'fapi2';

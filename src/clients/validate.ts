@@ -2,9 +2,10 @@ import type { JSONWebKeySet } from 'jose';
 import { SUPPORTED_AUTH_METHODS as AUTH_METHODS } from '../authn/client_auth';
 import { ACR_VALUES_SUPPORTED } from '../authorize/check_claims';
 import { RESPONSE_TYPES, grantTypesFor, normalizeResponseType } from '../authorize/response_type';
+import { REQUEST_OBJECT_SIGNING_ALGS } from '../authorize/request_object';
 import { InvalidClientMetadata, InvalidRequest } from '../errors';
 import type { KeyAlg } from '../keys/types';
-import type { Client, ClientAuthMethod, ClientFields, ClientLifetimes, GrantType } from './model';
+import { FAPI2_ALGS, isFapi2, type Client, type ClientAuthMethod, type ClientFields, type ClientLifetimes, type GrantType } from './model';
 
 /** The error class a rule violation is reported with: invalid_request (admin API) or invalid_client_metadata (RFC 7591 §3.2.2). */
 export type MetadataError = typeof InvalidRequest | typeof InvalidClientMetadata;
@@ -157,6 +158,20 @@ export function parseClientInput(body: unknown, algorithms: readonly KeyAlg[], c
     if (typeof body.require_auth_time !== 'boolean') throw new InvalidRequest('require_auth_time must be a boolean');
     out.requireAuthTime = body.require_auth_time;
   }
+  for (const [member, key] of [['require_pushed_authorization_requests', 'requirePushedAuthorizationRequests'], ['dpop_bound_access_tokens', 'dpopBoundAccessTokens']] as const) {
+    if (body[member] === undefined) continue;
+    if (typeof body[member] !== 'boolean') throw new InvalidRequest(`${member} must be a boolean`);
+    out[key] = body[member];
+  }
+  if (body.profile !== undefined) {
+    if (body.profile !== null && body.profile !== 'fapi2') throw new InvalidRequest('profile must be fapi2 or null');
+    out.profile = body.profile;
+  }
+  if (body.request_object_signing_alg !== undefined) {
+    const alg = body.request_object_signing_alg;
+    if (alg !== null && !REQUEST_OBJECT_SIGNING_ALGS.includes(alg as string)) throw new InvalidRequest(`request_object_signing_alg must be one of ${REQUEST_OBJECT_SIGNING_ALGS.join(', ')}`);
+    out.requestObjectSigningAlg = alg as string | null;
+  }
   if (body.default_acr_values !== undefined) out.defaultAcrValues = checkDefaultAcrValues(body.default_acr_values, InvalidRequest);
   if (body.subject_type !== undefined) {
     if (body.subject_type !== 'public' && body.subject_type !== 'pairwise') throw new InvalidRequest('subject_type must be public or pairwise');
@@ -209,6 +224,25 @@ export function checkClientConsistency(c: Client, Err: MetadataError = InvalidRe
   if (c.grantTypes.includes('refresh_token') && !c.grantTypes.includes('authorization_code')) throw new Err('refresh_token needs the authorization_code grant');
   if (c.refreshPolicy === 'always' && c.tokenEndpointAuthMethod === 'none') throw new Err('refresh_policy always is for confidential clients only');
   if (c.subjectType === 'pairwise' && !c.sectorIdentifier) throw new Err('a pairwise client needs a sector identifier (OIDC Core §8.1)');
+  if (isFapi2(c)) checkFapi2(c, Err);
+}
+
+/**
+ * FAPI 2.0 Security Profile §5.3 (with Message Signing): a `fapi2` client is confidential with
+ * private_key_jwt (§5.3.2.1), requires PAR (§5.3.2.2) and DPoP-bound tokens (§5.3.2.1-2, our
+ * sender-constraining method), and signs or receives only PS256, ES256 or EdDSA (§5.4.1). PKCE S256,
+ * the issuer alone as assertion audience, iss in responses and the 60-second code are enforced
+ * where they apply (check_pkce.ts, client_auth.ts, respond.ts).
+ */
+function checkFapi2(c: Client, Err: MetadataError): void {
+  if (c.tokenEndpointAuthMethod !== 'private_key_jwt') throw new Err('a fapi2 client authenticates with private_key_jwt (FAPI 2.0 Security Profile §5.3.2.1)');
+  if (!c.requirePushedAuthorizationRequests) throw new Err('a fapi2 client requires pushed authorization requests (FAPI 2.0 Security Profile §5.3.2.2)');
+  if (!c.dpopBoundAccessTokens) throw new Err('a fapi2 client has DPoP-bound access tokens (FAPI 2.0 Security Profile §5.3.2.1)');
+  if (c.grantTypes.includes('client_credentials') && !c.grantTypes.includes('authorization_code')) return;
+  for (const [member, alg] of [['id_token_signed_response_alg', c.idTokenAlg], ['token_endpoint_auth_signing_alg', c.tokenEndpointAuthSigningAlg], ['request_object_signing_alg', c.requestObjectSigningAlg], ['userinfo_signed_response_alg', c.userinfoAlg]] as const) {
+    if (alg !== null && !FAPI2_ALGS.includes(alg)) throw new Err(`${member} of a fapi2 client must be one of ${FAPI2_ALGS.join(', ')} (FAPI 2.0 Security Profile §5.4.1)`);
+  }
+  if (c.idTokenAlg === null) throw new Err(`a fapi2 client needs id_token_signed_response_alg, one of ${FAPI2_ALGS.join(', ')}`);
 }
 
 /**

@@ -13,7 +13,7 @@ import { UserRepository, userFromRow, type UserRow } from '../storage/users';
 import type { CodeRecord } from './code_record';
 import { issueUserTokens } from './issue_tokens';
 import { requestedUserClaims, type ClaimsRequest } from '../tokens/claims_request';
-import type { TokenResponse } from './token_response';
+import type { GrantOptions, TokenResponse } from './token_response';
 
 const CODE_FORMAT = /^([0-9a-f]{64})\.([A-Za-z0-9_-]{43})$/;
 /** RFC 7636 §4.1: 43 to 128 characters from the unreserved set. */
@@ -28,7 +28,7 @@ const wantsRefreshToken = (client: Client, scope: string) =>
   client.grantTypes.includes('refresh_token') && (scope.split(' ').includes(OFFLINE_ACCESS) || (client.refreshPolicy === 'always' && !isPublicClient(client)));
 
 /** RFC 6749 §4.1.3 with OIDC Core §3.1.3: exchanges an authorization code for tokens. */
-export async function authorizationCodeGrant(env: Bindings, client: Client, body: Params, issuer: string): Promise<TokenResponse> {
+export async function authorizationCodeGrant(env: Bindings, client: Client, body: Params, issuer: string, opts: GrantOptions = {}): Promise<TokenResponse> {
   // RFC 6749 §5.2: unauthorized_client when the client may not use this grant type.
   if (!client.grantTypes.includes('authorization_code')) throw new UnauthorizedClient('this client is not allowed the authorization_code grant');
   const code = body.get('code');
@@ -54,6 +54,7 @@ export async function authorizationCodeGrant(env: Bindings, client: Client, body
     verifierChallenge: verifier === undefined ? undefined : await sha256Base64url(verifier),
     grantId,
     now: issuedAt,
+    dpopJkt: opts.dpopJkt,
   });
   const grants = new GrantRepository(env.DB);
   const ttl = lifetimes(env, client);
@@ -95,7 +96,15 @@ export async function authorizationCodeGrant(env: Bindings, client: Client, body
     refreshToken = await mintRefreshToken(env.KEY_ENCRYPTION_KEY, familyId, 0);
     // Sliding (idle) expiry within the absolute lifetime of the family.
     writes.push(
-      new RefreshTokenRepository(env.DB).insertIfGrantStatement(familyId, grantId, client.id, issuedAt, Math.min(issuedAt + ttl.refreshTokenIdle, issuedAt + ttl.refreshToken)),
+      new RefreshTokenRepository(env.DB).insertIfGrantStatement(
+        familyId,
+        grantId,
+        client.id,
+        issuedAt,
+        Math.min(issuedAt + ttl.refreshTokenIdle, issuedAt + ttl.refreshToken),
+        // RFC 9449 §5: a public client's refresh token is bound to its DPoP key.
+        isPublicClient(client) ? (opts.dpopJkt ?? null) : null,
+      ),
     );
   }
   // The user's row last: the batch's statements see each other's effects, the writes only theirs.
@@ -118,6 +127,7 @@ export async function authorizationCodeGrant(env: Bindings, client: Client, body
     nonce: record.nonce,
     issuedAt,
     refreshToken,
+    dpopJkt: opts.dpopJkt,
     // OIDC Core §5.5: claims requested for the ID token, and the acr (§2).
     idTokenClaims: { ...requestedUserClaims(user, claimsRequest?.id_token), ...(record.acr ? { acr: record.acr } : {}) },
   });

@@ -6,7 +6,7 @@ import { signingKey } from '../keys/keystore';
 import { keyPolicy } from '../keys/policy_config';
 import type { Client } from '../storage/clients';
 import { signAccessToken } from '../tokens/access_token';
-import type { TokenResponse } from './token_response';
+import type { GrantOptions, TokenResponse } from './token_response';
 
 /** Scopes that only make sense with a user: never granted to a machine. */
 const USER_SCOPES = new Set(['openid', 'profile', 'email', 'address', 'phone', 'offline_access']);
@@ -15,7 +15,7 @@ const USER_SCOPES = new Set(['openid', 'profile', 'email', 'address', 'phone', '
  * RFC 6749 §4.4: a confidential client gets an access token for itself (sub = client_id). Scopes
  * are limited to the client's allowed scopes; no ID token and no refresh token (§4.4.3).
  */
-export async function clientCredentialsGrant(env: Bindings, client: Client, body: Params, issuer: string): Promise<TokenResponse> {
+export async function clientCredentialsGrant(env: Bindings, client: Client, body: Params, issuer: string, opts: GrantOptions = {}): Promise<TokenResponse> {
   if (!client.grantTypes.includes('client_credentials')) throw new UnauthorizedClient('this client is not allowed the client_credentials grant');
   const allowed = (client.scopes ?? []).filter((s) => !USER_SCOPES.has(s));
   const raw = body.get('scope');
@@ -30,8 +30,8 @@ export async function clientCredentialsGrant(env: Bindings, client: Client, body
   const issuedAt = now();
   const scope = scopes.join(' ');
   const accessToken = await signAccessToken(
-    { issuer, subject: client.id, clientId: client.id, scope, issuedAt, lifetime: ttl.accessToken },
+    { issuer, subject: client.id, clientId: client.id, scope, issuedAt, lifetime: ttl.accessToken, dpopJkt: opts.dpopJkt },
     await signingKey(env, keyPolicy(env).defaultAlg),
   );
-  return { access_token: accessToken, token_type: 'Bearer', expires_in: ttl.accessToken, scope };
+  return { access_token: accessToken, token_type: opts.dpopJkt ? 'DPoP' : 'Bearer', expires_in: ttl.accessToken, scope };
 }

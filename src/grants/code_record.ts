@@ -22,6 +22,8 @@ export interface CodeRecord {
   acr?: string;
   /** OIDC Core §5.5: the claims request parameter of the authorization request (JSON of a ClaimsRequest). */
   claims?: string;
+  /** RFC 9449 §10: the DPoP key (dpop_jkt) the code is bound to; the token request's proof must use it. */
+  dpopJkt?: string;
   /** Set at the first successful redemption: the grant whose tokens a replay revokes. */
   redeemedGrantId?: string;
 }
@@ -34,6 +36,8 @@ export interface RedemptionAttempt {
   verifierChallenge: string | undefined;
   grantId: string;
   now: number;
+  /** The thumbprint of the token request's DPoP proof key, if any. */
+  dpopJkt?: string;
 }
 
 export type Redemption =
@@ -62,6 +66,8 @@ export function decideRedemption(record: CodeRecord | undefined, a: RedemptionAt
     // RFC 9700 §4.8.2: a verifier for a code issued without a challenge signals a PKCE downgrade.
     return { outcome: 'rejected', reason: 'code_verifier sent but no code_challenge was in the authorization request' };
   }
+  // RFC 9449 §10.1: a code bound with dpop_jkt is redeemed only with a proof of that key.
+  if (record.dpopJkt !== undefined && record.dpopJkt !== a.dpopJkt) return { outcome: 'rejected', reason: 'the DPoP proof key does not match the dpop_jkt of the authorization request' };
   return { outcome: 'issued', record };
 }
 

@@ -32,6 +32,8 @@ export interface UserTokenInput {
   issue?: { accessToken: boolean; idToken: boolean };
   /** OIDC Core §3.3.2.11: the code issued in the same authorization response (c_hash). */
   code?: string;
+  /** RFC 9449: bind the access token to this DPoP key. */
+  dpopJkt?: string;
 }
 
 /**
@@ -53,11 +55,11 @@ export async function mintUserTokens(i: UserTokenInput): Promise<Partial<TokenRe
   const issue = i.issue ?? { accessToken: true, idToken: true };
   const accessToken = issue.accessToken
     ? await signAccessToken(
-        { issuer: i.issuer, subject, clientId: i.client.id, scope: i.scope, grantId: i.grantId, authTime: i.authTime, issuedAt: i.issuedAt, lifetime: ttl.accessToken, jti: i.accessTokenJti },
+        { issuer: i.issuer, subject, clientId: i.client.id, scope: i.scope, grantId: i.grantId, authTime: i.authTime, issuedAt: i.issuedAt, lifetime: ttl.accessToken, jti: i.accessTokenJti, dpopJkt: i.dpopJkt },
         await signingKey(i.env, policy.defaultAlg),
       )
     : undefined;
-  const response: Partial<TokenResponse> = accessToken ? { access_token: accessToken, token_type: 'Bearer', expires_in: ttl.accessToken, scope: i.scope } : {};
+  const response: Partial<TokenResponse> = accessToken ? { access_token: accessToken, token_type: i.dpopJkt ? 'DPoP' : 'Bearer', expires_in: ttl.accessToken, scope: i.scope } : {};
   if (issue.idToken && scopes.includes('openid')) {
     response.id_token = await signIdToken(
       {

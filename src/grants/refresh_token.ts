@@ -9,7 +9,7 @@ import { GrantRepository } from '../storage/grants';
 import { RefreshTokenRepository, type RefreshTokenFamily } from '../storage/refresh_tokens';
 import { mintRefreshToken, parseRefreshToken } from '../tokens/refresh_token_format';
 import { issueUserTokens } from './issue_tokens';
-import type { TokenResponse } from './token_response';
+import type { GrantOptions, TokenResponse } from './token_response';
 
 /**
  * The jti of the access token issued with a refresh is derived from the presented token (HMAC
@@ -45,7 +45,7 @@ function requestedScope(body: Params, family: RefreshTokenFamily): string {
  * new pair again (concurrent tabs and retries); any other replay revokes the whole family
  * (RFC 9700 §4.14.2).
  */
-export async function refreshTokenGrant(env: Bindings, client: Client, body: Params, issuer: string): Promise<TokenResponse> {
+export async function refreshTokenGrant(env: Bindings, client: Client, body: Params, issuer: string, opts: GrantOptions = {}): Promise<TokenResponse> {
   if (!client.grantTypes.includes('refresh_token')) throw new UnauthorizedClient('this client is not allowed the refresh_token grant');
   const presented = body.get('refresh_token');
   if (!presented) throw new InvalidRequest('refresh_token is required');
@@ -62,6 +62,7 @@ export async function refreshTokenGrant(env: Bindings, client: Client, body: Par
     idleTtl: ttl.refreshTokenIdle,
     absoluteTtl: ttl.refreshToken,
     scopes: askedScopes(body),
+    dpopJkt: opts.dpopJkt,
   });
   // A client's own tokens only (RFC 6749 §6: the token was issued to the authenticated client).
   if (!family || family.clientId !== client.id || parsed.generation > family.generation) throw new InvalidGrant('refresh token is invalid');
@@ -70,7 +71,9 @@ export async function refreshTokenGrant(env: Bindings, client: Client, body: Par
   if (rotated) {
     issuedAt = at;
   } else {
-    // Not rotated by this request: the reason, in the order the rules apply.
+    // Not rotated by this request: the reason, in the order the rules apply. A bound family
+    // presented without its key is refused before any replay rule (a thief revokes nothing).
+    if (family.dpopJkt !== null && family.dpopJkt !== opts.dpopJkt) throw new InvalidGrant('refresh token is bound to another DPoP key (RFC 9449 §5)');
     if (family.grantRevokedAt !== null) throw new InvalidGrant('refresh token has been revoked');
     const current = family.generation === parsed.generation;
     if (family.grantExpiresAt <= at || (current && family.expiresAt <= at)) throw new InvalidGrant('refresh token has expired');
@@ -101,5 +104,6 @@ export async function refreshTokenGrant(env: Bindings, client: Client, body: Par
     issuedAt,
     accessTokenJti: jti,
     refreshToken: successor,
+    dpopJkt: opts.dpopJkt,
   });
 }

@@ -64,6 +64,6 @@ export const publicClientCors: MiddlewareHandler<AppEnv> = async (c, next) => {
   const allowed = client ? clientAllows(client, origin) : await isPublicClientOrigin(c.env.DB, origin);
   if (allowed) {
     c.res.headers.set('Access-Control-Allow-Origin', origin);
-    c.res.headers.set('Access-Control-Expose-Headers', 'WWW-Authenticate, Retry-After');
+    c.res.headers.set('Access-Control-Expose-Headers', 'WWW-Authenticate, Retry-After, DPoP-Nonce');
   }
 };

@@ -71,6 +71,8 @@ export const PURGES: readonly Purge[] = [
   expired('used_assertions'),
   // Passkey challenges never answered (migration 0012).
   expired('webauthn_challenges'),
+  // Pushed authorization requests (RFC 9126) never used within their 60 s.
+  expired('pushed_requests'),
   // Expired or used up (both columns indexed: SQLite's OR optimisation reads the two indexes).
   expired('initial_access_tokens', ' OR uses_left <= 0'),
   {

@@ -1,4 +1,5 @@
 import { ASSERTION_SIGNING_ALGS, SECRET_ASSERTION_ALGS } from '../authn/client_assertion';
+import { REQUEST_OBJECT_SIGNING_ALGS } from '../authorize/request_object';
 import { SUPPORTED_AUTH_METHODS } from '../authn/client_auth';
 import type { ClientAuthMethod, ClientFields, GrantType } from '../clients/model';
 import { grantTypesFor } from '../authorize/response_type';
@@ -21,7 +22,7 @@ export interface RegistrationContext {
  * model's names. `firstParty` and the lifetimes are the operator's, never the client's; the sector
  * identifier is resolved afterwards (it may need a fetch).
  */
-export type RegisteredMetadata = Omit<ClientFields, 'firstParty' | 'lifetimes' | 'sectorIdentifier' | 'refreshPolicy'>;
+export type RegisteredMetadata = Omit<ClientFields, 'firstParty' | 'lifetimes' | 'sectorIdentifier' | 'refreshPolicy' | 'profile'>;
 
 /** Members that may carry a BCP 47 language tag: `client_name#fr` (Registration 1.0 §2.1). */
 const LOCALIZABLE = ['client_name', 'logo_uri', 'client_uri', 'policy_uri', 'tos_uri'];
@@ -34,12 +35,11 @@ const ENCRYPTION_MEMBERS = [
 ];
 /**
  * Other members this OP understands but cannot honour: OIDC Core §6 request objects (the request
- * and request_uri parameters are refused), JARM, PAR and sender-constrained tokens (RFC 8705, RFC
- * 9449). A present value (other than null or false) is invalid_client_metadata, never echoed.
+ * and request_uri parameters are refused), JARM and mTLS-bound tokens (RFC 8705). A present value (other than null or false) is invalid_client_metadata, never echoed.
  */
 const UNHONOURED_MEMBERS = [
-  'request_uris', 'request_object_signing_alg', 'require_signed_request_object', 'authorization_signed_response_alg',
-  'require_pushed_authorization_requests', 'tls_client_certificate_bound_access_tokens', 'dpop_bound_access_tokens',
+  'request_uris', 'require_signed_request_object', 'authorization_signed_response_alg',
+  'tls_client_certificate_bound_access_tokens',
   'tls_client_auth_subject_dn', 'tls_client_auth_san_dns', 'tls_client_auth_san_uri', 'tls_client_auth_san_ip', 'tls_client_auth_san_email',
 ];
 
@@ -50,6 +50,20 @@ function text(value: unknown, what: string, max = 200): string {
 
 function list(value: unknown, what: string, max = 20): unknown[] {
   if (!Array.isArray(value) || value.length > max) throw new InvalidClientMetadata(`${what} must be an array of at most ${max} values`);
+  return value;
+}
+
+/** RFC 9101 / Registration 1.0 §2: request objects are signed; `none` is refused. */
+function requestObjectAlg(value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  if (!REQUEST_OBJECT_SIGNING_ALGS.includes(value as string)) throw new InvalidClientMetadata(`request_object_signing_alg must be one of ${REQUEST_OBJECT_SIGNING_ALGS.join(', ')} (unsigned request objects are not accepted)`);
+  return value as string;
+}
+
+/** A boolean member; absent (or null) is false. */
+function flag(value: unknown, what: string): boolean {
+  if (value === undefined || value === null) return false;
+  if (typeof value !== 'boolean') throw new InvalidClientMetadata(`${what} must be a boolean`);
   return value;
 }
 
@@ -160,6 +174,9 @@ export function parseRegistration(body: unknown, ctx: RegistrationContext): Regi
     jwksUri,
     subjectType,
     sectorIdentifierUri,
+    requirePushedAuthorizationRequests: flag(body.require_pushed_authorization_requests, 'require_pushed_authorization_requests'),
+    dpopBoundAccessTokens: flag(body.dpop_bound_access_tokens, 'dpop_bound_access_tokens'),
+    requestObjectSigningAlg: requestObjectAlg(body.request_object_signing_alg),
     ...readOptional(body, applicationType, ctx),
   };
 }

@@ -1,6 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { decideNextStep } from '../authorize/decide';
 import type { AuthorizationRequest } from '../authorize/request';
+import { isPushedRequestUri, takePushedRequest } from '../authorize/par';
 import { errorResponseMode } from '../authorize/check_response_type';
 import { errorResponse, issueAuthorizationResponse, redirect } from '../authorize/respond';
 import { newAuthorizeContext, trustClientAndRedirectUri, validateAuthorizationRequest } from '../authorize/validate';
@@ -15,6 +16,7 @@ import { browserSessions, consentFor } from '../session/browser';
 import { pageDb, rememberWrites } from '../session/consistency';
 import { park } from '../session/interaction';
 import { signupEnabled } from '../session/config';
+import { settings } from '../settings';
 import { sessionForRequest, subjectForClient } from '../session/for_request';
 import { ClientRepository, type Client } from '../storage/clients';
 import { INTERACTION_IP } from '../throttle/limits';
@@ -45,6 +47,23 @@ authorize.on(['GET', 'POST'], '/', async (c) => {
     if (err instanceof OAuthError) return malformed(c, raw, err);
     throw err;
   }
+  const clients = new ClientRepository(c.env.DB);
+  let pushed = false;
+  const requestUri = params.get('request_uri');
+  if (requestUri !== undefined && isPushedRequestUri(requestUri)) {
+    // RFC 9126 §4: client_id and the request_uri from /par; the pushed parameters, and only them, are
+    // the request. Read (and taken, once) alongside the client.
+    const clientId = params.get('client_id');
+    if (!clientId) return errorPage(c, 'Invalid request', 'The request did not say which application sent you here (client_id is missing).');
+    const [client, taken] = await Promise.all([clients.findCached(clientId), takePushedRequest(c.env, clientId, requestUri).catch((err: unknown) => err)]);
+    if (!client) return errorPage(c, 'Unknown application', 'The application that sent you here is not registered with this sign-in service.');
+    if (!(taken instanceof Map)) {
+      if (taken instanceof OAuthError) return errorPage(c, 'Invalid request', `${taken.description}. Go back to the application and start again.`);
+      throw taken;
+    }
+    params = taken;
+    pushed = true;
+  }
   // With a session cookie, the browser's sessions (and their consent for the named client) are read
   // while the request is validated: independent reads, one round trip. Nothing is decided from them
   // until the client and redirect_uri are trusted.
@@ -53,10 +72,10 @@ authorize.on(['GET', 'POST'], '/', async (c) => {
   const clientId = params.get('client_id');
   if (readSessionCookie(c) && clientId) browserSessions(c, clientId).catch(() => {});
   const early = readSessionCookie(c) ? null : reserveInteraction(c);
-  const ctx = newAuthorizeContext(params, { signupEnabled: signupEnabled(c.env), env: c.env, issuer: c.var.issuer });
+  const ctx = newAuthorizeContext(params, { signupEnabled: signupEnabled(c.env), env: c.env, issuer: c.var.issuer, pushed, requireParEverywhere: settings(c.env).requirePar });
   try {
-    const request = await validateAuthorizationRequest(ctx, new ClientRepository(c.env.DB));
-    return await proceed(c, request, ctx.client!, params, early);
+    const request = await validateAuthorizationRequest(ctx, clients);
+    return await proceed(c, request, ctx.client!, params, early, pushed);
   } catch (err) {
     early?.giveBack();
     if (err instanceof UntrustedRedirectError) return errorPage(c, err.title, err.detail);
@@ -117,7 +136,7 @@ function reserveInteraction(c: Context<AppEnv>) {
 }
 
 /** Either answers at once (single sign-on, prompt=none) or parks the request for the sign-in and consent pages. */
-async function proceed(c: Context<AppEnv>, request: AuthorizationRequest, client: Client, params: Params, early: Reservation | null): Promise<Response> {
+async function proceed(c: Context<AppEnv>, request: AuthorizationRequest, client: Client, params: Params, early: Reservation | null, pushed: boolean): Promise<Response> {
   const session = await sessionForRequest(c, request, client);
   // The session lookup brought the consent for this client along (one query).
   const consented = session ? await consentFor(c, session, client.id) : new Set<string>();
@@ -131,7 +150,8 @@ async function proceed(c: Context<AppEnv>, request: AuthorizationRequest, client
     // no such step, they are reached by a GET anyway). The query is rebuilt from the parsed
     // parameters, never copied from the body, so it is always a well-formed Location.
     early?.giveBack();
-    if (c.req.method === 'POST' && !readSessionCookie(c)) {
+    // A pushed request was used up: its parameters are never replayed in a URL.
+    if (c.req.method === 'POST' && !readSessionCookie(c) && !pushed) {
       const query = new URLSearchParams([...params]).toString();
       if (query.length <= MAX_REPLAY_QUERY) return redirect(c, `/authorize?${query}`, 303);
     }

@@ -25,7 +25,9 @@ function concerns(found: InspectedToken, caller: Client): boolean {
 async function describe(found: InspectedToken, issuer: string, caller: Client, kekSecret: string | undefined) {
   if (found.kind === 'access_token') {
     const t = found.claims;
-    return { active: true, scope: t.scope, client_id: t.client_id, sub: t.sub, exp: t.exp, iat: t.iat, iss: issuer, aud: t.aud, jti: t.jti, token_type: 'Bearer' };
+    // RFC 9449 §6.2: a DPoP-bound token is reported with its confirmation (cnf.jkt) and token_type DPoP.
+    const bound = t.cnf?.jkt ? { cnf: { jkt: t.cnf.jkt }, token_type: 'DPoP' } : { token_type: 'Bearer' };
+    return { active: true, scope: t.scope, client_id: t.client_id, sub: t.sub, exp: t.exp, iat: t.iat, iss: issuer, aud: t.aud, jti: t.jti, ...bound };
   }
   const f = found.family;
   // A refresh token is only ever described to its own client: the sub is the one that client sees (OIDC Core §8).

@@ -1,6 +1,8 @@
 import { Hono } from 'hono';
 import type { AppEnv } from '../env';
-import { InvalidRequest, UnsupportedGrantType } from '../errors';
+import { InvalidDpopProof, InvalidRequest, UnsupportedGrantType } from '../errors';
+import type { DpopProof } from '../authn/dpop';
+import { dpopFailure, dpopProofOf, setDpopNonce } from '../authn/dpop_request';
 import { authorizationCodeGrant } from '../grants/authorization_code';
 import { clientCredentialsGrant } from '../grants/client_credentials';
 import { refreshTokenGrant } from '../grants/refresh_token';
@@ -19,18 +21,29 @@ const GRANTS = {
 
 export const SUPPORTED_GRANT_TYPES = Object.keys(GRANTS);
 
-token.post('/', (c) =>
-  withClient(c, '/token', async (client, body) => {
+token.post('/', async (c) => {
+  // RFC 9449 §5: a DPoP proof, when sent, is checked (nonce first) before the client authenticates,
+  // so a nonce retry never spends the client's assertion.
+  let proof: DpopProof | undefined;
+  try {
+    proof = await dpopProofOf(c, '/token', 'as');
+  } catch (err) {
+    return dpopFailure(c, err);
+  }
+  return withClient(c, '/token', async (client, body) => {
     const grantType = body.get('grant_type');
     if (!grantType) throw new InvalidRequest('grant_type is required');
     if (!Object.hasOwn(GRANTS, grantType)) throw new UnsupportedGrantType(`grant_type ${grantType} is not supported`);
-    const response = await GRANTS[grantType as keyof typeof GRANTS](c.env, client, body, c.var.issuer);
+    // RFC 9449 §5.2: a client registered with dpop_bound_access_tokens always sends a proof.
+    if (!proof && client.dpopBoundAccessTokens) throw new InvalidDpopProof('this client must send a DPoP proof (dpop_bound_access_tokens)');
+    const response = await GRANTS[grantType as keyof typeof GRANTS](c.env, client, body, c.var.issuer, { dpopJkt: proof?.jkt });
     metric('token', grantType, client.id);
+    if (proof) await setDpopNonce(c, 'as');
     // RFC 6749 §5.1: responses carrying tokens MUST NOT be cached.
     c.header('Cache-Control', 'no-store');
     c.header('Pragma', 'no-cache');
     return c.json(response);
-  }),
-);
+  });
+});
 
 token.all('/', (c) => methodNotAllowed(c, 'POST'));

@@ -4,7 +4,9 @@ import { catalog } from '../claims/catalog';
 import { releasedCustomClaims } from '../claims/release';
 import { now } from '../config';
 import type { AppEnv } from '../env';
-import { InsufficientScope, InvalidRequest, InvalidToken, OAuthError, sanitizeDescription } from '../errors';
+import { InsufficientScope, InvalidDpopProof, InvalidRequest, InvalidToken, OAuthError, UseDpopNonce, sanitizeDescription } from '../errors';
+import { DPOP_SIGNING_ALGS } from '../authn/dpop';
+import { dpopProofOf, setDpopNonce } from '../authn/dpop_request';
 import { formParams } from '../http/params';
 import { jsonError, methodNotAllowed } from '../http/json_error';
 import { signingKey, verificationKey } from '../keys/keystore';
@@ -24,8 +26,14 @@ export const userinfo = new Hono<AppEnv>();
  * RFC 6750 §2: the token comes in the Authorization header or, for POST, as a form body parameter;
  * more than one method is an invalid_request (§3.1). The query-string method is not offered.
  */
-async function bearerToken(c: Context<AppEnv>): Promise<string | undefined> {
+async function bearerToken(c: Context<AppEnv>): Promise<{ token: string; dpop: boolean } | undefined> {
   const header = c.req.header('Authorization');
+  // RFC 9449 §7.1: a DPoP-bound token comes with the DPoP scheme (and a proof in the DPoP header).
+  if (header !== undefined && /^dpop(\s|$)/i.test(header)) {
+    const m = /^DPoP +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(header);
+    if (!m) throw new InvalidRequest('malformed DPoP authorization header');
+    return { token: m[1]!, dpop: true };
+  }
   let fromBody: string | undefined;
   if (c.req.method === 'POST' && (c.req.header('Content-Type') ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded')) {
     fromBody = (await formParams(c.req.raw)).get('access_token');
@@ -35,14 +43,14 @@ async function bearerToken(c: Context<AppEnv>): Promise<string | undefined> {
     const m = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(header);
     if (!m) throw new InvalidRequest('malformed Bearer authorization header');
     if (fromBody !== undefined) throw new InvalidRequest('the access token must be sent by only one method');
-    return m[1];
+    return { token: m[1]!, dpop: false };
   }
-  return fromBody;
+  return fromBody === undefined ? undefined : { token: fromBody, dpop: false };
 }
 
 /** RFC 6750 §3: 401s carry a Bearer challenge; a request with no token gets one without an error code. */
-function challenge(c: Context<AppEnv>, err?: OAuthError): Response {
-  const parts = ['Bearer realm="userinfo"'];
+function challenge(c: Context<AppEnv>, err?: OAuthError, dpop = false): Response {
+  const parts = dpop ? [`DPoP realm="userinfo", algs="${DPOP_SIGNING_ALGS.join(' ')}"`] : ['Bearer realm="userinfo"'];
   if (err) parts.push(`error="${err.error}"`, `error_description="${sanitizeDescription(err.description)}"`);
   c.header('WWW-Authenticate', parts.join(', '));
   if (!err) {
@@ -53,18 +61,31 @@ function challenge(c: Context<AppEnv>, err?: OAuthError): Response {
 }
 
 userinfo.on(['GET', 'POST'], '/', async (c) => {
+  let presented: { token: string; dpop: boolean } | undefined;
   try {
-    const token = await bearerToken(c);
-    if (!token) return challenge(c);
+    presented = await bearerToken(c);
+    if (!presented) return challenge(c);
+    const { token } = presented;
     const claims = await verifyAccessToken(token, c.var.issuer, (kid, alg) => verificationKey(c.env, kid, alg));
     if (!claims.gid) throw new InvalidToken('access token was not issued for a user');
+    // RFC 9449 §7: a bound token needs the DPoP scheme and a proof by its key (with ath); an unbound
+    // one is a bearer token. The proof is checked alongside the token status read.
+    const bound = claims.cnf?.jkt;
+    if (bound && !presented.dpop) throw new InvalidToken('this access token is DPoP-bound: use the DPoP authorization scheme with a DPoP proof');
+    if (!bound && presented.dpop) throw new InvalidToken('this access token is not DPoP-bound: use the Bearer scheme');
+    if (bound && c.req.header('DPoP') === undefined) throw new InvalidDpopProof('a DPoP proof is required');
     // Issue 10: from a D1 read replica at most REPLICA_STALENESS_SECONDS behind the primary
     // (src/storage/replica.ts); a miss is asked again of the primary (a grant written a moment ago).
     keepBookmarkFresh(c.env.DB, (p) => waitUntil(c, p));
     const gid = claims.gid;
-    const found =
-      (await readFromReplica(c.env.DB, (session) => new TokenStatus(session).liveUserOfGrant(gid, claims.jti))) ??
-      (await new TokenStatus(c.env.DB).liveUserOfGrant(gid, claims.jti));
+    const [found, proof] = await Promise.all([
+      (async () =>
+        (await readFromReplica(c.env.DB, (session) => new TokenStatus(session).liveUserOfGrant(gid, claims.jti))) ??
+        (await new TokenStatus(c.env.DB).liveUserOfGrant(gid, claims.jti)))(),
+      bound ? dpopProofOf(c, '/userinfo', 'rs', token) : undefined,
+    ]);
+    if (bound && proof?.jkt !== bound) throw new InvalidDpopProof('the DPoP proof is not signed by the key the access token is bound to');
+    if (bound) await setDpopNonce(c, 'rs');
     if (!found) throw new InvalidToken('access token has been revoked, or its user no longer exists');
     const { user } = found;
     // OIDC Core §8: the sub this client sees (pairwise or public), which the token must carry.
@@ -87,7 +108,12 @@ userinfo.on(['GET', 'POST'], '/', async (c) => {
     if (alg) return c.body(await signUserinfo(released, c.var.issuer, found.client.id, now(), await signingKey(c.env, alg)), 200, { 'Content-Type': 'application/jwt' });
     return c.json(released);
   } catch (err) {
-    if (err instanceof InvalidToken) return challenge(c, err);
+    // RFC 9449 §7.1 and §9: proof errors (and a nonce to use) are a 401 DPoP challenge.
+    if (err instanceof UseDpopNonce || err instanceof InvalidDpopProof) {
+      if (err instanceof UseDpopNonce) await setDpopNonce(c, 'rs');
+      return challenge(c, new OAuthError(err.error, err.description, 401), true);
+    }
+    if (err instanceof InvalidToken) return challenge(c, err, presented?.dpop ?? false);
     if (err instanceof OAuthError) {
       c.header('WWW-Authenticate', `Bearer realm="userinfo", error="${err.error}"${err instanceof InsufficientScope ? ', scope="openid"' : ''}`);
       return jsonError(c, err);

@@ -6,7 +6,7 @@ import { isolateCache, type IsolateCache } from '../isolate_cache';
 export type { Client, ClientAuthMethod, ClientLifetimes, GrantType } from '../clients/model';
 export { isPublicClient } from '../clients/model';
 
-/** One row of `clients` (migrations 0001 to 0006, 0013). */
+/** One row of `clients` (migrations 0001 to 0006, 0013, 0014). */
 interface ClientRow {
   id: string;
   secret_hash: string | null;
@@ -52,6 +52,10 @@ interface ClientRow {
   software_id: string | null;
   software_version: string | null;
   sector_identifier_uri: string | null;
+  require_pushed_authorization_requests: number;
+  dpop_bound_access_tokens: number;
+  request_object_signing_alg: string | null;
+  profile: string | null;
 }
 
 const json = <T>(text: string | null): T | null => (text === null ? null : (JSON.parse(text) as T));
@@ -77,6 +81,11 @@ const fromRow = (r: ClientRow): Client => ({
   backchannelLogoutUri: r.backchannel_logout_uri,
   backchannelLogoutSessionRequired: r.backchannel_logout_session_required !== 0,
   initiateLoginUri: r.initiate_login_uri,
+  // request policy (RFC 9126)
+  requirePushedAuthorizationRequests: r.require_pushed_authorization_requests === 1,
+  dpopBoundAccessTokens: r.dpop_bound_access_tokens === 1,
+  requestObjectSigningAlg: r.request_object_signing_alg ?? null,
+  profile: r.profile === 'fapi2' ? 'fapi2' : null,
   // token policy
   grantTypes: JSON.parse(r.grant_types) as GrantType[],
   responseTypes: json<string[]>(r.response_types),
@@ -150,6 +159,10 @@ const columnsOf = (c: Client): [string, unknown][] => [
   ['software_id', c.softwareId],
   ['software_version', c.softwareVersion],
   ['sector_identifier_uri', c.sectorIdentifierUri],
+  ['require_pushed_authorization_requests', c.requirePushedAuthorizationRequests ? 1 : 0],
+  ['dpop_bound_access_tokens', c.dpopBoundAccessTokens ? 1 : 0],
+  ['request_object_signing_alg', c.requestObjectSigningAlg],
+  ['profile', c.profile],
 ];
 
 /**

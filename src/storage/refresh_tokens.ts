@@ -26,6 +26,8 @@ export interface RefreshTokenFamily {
   grantRevokedAt: number | null;
   /** When the family began (the code redemption): the refresh token's absolute lifetime counts from it. */
   grantCreatedAt: number;
+  /** RFC 9449 §5: the DPoP key (thumbprint) a public client's family is bound to; null when unbound. */
+  dpopJkt: string | null;
 }
 
 interface Row {
@@ -45,6 +47,7 @@ interface Row {
   grant_revoked_at: number | null;
   grant_created_at: number;
   user_exists: number;
+  dpop_jkt: string | null;
 }
 
 const SELECT_FAMILY = `SELECT f.*, g.user_id, g.sid, g.scope, g.auth_time, g.amr, g.expires_at AS grant_expires_at, g.revoked_at AS grant_revoked_at,
@@ -56,13 +59,13 @@ const SELECT_FAMILY = `SELECT f.*, g.user_id, g.sid, g.scope, g.auth_time, g.amr
  * valid still holds, checked in the same statement (a compare-and-swap: of any number of
  * concurrent rotations exactly one changes the row): the client (?3), the current token not
  * expired, the grant live, its user present, and every requested scope (?7, a JSON array) within
- * the grant (RFC 6749 §6). The successor's expiry slides by the idle lifetime (?5), never past the
+ * the grant (RFC 6749 §6), and for a DPoP-bound family the proof's key (?8, RFC 9449 §5). The successor's expiry slides by the idle lifetime (?5), never past the
  * family's absolute lifetime (?6) or the grant.
  */
 const ROTATE = `/* idempotent: a compare-and-swap on the generation, so a second run changes nothing */
 UPDATE refresh_token_families SET generation = generation + 1, rotated_at = ?4, issued_at = ?4,
     expires_at = MIN(?4 + ?5, (SELECT g.created_at + ?6 FROM grants g WHERE g.id = grant_id), (SELECT g.expires_at FROM grants g WHERE g.id = grant_id))
-  WHERE id = ?1 AND generation = ?2 AND client_id = ?3 AND expires_at > ?4
+  WHERE id = ?1 AND generation = ?2 AND client_id = ?3 AND expires_at > ?4 AND (dpop_jkt IS NULL OR dpop_jkt = ?8)
     AND EXISTS (SELECT 1 FROM grants g JOIN users u ON u.id = g.user_id WHERE g.id = grant_id AND g.revoked_at IS NULL AND g.expires_at > ?4
                 AND NOT EXISTS (SELECT 1 FROM json_each(?7) s WHERE instr(' ' || g.scope || ' ', ' ' || s.value || ' ') = 0))`;
 
@@ -83,6 +86,7 @@ const fromRow = (r: Row): RefreshTokenFamily => ({
   grantExpiresAt: r.grant_expires_at,
   grantRevokedAt: r.grant_revoked_at,
   grantCreatedAt: r.grant_created_at,
+  dpopJkt: r.dpop_jkt ?? null,
 });
 
 export interface RotationInput {
@@ -95,6 +99,8 @@ export interface RotationInput {
   absoluteTtl: number;
   /** Scopes the request asks for (empty: the whole grant). */
   scopes: string[];
+  /** The thumbprint of the request's DPoP proof key, if any. */
+  dpopJkt?: string;
 }
 
 export class RefreshTokenRepository {
@@ -107,20 +113,20 @@ export class RefreshTokenRepository {
   }
 
   /** Starts a family at generation 0 (the code redemption). */
-  insertStatement(familyId: string, grantId: string, clientId: string, issuedAt: number, expiresAt: number): D1PreparedStatement {
+  insertStatement(familyId: string, grantId: string, clientId: string, issuedAt: number, expiresAt: number, dpopJkt: string | null = null): D1PreparedStatement {
     return this.db
-      .prepare('INSERT INTO refresh_token_families (id, grant_id, client_id, generation, issued_at, expires_at) VALUES (?, ?, ?, 0, ?, ?) ON CONFLICT DO NOTHING')
-      .bind(familyId, grantId, clientId, issuedAt, expiresAt);
+      .prepare('INSERT INTO refresh_token_families (id, grant_id, client_id, generation, issued_at, expires_at, dpop_jkt) VALUES (?, ?, ?, 0, ?, ?, ?) ON CONFLICT DO NOTHING')
+      .bind(familyId, grantId, clientId, issuedAt, expiresAt, dpopJkt);
   }
 
   /** Like `insertStatement`, but only when the grant row exists (after a conditional grant insert in the same batch). */
-  insertIfGrantStatement(familyId: string, grantId: string, clientId: string, issuedAt: number, expiresAt: number): D1PreparedStatement {
+  insertIfGrantStatement(familyId: string, grantId: string, clientId: string, issuedAt: number, expiresAt: number, dpopJkt: string | null = null): D1PreparedStatement {
     return this.db
       .prepare(
-        `INSERT INTO refresh_token_families (id, grant_id, client_id, generation, issued_at, expires_at)
-         SELECT ?1, ?2, ?3, 0, ?4, ?5 WHERE EXISTS (SELECT 1 FROM grants WHERE id = ?2) ON CONFLICT DO NOTHING`,
+        `INSERT INTO refresh_token_families (id, grant_id, client_id, generation, issued_at, expires_at, dpop_jkt)
+         SELECT ?1, ?2, ?3, 0, ?4, ?5, ?6 WHERE EXISTS (SELECT 1 FROM grants WHERE id = ?2) ON CONFLICT DO NOTHING`,
       )
-      .bind(familyId, grantId, clientId, issuedAt, expiresAt);
+      .bind(familyId, grantId, clientId, issuedAt, expiresAt, dpopJkt);
   }
 
   /**
@@ -131,7 +137,7 @@ export class RefreshTokenRepository {
     const [update, select] = await this.db.batch<Row>([
       this.db
         .prepare(ROTATE)
-        .bind(input.familyId, input.generation, input.clientId, input.at, input.idleTtl, input.absoluteTtl, JSON.stringify(input.scopes)),
+        .bind(input.familyId, input.generation, input.clientId, input.at, input.idleTtl, input.absoluteTtl, JSON.stringify(input.scopes), input.dpopJkt ?? null),
       this.db.prepare(SELECT_FAMILY).bind(input.familyId),
     ]);
     const row = select?.results[0];

@@ -20,6 +20,8 @@ export interface AccessTokenInput {
   lifetime: number;
   /** A caller-chosen jti (a refresh retried within the reuse interval must get the same token). */
   jti?: string;
+  /** RFC 9449 §6: the thumbprint of the DPoP key the token is bound to. */
+  dpopJkt?: string;
 }
 
 export interface AccessTokenClaims {
@@ -33,6 +35,8 @@ export interface AccessTokenClaims {
   exp: number;
   iat: number;
   auth_time?: number;
+  /** RFC 9449 §6.1 / RFC 7800: the confirmation of a DPoP-bound token. */
+  cnf?: { jkt?: string };
 }
 
 /**
@@ -45,6 +49,7 @@ export async function signAccessToken(input: AccessTokenInput, key: SigningKey):
   const claims: Record<string, unknown> = { client_id: input.clientId, scope: input.scope };
   if (input.authTime !== undefined) claims.auth_time = input.authTime;
   if (input.grantId !== undefined) claims.gid = input.grantId;
+  if (input.dpopJkt !== undefined) claims.cnf = { jkt: input.dpopJkt };
   return new SignJWT(claims)
     .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt' })
     .setIssuer(input.issuer)

@@ -6,6 +6,7 @@ import { sha256Base64url } from '../../crypto/hash';
 import { providerMetadata } from './metadata';
 import type { AppEnv, Bindings } from '../../env';
 import { passkeysEnabled, signupEnabled } from '../../session/config';
+import { settings } from '../../settings';
 import { discoveryEdgeKey, fromEdge, serveDocument, toEdge, waitUntil, type RenderedDocument } from '../../http/cached_document';
 import { methodNotAllowed } from '../../http/json_error';
 import { keySet, peekKeySet, type LoadedKeySet } from '../../keys/keystore';
@@ -20,7 +21,7 @@ const MAX_ISSUERS = 16;
 
 /** Rendering needs a hash (async), so it happens once and is then read synchronously. */
 async function render(set: LoadedKeySet, issuer: string, env: Bindings, custom: Catalog): Promise<RenderedDocument> {
-  const metadata = providerMetadata(issuer, set.activeAlgs, { signupEnabled: signupEnabled(env), passkeysEnabled: passkeysEnabled(env) });
+  const metadata = providerMetadata(issuer, set.activeAlgs, { signupEnabled: signupEnabled(env), passkeysEnabled: passkeysEnabled(env), requirePar: settings(env).requirePar });
   const body = JSON.stringify({ ...metadata, ...registrationDiscovery(issuer, env), ...customDiscovery(metadata, custom) });
   const doc = { body, etag: `"${(await sha256Base64url(body)).slice(0, 27)}"` };
   if (set.derived.size >= MAX_ISSUERS) set.derived.clear();

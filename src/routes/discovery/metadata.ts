@@ -1,9 +1,11 @@
 import { ASSERTION_SIGNING_ALGS, SECRET_ASSERTION_ALGS } from '../../authn/client_assertion';
 import { SUPPORTED_AUTH_METHODS } from '../../authn/client_auth';
+import { DPOP_SIGNING_ALGS } from '../../authn/dpop';
 import { acrValuesSupported } from '../../authorize/check_claims';
 import { supportedPrompts } from '../../authorize/check_prompt';
 import { RESPONSE_MODES } from '../../authorize/response_mode';
 import { RESPONSE_TYPES } from '../../authorize/response_type';
+import { REQUEST_OBJECT_SIGNING_ALGS } from '../../authorize/request_object';
 import { OFFLINE_ACCESS, STANDARD_SCOPES } from '../../config';
 import { SUPPORTED_LOCALES } from '../../messages';
 import { SUPPORTED_CLAIMS } from '../../tokens/claims';
@@ -12,7 +14,7 @@ import { SUPPORTED_CLAIMS } from '../../tokens/claims';
  * OpenID Connect Discovery 1.0 §3 / RFC 8414 §2 provider metadata. Every value is true of this
  * server: it advertises only what this server actually does.
  */
-export function providerMetadata(issuer: string, signingAlgs: string[], options: { signupEnabled?: boolean; passkeysEnabled?: boolean } = {}) {
+export function providerMetadata(issuer: string, signingAlgs: string[], options: { signupEnabled?: boolean; passkeysEnabled?: boolean; requirePar?: boolean } = {}) {
   const clientAuth = {
     methods: SUPPORTED_AUTH_METHODS,
     algs: [...ASSERTION_SIGNING_ALGS, ...SECRET_ASSERTION_ALGS],
@@ -55,8 +57,15 @@ export function providerMetadata(issuer: string, signingAlgs: string[], options:
     frontchannel_logout_session_supported: true,
     backchannel_logout_supported: true,
     backchannel_logout_session_supported: true,
-    request_parameter_supported: false,
+    // OIDC Core §6.1 / RFC 9101: signed request objects by value (and inside PAR); never encrypted.
+    request_parameter_supported: true,
+    request_object_signing_alg_values_supported: REQUEST_OBJECT_SIGNING_ALGS,
     request_uri_parameter_supported: false,
+    // RFC 9126 §5: pushed authorization requests, required of every client with REQUIRE_PAR=on.
+    pushed_authorization_request_endpoint: `${issuer}/par`,
+    require_pushed_authorization_requests: options.requirePar ?? false,
+    // RFC 9449 §5.1: DPoP proofs accepted at the token, PAR and userinfo endpoints.
+    dpop_signing_alg_values_supported: DPOP_SIGNING_ALGS,
     // RFC 9207 §3: we always send `iss` in authorization responses.
     authorization_response_iss_parameter_supported: true,
   };

@@ -82,9 +82,9 @@ describe('authorize: errors redirected back to the client', () => {
     });
   }
 
-  it('request= -> request_not_supported (OIDC Core §6)', async () => {
+  it('request= with an unsigned object -> invalid_request_object (OIDC Core §6.1; signed ones: test/workerd/fapi)', async () => {
     const client = await createClient();
-    expectErrorRedirect(await get(authorizeQuery(client, { request: 'eyJhbGciOiJub25lIn0.e30.' })), 'request_not_supported');
+    expectErrorRedirect(await get(authorizeQuery(client, { request: 'eyJhbGciOiJub25lIn0.e30.' })), 'invalid_request_object');
   });
 
   it('request_uri= -> request_uri_not_supported (OIDC Core §6)', async () => {

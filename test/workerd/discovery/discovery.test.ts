@@ -28,7 +28,7 @@ describe('discovery (OpenID Connect Discovery 1.0 §3, §4)', () => {
       revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none'],
       introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none'],
       code_challenge_methods_supported: ['S256'],
-      request_parameter_supported: false,
+      request_parameter_supported: true,
       request_uri_parameter_supported: false,
       claims_parameter_supported: true,
       prompt_values_supported: ['none', 'login', 'consent', 'select_account', 'create'],
@@ -39,7 +39,8 @@ describe('discovery (OpenID Connect Discovery 1.0 §3, §4)', () => {
     expect(meta.scopes_supported).toEqual(['openid', 'profile', 'email', 'address', 'phone', 'offline_access']);
     expect(meta.claims_supported).toEqual(expect.arrayContaining(['sub', 'email', 'name', 'address', 'phone_number', 'auth_time', 'sid']));
     // Nothing that is not implemented is advertised.
-    for (const absent of ['request_object_signing_alg_values_supported']) {
+    // Encrypted request objects are not supported: no request_object_encryption_* members (RFC 9101 §10.2).
+    for (const absent of ['request_object_encryption_alg_values_supported', 'request_object_encryption_enc_values_supported']) {
       expect(meta).not.toHaveProperty(absent);
     }
   });

@@ -144,9 +144,10 @@ describe('invalid metadata (Registration 1.0 §3.3, RFC 7591 §3.2.2)', () => {
     // Issue 9: members the OP understands but cannot honour are refused, never echoed.
     ['encrypted userinfo responses', { userinfo_encrypted_response_alg: 'RSA-OAEP', userinfo_encrypted_response_enc: 'A128GCM' }, 'invalid_client_metadata', /userinfo_encrypted_response_alg/],
     ['encrypted request objects', { request_object_encryption_alg: 'RSA-OAEP' }, 'invalid_client_metadata', /request_object_encryption_alg/],
-    ['request objects (request parameter not supported)', { request_object_signing_alg: 'RS256' }, 'invalid_client_metadata', /request_object_signing_alg is not supported/],
+    ['unsigned request objects', { request_object_signing_alg: 'none' }, 'invalid_client_metadata', /request_object_signing_alg must be one of/],
     ['request_uris (request_uri not supported)', { request_uris: ['https://rp.example.test/req'] }, 'invalid_client_metadata', /request_uris is not supported/],
-    ['sender-constrained tokens (DPoP)', { dpop_bound_access_tokens: true }, 'invalid_client_metadata', /dpop_bound_access_tokens/],
+    ['mTLS-bound tokens (RFC 8705)', { tls_client_certificate_bound_access_tokens: true }, 'invalid_client_metadata', /tls_client_certificate_bound_access_tokens/],
+    ['dpop_bound_access_tokens not a boolean', { dpop_bound_access_tokens: 'yes' }, 'invalid_client_metadata', /dpop_bound_access_tokens must be a boolean/],
     ['an unsupported subject_type', { subject_type: 'ephemeral' }, 'invalid_client_metadata', /subject_type/],
     ['default_acr_values the OP can never satisfy', { default_acr_values: ['urn:example:mfa'] }, 'invalid_client_metadata', /default_acr_values/],
     ['default_max_age not a number', { default_max_age: '600' }, 'invalid_client_metadata', /default_max_age/],
