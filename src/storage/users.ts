@@ -127,7 +127,7 @@ export class UserRepository {
     const email = claims.email ?? null;
     if (email !== null) {
       const taken = await this.db
-        .prepare('SELECT 1 FROM users WHERE id != ?1 AND (email = ?2 COLLATE NOCASE OR username = ?2 COLLATE NOCASE) LIMIT 1')
+        .prepare('SELECT 1 FROM users WHERE (email = ?2 OR username = ?2) AND id != ?1 LIMIT 1')
         .bind(id, email)
         .first();
       if (taken) return 'conflict';

@@ -85,9 +85,11 @@ describe('pushed authorization requests (RFC 9126)', () => {
     const noRedirect = authParams(client);
     delete noRedirect.redirect_uri;
     await expectError(await pushRequest(client, noRedirect), 400, 'invalid_request', /redirect_uri/);
-    await expectError(await pushRequest(client, authParams(client, { response_type: 'token' })), 400, 'unsupported_response_type');
+    // A response type the client did not register (issue 13), and one no client can register.
+    await expectError(await pushRequest(client, authParams(client, { response_type: 'token' })), 400, 'unauthorized_client');
+    await expectError(await pushRequest(client, authParams(client, { response_type: 'bogus' })), 400, 'unsupported_response_type');
     await expectError(await pushRequest(client, authParams(client, { code_challenge: 'x'.repeat(43), code_challenge_method: 'plain' })), 400, 'invalid_request', /S256/);
-    await expectError(await pushRequest(client, authParams(client, { scope: 'profile' })), 400, 'invalid_scope');
+    await expectError(await pushRequest(client, authParams(client, { prompt: 'none login' })), 400, 'invalid_request', /prompt/);
     // RFC 9126 §2.1: request_uri MUST NOT be pushed.
     await expectError(await pushRequest(client, authParams(client, { request_uri: 'urn:ietf:params:oauth:request_uri:abc' })), 400, 'invalid_request', /request_uri/);
     // Nothing was stored by the refused pushes.
