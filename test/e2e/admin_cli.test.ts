@@ -30,7 +30,7 @@ describe('admin CLI argument errors', () => {
     [['clients', 'create', '--name', 'x', '--no-name'], 'error: unknown flag --no-name'],
     [['clients', 'create', '--name', 'x', '--public=maybe'], 'error: --public is a switch; got --public=maybe'],
     [['clients', 'create', '--name', 'x', '--auth-method', 'foo'], 'error: --auth-method must be one of client_secret_basic, client_secret_post, client_secret_jwt, private_key_jwt, none; got "foo"'],
-    [['clients', 'create', '--name', 'x', '--grant-type', 'implicit'], 'error: --grant-type must be one of authorization_code, refresh_token, client_credentials; got "implicit"'],
+    [['clients', 'create', '--name', 'x', '--grant-type', 'password'], 'error: --grant-type must be one of authorization_code, refresh_token, client_credentials, implicit; got "password"'],
     [['keys', 'rotate', '--alg', 'HS256'], 'error: --alg must be one of RS256, PS256, ES256, EdDSA; got "HS256"'],
     [['clients', 'create', '--name', 'x', '--access-token-ttl', '0'], 'error: --access-token-ttl must be a whole number of seconds'],
     [['clients', 'get', 'a', 'b'], 'error: clients get: unexpected argument "b"'],

@@ -193,7 +193,7 @@ describe.skipIf(!CHROMIUM)('form_post in a real browser', () => {
         await page.goto(url.href);
         await page.getByLabel('Username or email').fill(user.username);
         await page.getByLabel('Password', { exact: true }).fill(user.password);
-        await page.getByRole('button', { name: 'Sign in' }).click();
+        await page.getByRole('button', { name: 'Sign in', exact: true }).click();
         if (!javaScript) {
           await expect.poll(() => page.title()).toBe('Continue to the application');
           expect(rp.received.some((x) => x.path.startsWith(new URL(redirectUri).pathname))).toBe(false);
