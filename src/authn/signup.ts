@@ -50,6 +50,25 @@ export function passkeySignupProblem(i: SignupInput): MessageKey | null {
 export type SignupResult = { ok: true; user: User } | { ok: false; reason: MessageKey; retryAfter?: number };
 
 /**
+ * Every sign-up attempt that gets past the form checks (an account created, or a name found taken:
+ * probing for accounts) counts against the IP's hourly allowance, checked and counted in one atomic
+ * step so parallel requests cannot overspend it (limits.ts SIGNUP_IP). Null when allowed.
+ */
+async function reserveSignup(env: Bindings, ip: string, at: number): Promise<SignupResult | null> {
+  const reserved = await throttleFor(env, `signup:${ip}`).take(at, [{ key: 'ip', policy: SIGNUP_IP }]);
+  return reserved.allowed ? null : { ok: false, reason: 'signup.throttled', retryAfter: reserved.retryAfter };
+}
+
+/** The standard claims a sign-up form gives; the address was typed, not proven: email_verified stays false. */
+const signupClaims = (input: SignupInput) => ({
+  given_name: input.givenName,
+  family_name: input.familyName,
+  name: `${input.givenName} ${input.familyName}`,
+  email: input.email,
+  email_verified: false,
+});
+
+/**
  * Creates the account. A username or email that is taken gets the same answer as one that is
  * reserved, without saying which or whose it is (no user enumeration beyond what sign-up must reveal).
  */
@@ -57,28 +76,9 @@ export async function signUp(env: Bindings, input: SignupInput, ip: string): Pro
   const problem = signupProblem(input);
   if (problem) return { ok: false, reason: problem };
   const at = now();
-  // Every attempt that gets this far (an account created, or a name found taken: probing for
-  // accounts) counts against the IP's hourly allowance, checked and counted in one atomic step so
-  // parallel requests cannot overspend it (limits.ts SIGNUP_IP).
-  const reserved = await throttleFor(env, `signup:${ip}`).take(at, [{ key: 'ip', policy: SIGNUP_IP }]);
-  if (!reserved.allowed) return { ok: false, reason: 'signup.throttled', retryAfter: reserved.retryAfter };
-  const result = await createUser(
-    env,
-    {
-      username: input.username,
-      email: input.email,
-      password: input.password,
-      claims: {
-        given_name: input.givenName,
-        family_name: input.familyName,
-        name: `${input.givenName} ${input.familyName}`,
-        email: input.email,
-        // The address was typed, not proven: email_verified stays false.
-        email_verified: false,
-      },
-    },
-    at,
-  );
+  const throttled = await reserveSignup(env, ip, at);
+  if (throttled) return throttled;
+  const result = await createUser(env, { username: input.username, email: input.email, password: input.password, claims: signupClaims(input) }, at);
   return result.ok ? { ok: true, user: result.user } : { ok: false, reason: 'signup.taken' };
 }
 
@@ -91,19 +91,9 @@ export async function signUpWithPasskey(env: Bindings, input: SignupInput, ip: s
   const problem = passkeySignupProblem(input);
   if (problem) return { ok: false, reason: problem };
   const at = now();
-  const reserved = await throttleFor(env, `signup:${ip}`).take(at, [{ key: 'ip', policy: SIGNUP_IP }]);
-  if (!reserved.allowed) return { ok: false, reason: 'signup.throttled', retryAfter: reserved.retryAfter };
-  const result = await createUser(
-    env,
-    {
-      id: passkey.userId,
-      username: input.username,
-      email: input.email,
-      password: null,
-      claims: { given_name: input.givenName, family_name: input.familyName, name: `${input.givenName} ${input.familyName}`, email: input.email, email_verified: false },
-    },
-    at,
-  );
+  const throttled = await reserveSignup(env, ip, at);
+  if (throttled) return throttled;
+  const result = await createUser(env, { id: passkey.userId, username: input.username, email: input.email, password: null, claims: signupClaims(input) }, at);
   if (!result.ok) return { ok: false, reason: 'signup.taken' };
   if (!(await new PasskeyRepository(env.DB).insert(passkey))) {
     await new UserRepository(env.DB).delete(result.user.id);

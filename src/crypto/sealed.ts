@@ -1,31 +1,12 @@
 import { base64url } from 'jose';
-
-const cache = new Map<string, Promise<CryptoKey>>();
+import { derivedKey } from './derived_keys';
 
 /**
  * An AES-256-GCM key derived (HKDF, RFC 5869) from KEY_ENCRYPTION_KEY for one purpose label, so a
  * value sealed for one use never opens for another (and reveals nothing of the other keys).
  */
-function sealingKey(kekSecret: string | undefined, purpose: string): Promise<CryptoKey> {
-  if (!kekSecret) return Promise.reject(new Error('KEY_ENCRYPTION_KEY is not set'));
-  const id = `${purpose}:${kekSecret}`;
-  let key = cache.get(id);
-  if (!key) {
-    key = (async () => {
-      const ikm = await crypto.subtle.importKey('raw', base64url.decode(kekSecret.trim()), 'HKDF', false, ['deriveKey']);
-      return crypto.subtle.deriveKey(
-        { name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info: new TextEncoder().encode(`sealed:${purpose}`) },
-        ikm,
-        { name: 'AES-GCM', length: 256 },
-        false,
-        ['encrypt', 'decrypt'],
-      );
-    })();
-    cache.set(id, key);
-    key.catch(() => cache.delete(id));
-  }
-  return key;
-}
+const sealingKey = (kekSecret: string | undefined, purpose: string): Promise<CryptoKey> =>
+  derivedKey(kekSecret, `sealed:${purpose}`, { name: 'AES-GCM', length: 256 }, ['encrypt', 'decrypt']);
 
 /**
  * Seals a JSON value: AES-GCM (confidential and authenticated), a random 96-bit IV, and `context`
