@@ -302,3 +302,12 @@ export function machineInfo() {
     })(),
   };
 }
+
+/** The short commit of the measured source, for the reports. */
+export function commit() {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', cwd: ROOT }).trim();
+  } catch {
+    return 'unknown';
+  }
+}

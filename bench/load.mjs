@@ -8,10 +8,9 @@
 // refresh_token rotations. Every iteration comes from a new source IP (CF-Connecting-IP), as
 // different visitors would. Prints throughput, p50/p99 latency per request kind and overall,
 // errors (any unexpected answer) and 5xx; exits 2 when there is any error.
-import { build, BUILD_DIR, log, makeClient, startWorker } from './harness.mjs';
+import { build, BUILD_DIR, log, makeClient, startWorker, commit } from './harness.mjs';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
 
 function parseArgs(argv) {
   const opts = { vus: 32, duration: 60, refreshes: 3, build: true, json: false };
@@ -166,13 +165,6 @@ export async function main(argv) {
   }
 }
 
-function commit() {
-  try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-  } catch {
-    return 'unknown';
-  }
-}
 
 function format(r) {
   const f = (n) => n.toFixed(1).padStart(8);

@@ -7,11 +7,10 @@
 // reads and writes (a batch is one trip, a write if any statement writes), D1 replica reads
 // (`withSession`), KV and Durable Object calls, work left to waitUntil, the sequential depth and
 // the depth on the primary; then the targets of issue 10 with PASS/MISS.
-import { build, BUILD_DIR, log, makeClient, startWorker } from './harness.mjs';
+import { build, BUILD_DIR, log, makeClient, startWorker, commit } from './harness.mjs';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
 
 /** Issue 10's targets: [label, requests (summed), max sequential trips, max primary trips]. */
 export const TRIP_TARGETS = [
@@ -222,13 +221,6 @@ export async function main(argv) {
   }
 }
 
-function commit() {
-  try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-  } catch {
-    return 'unknown';
-  }
-}
 
 function total(rows) {
   const sum = (k) => rows.reduce((n, r) => n + r[k], 0);

@@ -1,23 +1,16 @@
 // DPoP (RFC 9449) end to end: a client made with --dpop-bound gets sender-constrained tokens with
 // openid-client's DPoP handle (nonce retries included) and uses them at userinfo; a copy of the
 // access token without the key is useless.
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import * as client from 'openid-client';
 import { describe, expect, inject, test } from 'vitest';
-import { Admin, REDIRECT_URI, unique } from './helpers/admin';
+import { Admin, REDIRECT_URI, adminCli, unique } from './helpers/admin';
 import { Browser } from './helpers/browser';
 import { authorize } from './helpers/flow';
-import { ROOT } from './helpers/wrangler';
 
 const baseUrl = inject('baseUrl');
 const admin = new Admin();
-const run = promisify(execFile);
 
-async function cli(...args: string[]): Promise<string> {
-  const { stdout } = await run(process.execPath, ['scripts/admin.mjs', '--issuer', baseUrl, ...args], { cwd: ROOT, env: { ...process.env, ADMIN_TOKEN: inject('adminToken') } });
-  return stdout;
-}
+const cli = adminCli;
 
 describe('DPoP (RFC 9449)', () => {
   test('openid-client binds the code at PAR, gets DPoP tokens, calls userinfo and refreshes with its key', async () => {

@@ -1,26 +1,19 @@
 // FAPI 2.0 (issue 14): one client of the fapi2 profile walks the whole flow with openid-client:
 // private_key_jwt (aud = issuer), PAR with DPoP, PKCE S256, iss in the response, DPoP-bound tokens,
 // a PS256 ID token, userinfo with the DPoP scheme.
-import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import * as client from 'openid-client';
 import { describe, expect, inject, test } from 'vitest';
-import { Admin, REDIRECT_URI, unique } from './helpers/admin';
+import { Admin, REDIRECT_URI, adminCli, unique } from './helpers/admin';
 import { Browser } from './helpers/browser';
 import { authorize } from './helpers/flow';
-import { ROOT } from './helpers/wrangler';
 
 const baseUrl = inject('baseUrl');
 const admin = new Admin();
-const run = promisify(execFile);
 
-async function cli(...args: string[]): Promise<string> {
-  const { stdout } = await run(process.execPath, ['scripts/admin.mjs', '--issuer', baseUrl, ...args], { cwd: ROOT, env: { ...process.env, ADMIN_TOKEN: inject('adminToken') } });
-  return stdout;
-}
+const cli = adminCli;
 
 describe('FAPI 2.0 profile', () => {
   test('a --profile fapi2 client walks the whole flow with openid-client', async () => {

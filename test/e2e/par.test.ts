@@ -1,22 +1,15 @@
 // Pushed authorization requests (RFC 9126) end to end: the admin CLI makes a client that must use
 // PAR (--require-par), openid-client pushes its request and runs the code flow with the request_uri.
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import * as client from 'openid-client';
 import { describe, expect, inject, test } from 'vitest';
-import { Admin, REDIRECT_URI, unique } from './helpers/admin';
+import { Admin, REDIRECT_URI, adminCli, unique } from './helpers/admin';
 import { Browser } from './helpers/browser';
 import { authorize } from './helpers/flow';
-import { ROOT } from './helpers/wrangler';
 
 const baseUrl = inject('baseUrl');
 const admin = new Admin();
-const run = promisify(execFile);
 
-async function cli(...args: string[]): Promise<string> {
-  const { stdout } = await run(process.execPath, ['scripts/admin.mjs', '--issuer', baseUrl, ...args], { cwd: ROOT, env: { ...process.env, ADMIN_TOKEN: inject('adminToken') } });
-  return stdout;
-}
+const cli = adminCli;
 
 describe('pushed authorization requests (RFC 9126)', () => {
   test('a client made with --require-par pushes its request with openid-client and completes the code flow', async () => {

@@ -1,24 +1,16 @@
 // Dynamic client registration end to end: the admin CLI issues an initial access token, openid-client
 // registers with it (RFC 7591) and runs the code flow; the registration is then managed (RFC 7592).
-import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import { promisify } from 'node:util';
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { Admin, REDIRECT_URI, unique } from './helpers/admin';
+import { Admin, REDIRECT_URI, adminCli, unique } from './helpers/admin';
 import { Browser } from './helpers/browser';
 import { authorize } from './helpers/flow';
-import { ROOT } from './helpers/wrangler';
 
 const baseUrl = inject('baseUrl');
 const admin = new Admin();
-const run = promisify(execFile);
 
-/** Runs the admin CLI against the OP under test. */
-async function cli(...args: string[]): Promise<string> {
-  const { stdout } = await run(process.execPath, ['scripts/admin.mjs', '--issuer', baseUrl, ...args], { cwd: ROOT, env: { ...process.env, ADMIN_TOKEN: inject('adminToken') } });
-  return stdout;
-}
+const cli = adminCli;
 
 async function codeFlow(config: client.Configuration) {
   const user = await admin.createUser();

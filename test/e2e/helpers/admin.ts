@@ -1,5 +1,8 @@
 // Admin API client for e2e tests (docs/admin-api.md).
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { inject } from 'vitest';
+import { ROOT } from './wrangler';
 
 export interface AdminClient {
   client_id: string;
@@ -101,4 +104,12 @@ export class Admin {
   deleteUser(id: string) {
     return this.request<void>('DELETE', `/admin/users/${encodeURIComponent(id)}`);
   }
+}
+
+const run = promisify(execFile);
+
+/** Runs the admin CLI (`npm run admin -- …`) against the OP under test; its standard output. */
+export async function adminCli(...args: string[]): Promise<string> {
+  const { stdout } = await run(process.execPath, ['scripts/admin.mjs', '--issuer', inject('baseUrl'), ...args], { cwd: ROOT, env: { ...process.env, ADMIN_TOKEN: inject('adminToken') } });
+  return stdout;
 }
