@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { Admin, type AdminClient } from './helpers/admin';
 import { ROOT } from './helpers/wrangler';
 import { TestRelyingParty } from './helpers/test_rp';
-import { chromiumOrSkip } from './helpers/chromium';
+import { CHROMIUM_ARGS, chromiumOrSkip } from './helpers/chromium';
 
 const baseUrl = inject('baseUrl');
 const admin = new Admin();
@@ -37,7 +37,7 @@ describe.skipIf(!CHROMIUM)('in a real browser', () => {
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: CHROMIUM_ARGS,
       viewport: { width: 900, height: 820 },
     });
   }, 60_000);

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { Admin, type AdminClient } from './helpers/admin';
 import { ROOT } from './helpers/wrangler';
 import { TestRelyingParty } from './helpers/test_rp';
-import { chromiumOrSkip } from './helpers/chromium';
+import { CHROMIUM_ARGS, chromiumOrSkip } from './helpers/chromium';
 
 const op = inject('baseUrl').replace('127.0.0.1', 'localhost');
 const admin = new Admin();
@@ -35,7 +35,7 @@ describe.skipIf(!CHROMIUM)('passkeys in a real browser (virtual authenticator)',
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: CHROMIUM_ARGS,
       viewport: { width: 900, height: 820 },
     });
   }, 60_000);

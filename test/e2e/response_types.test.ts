@@ -8,7 +8,7 @@ import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { Admin, REDIRECT_URI, type AdminClient, type TestUser } from './helpers/admin';
 import { Browser } from './helpers/browser';
-import { chromiumOrSkip } from './helpers/chromium';
+import { CHROMIUM_ARGS, chromiumOrSkip } from './helpers/chromium';
 import { authorize } from './helpers/flow';
 import { TestRelyingParty } from './helpers/test_rp';
 
@@ -187,7 +187,7 @@ describe.skipIf(!CHROMIUM)('form_post in a real browser', () => {
         redirect_uri: redirectUri, scope: 'openid', state, nonce, response_mode: 'form_post',
         code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
       });
-      const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
+      const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
       try {
         const page = await (await browser.newContext({ javaScriptEnabled: javaScript })).newPage();
         await page.goto(url.href);

@@ -175,7 +175,12 @@ export async function authorizeInBrowser(o: FlowOptions): Promise<URL> {
     ...(o.codeChallenge ? { code_challenge: o.codeChallenge, code_challenge_method: 'S256' } : {}),
     ...o.extra,
   });
-  let res = await browser.get(`/authorize?${q}`);
+  return followAuthorization(browser, `/authorize?${q}`, o.user);
+}
+
+/** Follows an authorization URL through the sign-in and consent pages; returns the callback URL. */
+export async function followAuthorization(browser: Browser, url: string, user: { username: string; password: string }): Promise<URL> {
+  let res = await browser.get(url);
   for (let i = 0; i < 6; i++) {
     if (res.status !== 302 && res.status !== 303) throw new Error(`expected a redirect, got ${res.status}: ${(await res.text()).slice(0, 500)}`);
     const location = res.headers.get('Location')!;
@@ -184,11 +189,8 @@ export async function authorizeInBrowser(o: FlowOptions): Promise<URL> {
     expect(res.status).toBe(200);
     const html = await res.text();
     const csrf = csrfOf(html);
-    if (html.includes('/login"')) {
-      res = await browser.post(`${location}/login`, { csrf, username: o.user.username, password: o.user.password });
-    } else {
-      res = await browser.post(`${location}/consent`, { csrf, decision: 'allow' });
-    }
+    if (html.includes('/login"')) res = await browser.post(`${location}/login`, { csrf, username: user.username, password: user.password });
+    else res = await browser.post(`${location}/consent`, { csrf, decision: 'allow' });
   }
   throw new Error('authorization flow did not finish');
 }

@@ -7,6 +7,12 @@ import { delimiter, join } from 'node:path';
 
 const NAMES = ['chromium', 'chromium-browser', 'google-chrome'];
 
+/**
+ * Flags for every test browser: headless as root, and none of Chromium's own background
+ * connections (refused on this closed network, many at a time).
+ */
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
 function executable(path: string): boolean {
   try {
     accessSync(path, constants.X_OK);

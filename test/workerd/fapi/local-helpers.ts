@@ -1,7 +1,7 @@
 // Helpers for the high-security profile tests (issue 14: PAR, JAR, DPoP, JARM). Not a test file itself.
 import { SignJWT, base64url, calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
 import { expect } from 'vitest';
-import { Browser, ISSUER, basic, csrfOf, fetchOp, type TestClient } from '../helpers';
+import { ISSUER, basic, fetchOp, followAuthorization, type TestClient } from '../helpers';
 
 export const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' };
 
@@ -29,21 +29,7 @@ export async function pushed(client: TestClient, params: Record<string, string>)
 }
 
 /** Follows an authorization URL through sign-in and consent; returns the callback URL. */
-export async function followInBrowser(browser: Browser, url: string, user: { username: string; password: string }): Promise<URL> {
-  let res = await browser.get(url);
-  for (let i = 0; i < 6; i++) {
-    if (res.status !== 302 && res.status !== 303) throw new Error(`expected a redirect, got ${res.status}: ${(await res.text()).slice(0, 500)}`);
-    const location = res.headers.get('Location')!;
-    if (!location.startsWith('/interaction/')) return new URL(location);
-    res = await browser.get(location);
-    expect(res.status).toBe(200);
-    const html = await res.text();
-    const csrf = csrfOf(html);
-    if (html.includes('/login"')) res = await browser.post(`${location}/login`, { csrf, username: user.username, password: user.password });
-    else res = await browser.post(`${location}/consent`, { csrf, decision: 'allow' });
-  }
-  throw new Error('authorization flow did not finish');
-}
+export const followInBrowser = followAuthorization;
 
 /** A DPoP key pair (RFC 9449) and a proof maker for it. */
 export async function dpopKey(alg: 'ES256' | 'EdDSA' | 'PS256' | 'RS256' = 'ES256') {
