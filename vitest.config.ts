@@ -18,6 +18,9 @@ export default defineConfig({
                 // Sign-up is off by default; the tests exercise it (test/workerd/settings checks the default).
                 SIGNUP: 'on',
                 KEY_ENCRYPTION_KEY: 'q8Jm3vN0cXyWq1Zr5sT7uV9wX2yA4bC6dE8fG0hI2jK',
+                // Every workerd test runs "during a KEY_ENCRYPTION_KEY rotation": the KeyManager Durable Object
+                // reads this binding, so test/workerd/keys/kek_rotation.test.ts can seal under it and watch the cron re-seal.
+                KEY_ENCRYPTION_KEY_PREVIOUS: 'pR3v1ousKeKpR3v1ousKeKpR3v1ousKeKpR3v1ousKe',
                 TEST_MIGRATIONS: await readD1Migrations('./migrations'),
               },
             },

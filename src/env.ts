@@ -33,6 +33,8 @@ export interface Bindings {
   PASSWORD_PEPPER?: string;
   /** AES-256-GCM key (base64url) that seals private signing keys at rest. */
   KEY_ENCRYPTION_KEY?: string;
+  /** The previous KEY_ENCRYPTION_KEY during a rotation (parsed by src/settings.ts). */
+  KEY_ENCRYPTION_KEY_PREVIOUS?: string;
   /** Comma-separated signing algorithms kept in rotation (RS256 always included). */
   SIGNING_ALGS?: string;
   /** Default ID token algorithm when the client registered none. */

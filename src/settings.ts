@@ -133,6 +133,14 @@ function wholeDays(fallback: number, min: number, max: number) {
   };
 }
 
+/** KEY_ENCRYPTION_KEY_PREVIOUS: like KEY_ENCRYPTION_KEY, 32 random bytes in base64url; the value is never echoed. */
+function previousKek(raw: string | undefined): string | undefined {
+  if (blank(raw)) return undefined;
+  const v = raw.trim();
+  if (!/^[A-Za-z0-9_-]{43}$/.test(v)) throw new SettingProblem('must be 32 random bytes, base64url-encoded (43 characters), like KEY_ENCRYPTION_KEY');
+  return v;
+}
+
 const setting = <T>(variable: string, doc: string, read: (raw: string | undefined) => T): Setting<T> => ({ variable, doc, read });
 
 /** The one table of settings. Keep docs/settings.md in step. */
@@ -168,6 +176,11 @@ export const SETTINGS = {
   ),
   backchannelRetryBase: setting('BACKCHANNEL_RETRY_BASE', 'First back-channel logout retry delay, seconds (doubles per attempt)', positiveNumber(5)),
   auditRetentionDays: setting('AUDIT_RETENTION_DAYS', 'Days audit events are kept before the cron purges them', wholeDays(90, 1, 3650)),
+  keyEncryptionKeyPrevious: setting(
+    'KEY_ENCRYPTION_KEY_PREVIOUS',
+    'The KEY_ENCRYPTION_KEY being rotated out: what it sealed still opens, what it MACed still verifies; the cron re-seals under the current key',
+    previousKek,
+  ),
 } satisfies Record<string, Setting<unknown>>;
 
 export type Settings = { readonly [K in keyof typeof SETTINGS]: ReturnType<(typeof SETTINGS)[K]['read']> };

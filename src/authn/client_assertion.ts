@@ -3,7 +3,7 @@ import { decodeJwt, jwtVerify, errors as joseErrors } from 'jose';
 import type { Bindings } from '../env';
 import { InvalidClient } from '../errors';
 import { settings, type Settings } from '../settings';
-import { keyEncryptionKey, openPrivateKey } from '../keys/encryption';
+import { keyEncryptionKeys, openPrivateKeyWithAny } from '../keys/encryption';
 import type { Client } from '../storage/clients';
 import { FAPI2_ALGS, isFapi2 } from '../clients/model';
 import { clientKeyResolver } from './client_keys';
@@ -54,6 +54,8 @@ export interface AssertionContext {
   /** Records the jti, returning false if it was seen before (single use across isolates). */
   claimJti: (jti: string, expiresAt: number) => Promise<boolean>;
   kekSecret: string | undefined;
+  /** KEY_ENCRYPTION_KEY_PREVIOUS during a rotation: a secret sealed under it still opens. */
+  previousKekSecret?: string;
 }
 
 /**
@@ -79,7 +81,7 @@ export async function verifyClientAssertion(client: Client, assertion: string, c
   try {
     if (bySecret) {
       if (!client.secretSealed) throw new InvalidClient('the client has no secret for client_secret_jwt');
-      const jwk = await openPrivateKey(await keyEncryptionKey(ctx.kekSecret), `client-secret:${client.id}`, client.secretSealed);
+      const { jwk } = await openPrivateKeyWithAny(await keyEncryptionKeys(ctx.kekSecret, ctx.previousKekSecret), `client-secret:${client.id}`, client.secretSealed);
       ({ payload } = await jwtVerify(assertion, new TextEncoder().encode(jwk.k as string), options));
     } else {
       ({ payload } = await jwtVerify(assertion, clientKeyResolver(client, ctx.issuer), options));

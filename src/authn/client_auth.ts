@@ -4,6 +4,7 @@ import { now } from '../config';
 import { verifyClientSecret } from '../crypto/client_secret';
 import type { ThrottleRule } from '../durable/login_throttle';
 import type { Bindings } from '../env';
+import { settings } from '../settings';
 import { InvalidClient, InvalidRequest, OAuthError } from '../errors';
 import type { Params } from '../http/params';
 import { AssertionRepository } from '../storage/assertions';
@@ -155,6 +156,7 @@ async function verify(ctx: ClientAuthContext, client: Client | null, p: Presente
       issuer: ctx.issuer,
       now: at,
       kekSecret: ctx.env.KEY_ENCRYPTION_KEY,
+      previousKekSecret: settings(ctx.env).keyEncryptionKeyPrevious,
       claimJti: (jti, expiresAt) => assertions.claim(client.id, jti, expiresAt),
     });
   }

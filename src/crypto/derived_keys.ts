@@ -1,4 +1,6 @@
 import { base64url } from 'jose';
+import type { Bindings } from '../env';
+import { settings } from '../settings';
 
 const cache = new Map<string, Promise<CryptoKey>>();
 
@@ -28,3 +30,15 @@ export const derivedHmacKey = (kekSecret: string | undefined, purpose: string): 
 export async function hmacBase64url(key: CryptoKey, data: string): Promise<string> {
   return base64url.encode(new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(data))));
 }
+
+/**
+ * The KEY_ENCRYPTION_KEY secrets of a deployment: the current one and, during a rotation,
+ * KEY_ENCRYPTION_KEY_PREVIOUS. New values are always made under the current one; a MAC is
+ * verified under the current one, then the previous one (README "Rotating KEY_ENCRYPTION_KEY").
+ */
+export interface KekSecrets {
+  current: string | undefined;
+  previous?: string;
+}
+
+export const kekSecrets = (env: Bindings): KekSecrets => ({ current: env.KEY_ENCRYPTION_KEY, previous: settings(env).keyEncryptionKeyPrevious });

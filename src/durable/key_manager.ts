@@ -1,7 +1,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { Bindings } from '../env';
 import { settings } from '../settings';
-import { keyEncryptionKey, KeyEncryptionError, type KeyEncryptionKey } from '../keys/encryption';
+import { kekById, keyEncryptionKeys, KeyEncryptionError, openPrivateKey, sealPrivateKey, type KeyEncryptionKeys } from '../keys/encryption';
 import { generateKey } from '../keys/generate';
 import { keyPolicy } from '../keys/policy_config';
 import { forceRotation, planRotation, revokeKey, type KeyFactory, type RotationEvent, type RotationResult } from '../keys/rotation_policy';
@@ -16,6 +16,8 @@ export const REPUBLISH_AFTER_MS = 60_000;
 export interface KeyChange {
   document: KeyDocument;
   events: RotationEvent[];
+  /** The stored keys were sealed under KEY_ENCRYPTION_KEY_PREVIOUS and are now sealed under the current key. */
+  resealed?: boolean;
 }
 
 /**
@@ -90,32 +92,45 @@ export class KeyManager extends DurableObject<Bindings> {
 
   private change(now: number, apply: (doc: KeyDocument | null, create: KeyFactory) => Promise<RotationResult | null>): Promise<KeyChange> {
     return this.ctx.blockConcurrencyWhile(async () => {
-      const kek = await keyEncryptionKey(this.env.KEY_ENCRYPTION_KEY);
-      const doc = await this.current(kek);
+      const keks = await keyEncryptionKeys(this.env.KEY_ENCRYPTION_KEY, settings(this.env).keyEncryptionKeyPrevious);
+      const kek = keks.current;
+      const stored = await this.current(keks);
+      // Any change (the daily cron's rotate() included) first re-seals keys still sealed under
+      // KEY_ENCRYPTION_KEY_PREVIOUS: same kids, same key material, a new document under the current key.
+      const resealed = stored !== null && stored.kekId !== kek.id;
+      const doc = resealed ? await this.reseal(stored, keks) : stored;
       const policy = keyPolicy(this.env);
       const subject = new URL(settings(this.env).issuer ?? 'http://localhost').host;
       const create: KeyFactory = (alg, state) => generateKey(alg, { kek, rsaModulusLength: policy.rsaModulusLength, subject, now, state });
       const result = await apply(doc, create);
       const changed = result !== null && result.events.some((e) => e.type !== 'postponed');
-      if (!result || !changed) return { document: doc!, events: result?.events ?? [] };
-      const next: KeyDocument = { version: (doc?.version ?? 0) + 1, kekId: kek.id, keys: result.keys, updatedAt: now };
+      if ((!result || !changed) && !resealed) return { document: doc!, events: result?.events ?? [] };
+      const keys = result && changed ? result.keys : doc!.keys;
+      const next: KeyDocument = { version: (stored?.version ?? 0) + 1, kekId: kek.id, keys, updatedAt: now };
       // Our own storage first: if the KV write fails, the next call publishes the same document.
       this.ctx.storage.kv.put(DOC, next);
       await this.publish(next);
-      return { document: next, events: result.events };
+      return { document: next, events: result?.events ?? [], ...(resealed ? { resealed } : {}) };
     });
   }
 
   /** The stored document, adopting KV's copy if this object has none (e.g. a restored namespace). */
-  private async current(kek: KeyEncryptionKey): Promise<KeyDocument | null> {
+  /** Every private key of `doc` opened with the previous key and sealed again under the current one. */
+  private async reseal(doc: KeyDocument, keks: KeyEncryptionKeys): Promise<KeyDocument> {
+    const from = kekById(keks, doc.kekId)!;
+    const keys = await Promise.all(doc.keys.map(async (k) => ({ ...k, privateKey: await sealPrivateKey(keks.current, k.kid, await openPrivateKey(from, k.kid, k.privateKey)) })));
+    return { ...doc, kekId: keks.current.id, keys };
+  }
+
+  private async current(keks: KeyEncryptionKeys): Promise<KeyDocument | null> {
     let doc = this.ctx.storage.kv.get<KeyDocument>(DOC) ?? null;
     if (!doc) {
       const published = await this.env.KEYS.get<KeyDocument>(KEYSET_KV_KEY, 'json');
       doc = published && !Array.isArray(published) && Array.isArray(published.keys) ? published : null;
     }
-    if (doc && doc.keys.length > 0 && doc.kekId !== kek.id) {
+    if (doc && doc.keys.length > 0 && !kekById(keks, doc.kekId)) {
       // Never replace keys we cannot open: that would silently invalidate every issued token.
-      throw new KeyEncryptionError('the signing keys were sealed with a different KEY_ENCRYPTION_KEY; restore the original secret');
+      throw new KeyEncryptionError('the signing keys were sealed with a different KEY_ENCRYPTION_KEY; restore the original secret (or set it as KEY_ENCRYPTION_KEY_PREVIOUS)');
     }
     return doc;
   }

@@ -51,7 +51,7 @@ export async function mintUserTokens(i: UserTokenInput): Promise<Partial<TokenRe
   const policy = keyPolicy(i.env);
   const scopes = i.scope.split(' ');
   // OIDC Core §8: pairwise clients get their sector's sub, in the ID token and the access token alike.
-  const subject = await subjectFor(i.env.KEY_ENCRYPTION_KEY, i.client, i.subject);
+  const subject = await subjectFor(i.env, i.client, i.subject);
   const issue = i.issue ?? { accessToken: true, idToken: true };
   const accessToken = issue.accessToken
     ? await signAccessToken(

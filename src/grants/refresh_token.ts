@@ -2,6 +2,7 @@ import { lifetimes, now } from '../config';
 import { audit } from '../observability/audit';
 import { derivedHmacKey, hmacBase64url } from '../crypto/derived_keys';
 import type { Bindings } from '../env';
+import { settings } from '../settings';
 import { InvalidGrant, InvalidRequest, InvalidScope, UnauthorizedClient } from '../errors';
 import type { Params } from '../http/params';
 import type { Client } from '../storage/clients';
@@ -49,7 +50,7 @@ export async function refreshTokenGrant(env: Bindings, client: Client, body: Par
   if (!client.grantTypes.includes('refresh_token')) throw new UnauthorizedClient('this client is not allowed the refresh_token grant');
   const presented = body.get('refresh_token');
   if (!presented) throw new InvalidRequest('refresh_token is required');
-  const parsed = await parseRefreshToken(env.KEY_ENCRYPTION_KEY, presented);
+  const parsed = await parseRefreshToken(env.KEY_ENCRYPTION_KEY, presented, settings(env).keyEncryptionKeyPrevious);
   if (!parsed) throw new InvalidGrant('refresh token is invalid');
 
   const at = now();

@@ -10,7 +10,8 @@ export interface KeyEncryptionKey {
   key: CryptoKey;
 }
 
-let cached: { raw: string; kek: Promise<KeyEncryptionKey> } | undefined;
+/** Imported keys by secret (the current and, during a rotation, the previous one). */
+const cached = new Map<string, Promise<KeyEncryptionKey>>();
 
 /**
  * The key-encryption key from the KEY_ENCRYPTION_KEY secret: 32 random bytes, base64url
@@ -18,7 +19,8 @@ let cached: { raw: string; kek: Promise<KeyEncryptionKey> } | undefined;
  */
 export function keyEncryptionKey(raw: string | undefined): Promise<KeyEncryptionKey> {
   if (!raw) return Promise.reject(new KeyEncryptionError('KEY_ENCRYPTION_KEY is not set: signing keys cannot be sealed or opened'));
-  if (cached?.raw === raw) return cached.kek;
+  const hit = cached.get(raw);
+  if (hit) return hit;
   const kek = (async () => {
     let bytes: Uint8Array;
     try {
@@ -31,8 +33,39 @@ export function keyEncryptionKey(raw: string | undefined): Promise<KeyEncryption
     const key = await crypto.subtle.importKey('raw', bytes, 'AES-GCM', false, ['encrypt', 'decrypt']);
     return { id, key };
   })();
-  cached = { raw, kek };
+  if (cached.size >= 4) cached.clear();
+  cached.set(raw, kek);
+  kek.catch(() => cached.delete(raw));
   return kek;
+}
+
+/**
+ * The current key-encryption key and, during a rotation, the previous one
+ * (KEY_ENCRYPTION_KEY_PREVIOUS): what the previous one sealed still opens until the cron has
+ * re-sealed it under the current one (README "Rotating KEY_ENCRYPTION_KEY").
+ */
+export interface KeyEncryptionKeys {
+  current: KeyEncryptionKey;
+  previous?: KeyEncryptionKey;
+}
+
+export async function keyEncryptionKeys(current: string | undefined, previous: string | undefined): Promise<KeyEncryptionKeys> {
+  const [cur, prev] = await Promise.all([keyEncryptionKey(current), previous && previous !== current ? keyEncryptionKey(previous) : undefined]);
+  return prev ? { current: cur, previous: prev } : { current: cur };
+}
+
+/** The key of `keks` whose id is `kekId`, or undefined. */
+export const kekById = (keks: KeyEncryptionKeys, kekId: string): KeyEncryptionKey | undefined =>
+  keks.current.id === kekId ? keks.current : keks.previous?.id === kekId ? keks.previous : undefined;
+
+/** Opens with the current key, else with the previous one; says which one opened it. */
+export async function openPrivateKeyWithAny(keks: KeyEncryptionKeys, kid: string, sealed: SealedPrivateKey): Promise<{ jwk: JWK; underPrevious: boolean }> {
+  try {
+    return { jwk: await openPrivateKey(keks.current, kid, sealed), underPrevious: false };
+  } catch (err) {
+    if (!keks.previous) throw err;
+    return { jwk: await openPrivateKey(keks.previous, kid, sealed), underPrevious: true };
+  }
 }
 
 const encoder = new TextEncoder();

@@ -2,7 +2,8 @@ import { importJWK, type CryptoKey, type JWK } from 'jose';
 import { sha256Base64url } from '../crypto/hash';
 import type { Bindings } from '../env';
 import { isolateCache } from '../isolate_cache';
-import { keyEncryptionKey, KeyEncryptionError, openPrivateKey } from './encryption';
+import { kekById, keyEncryptionKeys, KeyEncryptionError, openPrivateKey } from './encryption';
+import { settings } from '../settings';
 import { KEY_ALGORITHMS, KEYSET_KV_KEY, type KeyAlg, type KeyDocument } from './types';
 import { keyManager } from './manager';
 
@@ -59,14 +60,18 @@ const STATE_ORDER = { active: 0, next: 1, retired: 2 } as const;
 const ALG_ORDER: readonly KeyAlg[] = KEY_ALGORITHMS;
 
 async function load(env: Bindings, nowMs: number): Promise<LoadedKeySet> {
-  return openKeySet(await readDocument(env), env.KEY_ENCRYPTION_KEY, nowMs);
+  return openKeySet(await readDocument(env), env.KEY_ENCRYPTION_KEY, nowMs, settings(env).keyEncryptionKeyPrevious);
 }
 
-/** Everything the hot paths need from a key document: imported keys and the rendered JWKS. */
-export async function openKeySet(doc: KeyDocument, kekSecret: string | undefined, nowMs = Date.now()): Promise<LoadedKeySet> {
-  const kek = await keyEncryptionKey(kekSecret);
-  if (doc.kekId !== kek.id) {
-    throw new KeyEncryptionError('the signing keys were sealed with a different KEY_ENCRYPTION_KEY; restore the original secret');
+/**
+ * Everything the hot paths need from a key document: imported keys and the rendered JWKS. A
+ * document sealed under KEY_ENCRYPTION_KEY_PREVIOUS (a rotation the cron has not finished) opens
+ * with that key.
+ */
+export async function openKeySet(doc: KeyDocument, kekSecret: string | undefined, nowMs = Date.now(), previousSecret?: string): Promise<LoadedKeySet> {
+  const kek = kekById(await keyEncryptionKeys(kekSecret, previousSecret), doc.kekId);
+  if (!kek) {
+    throw new KeyEncryptionError('the signing keys were sealed with a different KEY_ENCRYPTION_KEY; restore the original secret (or set it as KEY_ENCRYPTION_KEY_PREVIOUS)');
   }
   const published = [...doc.keys].sort((a, b) => ALG_ORDER.indexOf(a.alg) - ALG_ORDER.indexOf(b.alg) || STATE_ORDER[a.state] - STATE_ORDER[b.state]);
   const verifying = new Map<string, { alg: KeyAlg; key: CryptoKey }>();

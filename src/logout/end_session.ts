@@ -61,7 +61,7 @@ export async function endSession(env: Bindings, session: Session, issuer: string
         clientId: c.id,
         uri: c.backchannelLogoutUri!,
         // OIDC Core §8: the sub this client knows (pairwise clients see their own).
-        sub: await subjectFor(env.KEY_ENCRYPTION_KEY, c, session.userId),
+        sub: await subjectFor(env, c, session.userId),
         sid: session.sid,
         alg: c.idTokenAlg ?? policy.defaultAlg,
         createdAt: now(),

@@ -6,8 +6,9 @@ import { verifyClientSecret } from '../crypto/client_secret';
 import { sha256Base64url, timingSafeEqual } from '../crypto/hash';
 import { randomToken } from '../crypto/random';
 import type { AppEnv } from '../env';
+import { settings } from '../settings';
 import { InvalidClientMetadata, InvalidRequest, InvalidToken } from '../errors';
-import { keyEncryptionKey, openPrivateKey } from '../keys/encryption';
+import { keyEncryptionKeys, openPrivateKeyWithAny } from '../keys/encryption';
 import { keyPolicy } from '../keys/policy_config';
 import { ClientRepository, type Client } from '../storage/clients';
 import { parseRegistration, type RegisteredMetadata } from './metadata';
@@ -78,7 +79,7 @@ export function bearerToken(header: string | undefined, missing: string): string
 async function isCurrentSecret(c: Context<AppEnv>, client: Client, secret: string): Promise<boolean> {
   if (client.secretHash) return verifyClientSecret(secret, client.secretHash);
   if (client.secretSealed) {
-    const jwk = await openPrivateKey(await keyEncryptionKey(c.env.KEY_ENCRYPTION_KEY), `client-secret:${client.id}`, client.secretSealed);
+    const { jwk } = await openPrivateKeyWithAny(await keyEncryptionKeys(c.env.KEY_ENCRYPTION_KEY, settings(c.env).keyEncryptionKeyPrevious), `client-secret:${client.id}`, client.secretSealed);
     return timingSafeEqual(secret, String(jwk.k));
   }
   return false;

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { now } from '../config';
-import type { AppEnv } from '../env';
+import type { AppEnv, Bindings } from '../env';
 import { InvalidRequest } from '../errors';
 import { withClient } from '../authn/client_request';
 import { methodNotAllowed } from '../http/json_error';
@@ -22,7 +22,7 @@ function concerns(found: InspectedToken, caller: Client): boolean {
   return aud.includes(caller.id);
 }
 
-async function describe(found: InspectedToken, issuer: string, caller: Client, kekSecret: string | undefined) {
+async function describe(found: InspectedToken, issuer: string, caller: Client, env: Bindings) {
   if (found.kind === 'access_token') {
     const t = found.claims;
     // RFC 9449 §6.2: a DPoP-bound token is reported with its confirmation (cnf.jkt) and token_type DPoP.
@@ -31,7 +31,7 @@ async function describe(found: InspectedToken, issuer: string, caller: Client, k
   }
   const f = found.family;
   // A refresh token is only ever described to its own client: the sub is the one that client sees (OIDC Core §8).
-  return { active: true, scope: f.scope, client_id: f.clientId, sub: await subjectFor(kekSecret, caller, f.userId), exp: Math.min(f.expiresAt, f.grantExpiresAt), iat: f.issuedAt, iss: issuer, aud: f.clientId, token_type: 'refresh_token' };
+  return { active: true, scope: f.scope, client_id: f.clientId, sub: await subjectFor(env, caller, f.userId), exp: Math.min(f.expiresAt, f.grantExpiresAt), iat: f.issuedAt, iss: issuer, aud: f.clientId, token_type: 'refresh_token' };
 }
 
 introspection.post('/', (c) =>
@@ -42,7 +42,7 @@ introspection.post('/', (c) =>
     c.header('Cache-Control', 'no-store');
     // §2.2: expired, revoked, unknown or someone else's: just {"active": false}.
     if (!found || !found.active || !concerns(found, client)) return c.json({ active: false });
-    return c.json(await describe(found, c.var.issuer, client, c.env.KEY_ENCRYPTION_KEY));
+    return c.json(await describe(found, c.var.issuer, client, c.env));
   }),
 );
 

@@ -89,7 +89,7 @@ userinfo.on(['GET', 'POST'], '/', async (c) => {
     if (!found) throw new InvalidToken('access token has been revoked, or its user no longer exists');
     const { user } = found;
     // OIDC Core §8: the sub this client sees (pairwise or public), which the token must carry.
-    const sub = await subjectFor(c.env.KEY_ENCRYPTION_KEY, found.client, user.id);
+    const sub = await subjectFor(c.env, found.client, user.id);
     if (sub !== claims.sub || found.client.id !== claims.client_id) throw new InvalidToken('access token does not match its grant');
     const scopes = claims.scope.split(' ');
     // RFC 6750 §3.1: a plain OAuth 2.0 token (no openid, issue 13) lacks the scope userinfo needs.

@@ -11,7 +11,7 @@ import { browserSessions } from './browser';
 export const expectedSubject = (request: AuthorizationRequest): string | undefined => request.idTokenHintSub ?? requiredSubject(request.claims);
 
 /** The `sub` this client sees for the user (pairwise clients their own, OIDC Core §8.1). */
-export const subjectForClient = (env: Bindings, client: Client, userId: string): Promise<string> => subjectFor(env.KEY_ENCRYPTION_KEY, client, userId);
+export const subjectForClient = (env: Bindings, client: Client, userId: string): Promise<string> => subjectFor(env, client, userId);
 
 /**
  * The session an authorization request is answered from: the browser's current one, unless the

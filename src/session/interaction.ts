@@ -4,6 +4,7 @@ import { sha256Base64url, timingSafeEqual } from '../crypto/hash';
 import { randomToken } from '../crypto/random';
 import { openJson, sealJson } from '../crypto/sealed';
 import type { AppEnv } from '../env';
+import { settings } from '../settings';
 import { clearInteractionCookie, readInteractionCookie, setInteractionCookie } from '../http/cookies';
 import { InteractionRepository, type Interaction } from '../storage/interactions';
 
@@ -82,7 +83,9 @@ export async function park<R>(c: Context<AppEnv>, clientId: string, request: R, 
 export async function openParked<R>(c: Context<AppEnv>, id: string): Promise<Parked<R> | null> {
   const value = readInteractionCookie(c, id);
   if (!value) return null;
-  const s = await openJson<SealedState>(kek(c), PURPOSE, id, value);
+  // Sealed under the previous KEY_ENCRYPTION_KEY during a rotation: still opens (then re-sealed under the current one).
+  const previous = settings(c.env).keyEncryptionKeyPrevious;
+  const s = (await openJson<SealedState>(kek(c), PURPOSE, id, value)) ?? (previous ? await openJson<SealedState>(previous, PURPOSE, id, value) : null);
   const at = now();
   if (!s || s.v !== 1 || s.id !== id || typeof s.exp !== 'number' || s.exp <= at || typeof s.csrf !== 'string') return null;
   const interaction: Interaction<R> = { id, clientId: s.cid, request: s.req as R, csrfHash: '', userId: s.uid, authenticatedAt: s.at, expiresAt: s.exp, selected: s.sel };

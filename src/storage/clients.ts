@@ -304,6 +304,22 @@ export class ClientRepository {
     return res.meta.changes > 0;
   }
 
+  /** Every sealed client_secret_jwt secret, as stored (the cron re-seals them after a KEY_ENCRYPTION_KEY rotation). */
+  async sealedSecrets(): Promise<{ id: string; raw: string; sealed: SealedPrivateKey }[]> {
+    const { results } = await this.db.prepare('SELECT id, secret_sealed FROM clients WHERE secret_sealed IS NOT NULL').all<{ id: string; secret_sealed: string }>();
+    return results.map((r) => ({ id: r.id, raw: r.secret_sealed, sealed: JSON.parse(r.secret_sealed) as SealedPrivateKey }));
+  }
+
+  /** Replaces sealed secrets in one batch, each only if it is still the value read (`raw`): a concurrent change wins. */
+  async replaceSealedSecrets(updates: { id: string; raw: string; sealed: SealedPrivateKey }[]): Promise<number> {
+    if (updates.length === 0) return 0;
+    const results = await this.db.batch(
+      updates.map((u) => this.db.prepare('UPDATE clients SET secret_sealed = ? WHERE id = ? AND secret_sealed = ?').bind(JSON.stringify(u.sealed), u.id, u.raw)),
+    );
+    for (const u of updates) forgetCachedClient(u.id);
+    return results.reduce((n, r) => n + (r.meta.changes ?? 0), 0);
+  }
+
   /** Removes the client; consents, grants and interactions go with it (ON DELETE CASCADE). */
   async delete(id: string): Promise<boolean> {
     const res = await this.db.prepare('DELETE FROM clients WHERE id = ?').bind(id).run();

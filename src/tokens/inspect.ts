@@ -1,4 +1,5 @@
 import type { Bindings } from '../env';
+import { settings } from '../settings';
 import { verificationKey } from '../keys/keystore';
 import { readFromReplica } from '../storage/replica';
 import { RefreshTokenRepository, type RefreshTokenFamily } from '../storage/refresh_tokens';
@@ -29,7 +30,7 @@ async function asAccessToken(env: Bindings, issuer: string, token: string): Prom
 }
 
 async function asRefreshToken(env: Bindings, token: string): Promise<RecognisedToken | null> {
-  const parsed = await parseRefreshToken(env.KEY_ENCRYPTION_KEY, token);
+  const parsed = await parseRefreshToken(env.KEY_ENCRYPTION_KEY, token, settings(env).keyEncryptionKeyPrevious);
   return parsed ? { kind: 'refresh_token', parsed } : null;
 }
 

@@ -39,14 +39,19 @@ export async function mintRefreshToken(kek: string | undefined, familyId: string
   return base64url.encode(out);
 }
 
-/** The family and generation of a token this OP issued, or null (malformed, or the MAC does not match). */
-export async function parseRefreshToken(kek: string | undefined, token: string): Promise<{ familyId: string; generation: number } | null> {
+/**
+ * The family and generation of a token this OP issued, or null (malformed, or the MAC does not
+ * match). During a KEY_ENCRYPTION_KEY rotation a token MACed under the previous key still verifies
+ * (`previous`), so rotating the key signs nobody out; its successor is minted under the current key.
+ */
+export async function parseRefreshToken(kek: string | undefined, token: string, previous?: string): Promise<{ familyId: string; generation: number } | null> {
   if (!FORMAT.test(token)) return null;
   const bytes = base64url.decode(token);
   if (bytes.length !== FAMILY_BYTES + 4 + MAC_BYTES) return null;
   const family = bytes.slice(0, FAMILY_BYTES);
   const generation = new DataView(bytes.buffer, bytes.byteOffset).getUint32(FAMILY_BYTES);
-  const expected = await mac(kek, family, generation);
-  if (!crypto.subtle.timingSafeEqual(expected, bytes.slice(FAMILY_BYTES + 4))) return null;
+  const presented = bytes.slice(FAMILY_BYTES + 4);
+  const matches = async (k: string | undefined) => crypto.subtle.timingSafeEqual(await mac(k, family, generation), presented);
+  if (!(await matches(kek)) && !(previous && previous !== kek && (await matches(previous)))) return null;
   return { familyId: base64url.encode(family), generation };
 }

@@ -1,6 +1,7 @@
 import { base64url } from 'jose';
-import { derivedHmacKey, hmacBase64url } from '../crypto/derived_keys';
 import { sha256 } from '../crypto/hash';
+import type { Bindings } from '../env';
+import { pairwiseSalt } from '../keys/pairwise_salt';
 
 /** What decides a client's `sub` values (OIDC Core §8). */
 export interface SubjectPolicy {
@@ -9,26 +10,13 @@ export interface SubjectPolicy {
   sectorIdentifier?: string | null;
 }
 
-const salts = new Map<string, Promise<string>>();
-
-/** The per-deployment salt, derived (HKDF) from KEY_ENCRYPTION_KEY: stable, secret, never stored. */
-function salt(kekSecret: string | undefined): Promise<string> {
-  const id = kekSecret ?? '';
-  let s = salts.get(id);
-  if (!s) {
-    s = derivedHmacKey(kekSecret, 'pairwise-subject-salt').then((key) => hmacBase64url(key, 'salt'));
-    salts.set(id, s);
-    s.catch(() => salts.delete(id));
-  }
-  return s;
-}
-
 /**
  * OIDC Core §8.1: the `sub` a client sees. Public clients see the user's id. Pairwise clients see
  * base64url(SHA-256(sector_identifier || local_account_id || salt)): the same for every client of
- * one sector, different across sectors, and not reversible without the salt.
+ * one sector, different across sectors, and not reversible without the salt (a per-deployment
+ * secret kept sealed in KV, src/keys/pairwise_salt.ts; it survives KEY_ENCRYPTION_KEY rotations).
  */
-export async function subjectFor(kekSecret: string | undefined, policy: SubjectPolicy, userId: string): Promise<string> {
+export async function subjectFor(env: Bindings, policy: SubjectPolicy, userId: string): Promise<string> {
   if (policy.subjectType !== 'pairwise' || !policy.sectorIdentifier) return userId;
-  return base64url.encode(await sha256(`${policy.sectorIdentifier}${userId}${await salt(kekSecret)}`));
+  return base64url.encode(await sha256(`${policy.sectorIdentifier}${userId}${await pairwiseSalt(env)}`));
 }

@@ -1,0 +1,39 @@
+import type { Bindings } from '../env';
+import { keyEncryptionKeys, openPrivateKeyWithAny, sealPrivateKey, type KeyEncryptionKeys } from '../keys/encryption';
+import { resealPairwiseSalt } from '../keys/pairwise_salt';
+import { settings } from '../settings';
+import { ClientRepository } from '../storage/clients';
+
+/**
+ * The cron's half of a KEY_ENCRYPTION_KEY rotation (README "Rotating KEY_ENCRYPTION_KEY"): what
+ * is stored sealed under KEY_ENCRYPTION_KEY_PREVIOUS is sealed again under the current key. The
+ * signing keys are re-sealed by their single writer, the KeyManager Durable Object (any change
+ * there, the cron's rotate() included, re-seals first); this covers the rest: the client_secret_jwt
+ * secrets in D1 and the pairwise subject salt in KV. Idempotent: a value already under the current
+ * key is left alone, so a second run changes nothing.
+ */
+export async function resealStored(env: Bindings): Promise<{ clientSecrets: number; pairwiseSalt: boolean }> {
+  const previous = settings(env).keyEncryptionKeyPrevious;
+  if (!previous) return { clientSecrets: 0, pairwiseSalt: false };
+  const keks = await keyEncryptionKeys(env.KEY_ENCRYPTION_KEY, previous);
+  const [clientSecrets, pairwiseSalt] = await Promise.all([resealClientSecrets(env, keks), resealPairwiseSalt(env)]);
+  return { clientSecrets, pairwiseSalt };
+}
+
+async function resealClientSecrets(env: Bindings, keks: KeyEncryptionKeys): Promise<number> {
+  const clients = new ClientRepository(env.DB);
+  const updates = [];
+  for (const s of await clients.sealedSecrets()) {
+    const kid = `client-secret:${s.id}`;
+    let opened;
+    try {
+      opened = await openPrivateKeyWithAny(keks, kid, s.sealed);
+    } catch {
+      // Sealed under neither key: nothing can open it; reported, never overwritten.
+      console.log(JSON.stringify({ level: 'error', message: 'client secret sealed under an unknown KEY_ENCRYPTION_KEY', client_id: s.id }));
+      continue;
+    }
+    if (opened.underPrevious) updates.push({ id: s.id, raw: s.raw, sealed: await sealPrivateKey(keks.current, kid, opened.jwk) });
+  }
+  return clients.replaceSealedSecrets(updates);
+}
