@@ -93,6 +93,7 @@ export const userCommands = {
       attribute: { type: 'string', repeat: true, value: 'KEY=VALUE', desc: 'set an attribute; VALUE is JSON if it parses (["a","b"], 3, true), else a string (repeatable)' },
       'remove-attribute': { type: 'string', repeat: true, value: 'KEY', desc: 'remove an attribute (repeatable)' },
       claim: CLAIM_FLAG,
+      role: { type: 'string', value: 'ROLE', choices: ['admin', '', 'none'], desc: "admin (may sign in to the admin console, /admin/console); '' or none removes it" },
     },
     run({ api, flags, args }) {
       const attributes = {};
@@ -110,8 +111,11 @@ export const userCommands = {
       }
       for (const key of flags.removeAttribute ?? []) attributes[key] = null;
       const claims = parseClaims(flags.claim, true);
-      if (Object.keys(attributes).length === 0 && Object.keys(claims).length === 0) throw new CliError('nothing to change: give --claim, --attribute or --remove-attribute', 2);
+      if (Object.keys(attributes).length === 0 && Object.keys(claims).length === 0 && flags.role === undefined) {
+        throw new CliError('nothing to change: give --claim, --attribute, --remove-attribute or --role', 2);
+      }
       const body = {};
+      if (flags.role !== undefined) body.role = flags.role === '' || flags.role === 'none' ? null : flags.role;
       if (Object.keys(attributes).length) body.attributes = attributes;
       if (Object.keys(claims).length) body.claims = claims;
       return api.request('PATCH', `/admin/users/${encodeURIComponent(args[0])}`, body);
@@ -127,6 +131,20 @@ export const userCommands = {
       return { deleted: args[1], user: args[0] };
     },
     print: (res) => console.log(`deleted passkey ${res.deleted} of user ${res.user}`),
+  },
+  'users disable': {
+    summary: "disable a user: sign-in refused, sessions ended, grants revoked (`users enable` lifts it)",
+    args: ['USER_ID'],
+    flags: {},
+    run: ({ api, args }) => api.request('POST', `/admin/users/${encodeURIComponent(args[0])}/disable`),
+    print: printUser,
+  },
+  'users enable': {
+    summary: 'enable a disabled user again',
+    args: ['USER_ID'],
+    flags: {},
+    run: ({ api, args }) => api.request('POST', `/admin/users/${encodeURIComponent(args[0])}/enable`),
+    print: printUser,
   },
   'users delete': {
     summary: 'delete a user',
@@ -149,6 +167,8 @@ function printUser(u) {
   for (const k of ['email', 'name', 'given_name', 'family_name']) delete claims[k];
   for (const [k, v] of Object.entries(claims)) rows.push([k, typeof v === 'string' ? v : JSON.stringify(v)]);
   for (const [k, v] of Object.entries(u.attributes ?? {})) rows.push([`attribute ${k}`, typeof v === 'string' ? v : JSON.stringify(v)]);
+  if (u.role) rows.push(['role', u.role]);
+  if (u.disabled_at) rows.push(['disabled', fmtTime(u.disabled_at)]);
   if (u.created_at !== undefined) rows.push(['created_at', fmtTime(u.created_at)]);
   if (u.has_password === false) rows.push(['password', 'none (passkeys only)']);
   for (const p of u.passkeys ?? []) {

@@ -222,6 +222,6 @@ export async function verifyAuthentication(env: Bindings, rp: RelyingParty, bind
   }
   const [recorded, user] = await Promise.all([passkeys.recordUse(passkey.id, passkey.counter, info.newCounter, info.credentialBackedUp, at), new UserRepository(env.DB).find(passkey.userId)]);
   // Not recorded: another use of the same counter value won the race (a replay or a clone), or the passkey was just removed.
-  if (!recorded || !user) return { ok: false, reason: 'invalid' };
+  if (!recorded || !user || user.disabledAt) return { ok: false, reason: 'invalid' };
   return { ok: true, user, passkey: { ...passkey, counter: info.newCounter, backedUp: info.credentialBackedUp, lastUsedAt: at }, userVerified: info.userVerified };
 }

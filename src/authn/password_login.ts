@@ -50,7 +50,8 @@ export async function passwordLogin(ctx: LoginContext, login: string, password: 
   // Verify against a dummy hash for unknown users so both cases cost the same time.
   // A passkey-only account (password_hash '') costs the same too, and never matches.
   const valid = await verifyPassword(password, user?.passwordHash || (await dummyPasswordHash(pepper)), pepper);
-  if (user && user.passwordHash !== '' && valid) {
+  // A disabled account (issue 15) fails like a wrong password: nothing tells the two apart.
+  if (user && user.passwordHash !== '' && valid && !user.disabledAt) {
     // A hash from before PASSWORD_PEPPER was set is upgraded now that the password is known.
     if (await needsRehash(user.passwordHash, pepper)) await users.upgradePasswordHash(user.id, user.passwordHash, await hashPassword(password, pepper));
     ctx.defer(throttle.release(ctx.now, rules));

@@ -39,7 +39,15 @@ export interface User {
   attributes?: Record<string, unknown>;
   /** "Add a passkey?" is not offered after a password sign-in before this time (migration 0012). */
   passkeyPromptAfter?: number | null;
+  /** `admin`: may sign in to the admin console (migration 0019); null: no role. */
+  role?: UserRole | null;
+  /** When an operator disabled the account (migration 0019); null: enabled. */
+  disabledAt?: number | null;
 }
+
+/** The roles a user can hold (migration 0019's CHECK). */
+export const USER_ROLES = ['admin'] as const;
+export type UserRole = (typeof USER_ROLES)[number];
 
 export interface UserRow {
   id: string;
@@ -51,6 +59,8 @@ export interface UserRow {
   created_at: number;
   attributes?: string;
   passkey_prompt_after?: number | null;
+  role?: string | null;
+  disabled_at?: number | null;
 }
 
 export const userFromRow = (r: UserRow): User => ({
@@ -63,6 +73,8 @@ export const userFromRow = (r: UserRow): User => ({
   createdAt: r.created_at,
   attributes: r.attributes ? (JSON.parse(r.attributes) as Record<string, unknown>) : {},
   passkeyPromptAfter: r.passkey_prompt_after ?? null,
+  role: (r.role as UserRole | null | undefined) ?? null,
+  disabledAt: r.disabled_at ?? null,
 });
 
 export class UserRepository {
@@ -144,6 +156,30 @@ export class UserRepository {
   /** The passkey offer after a password sign-in is not shown again before `after`. */
   async postponePasskeyPrompt(id: string, after: number): Promise<void> {
     await this.db.prepare('UPDATE users SET passkey_prompt_after = ? WHERE id = ?').bind(after, id).run();
+  }
+
+  /** Grants or removes the user's role; false for an unknown user. */
+  async setRole(id: string, role: UserRole | null, at: number): Promise<boolean> {
+    const res = await this.db.prepare('UPDATE users SET role = ?, updated_at = ? WHERE id = ?').bind(role, at, id).run();
+    return res.meta.changes > 0;
+  }
+
+  /**
+   * Disables the account in one batch: sign-in is refused from now on, its sessions end and its
+   * grants are revoked (their access and refresh tokens stop working). Enabling clears the mark
+   * only. False for an unknown user.
+   */
+  async setDisabled(id: string, disabled: boolean, at: number): Promise<boolean> {
+    if (!disabled) {
+      const res = await this.db.prepare('UPDATE users SET disabled_at = NULL WHERE id = ?').bind(id).run();
+      return res.meta.changes > 0;
+    }
+    const [res] = await this.db.batch([
+      this.db.prepare('UPDATE users SET disabled_at = COALESCE(disabled_at, ?) WHERE id = ?').bind(at, id),
+      this.db.prepare('DELETE FROM sessions WHERE user_id = ?').bind(id),
+      this.db.prepare('UPDATE grants SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL').bind(at, id),
+    ]);
+    return res!.meta.changes > 0;
   }
 
   async delete(id: string): Promise<boolean> {

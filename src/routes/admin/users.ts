@@ -7,12 +7,29 @@ import { InvalidRequest } from '../../errors';
 import { now } from '../../config';
 import type { AppEnv } from '../../env';
 import { PasskeyRepository, type Passkey } from '../../storage/passkeys';
-import { UserRepository, type User } from '../../storage/users';
+import { USER_ROLES, UserRepository, type User, type UserRole } from '../../storage/users';
 import { jsonBody, notFound } from './common';
 
 export const adminUsers = new Hono<AppEnv>();
 
-const userJson = (user: User) => ({ id: user.id, username: user.username, email: user.email, created_at: user.createdAt, updated_at: user.updatedAt, claims: user.claims, attributes: user.attributes ?? {} });
+export const userJson = (user: User) => ({
+  id: user.id,
+  username: user.username,
+  email: user.email,
+  created_at: user.createdAt,
+  updated_at: user.updatedAt,
+  claims: user.claims,
+  attributes: user.attributes ?? {},
+  role: user.role ?? null,
+  disabled_at: user.disabledAt ?? null,
+});
+
+/** `role`: "admin", or null / "" / "none" to remove it. */
+function parseRole(raw: unknown): UserRole | null {
+  if (raw === null || raw === '' || raw === 'none') return null;
+  if (typeof raw === 'string' && (USER_ROLES as readonly string[]).includes(raw)) return raw as UserRole;
+  throw new InvalidRequest(`role must be one of ${USER_ROLES.join(', ')}, or null to remove it`);
+}
 
 adminUsers.post('/', async (c) => {
   const body = (await jsonBody(c)) as Record<string, unknown>;
@@ -56,10 +73,11 @@ adminUsers.delete('/:id/passkeys/:credentialId', async (c) =>
  */
 adminUsers.patch('/:id', async (c) => {
   const body = await jsonBody(c);
-  if (typeof body !== 'object' || body === null || Array.isArray(body) || Object.keys(body).length === 0 || Object.keys(body).some((k) => k !== 'attributes' && k !== 'claims')) {
-    throw new InvalidRequest('the body is {"attributes": {...}, "claims": {...}} (either or both)');
+  if (typeof body !== 'object' || body === null || Array.isArray(body) || Object.keys(body).length === 0 || Object.keys(body).some((k) => k !== 'attributes' && k !== 'claims' && k !== 'role')) {
+    throw new InvalidRequest('the body is {"attributes": {...}, "claims": {...}, "role": "admin" | null} (any of them)');
   }
-  const changes = body as { attributes?: unknown; claims?: unknown };
+  const changes = body as { attributes?: unknown; claims?: unknown; role?: unknown };
+  const role = 'role' in changes ? parseRole(changes.role) : undefined;
   const users = new UserRepository(c.env.DB);
   const user = await users.find(c.req.param('id'));
   if (!user) return notFound(c);
@@ -77,12 +95,34 @@ adminUsers.patch('/:id', async (c) => {
     await users.setAttributes(user.id, attributes, at);
     next = { ...next, attributes, updatedAt: at };
   }
+  if (role !== undefined) {
+    await users.setRole(user.id, role, at);
+    next = { ...next, role, updatedAt: at };
+  }
   audit('user.updated', {
     subject: user.id,
-    details: { attributes: Object.keys((changes.attributes as object | undefined) ?? {}), claims: Object.keys((changes.claims as object | undefined) ?? {}) },
+    details: {
+      attributes: Object.keys((changes.attributes as object | undefined) ?? {}),
+      claims: Object.keys((changes.claims as object | undefined) ?? {}),
+      ...(role !== undefined ? { role: role ?? 'none' } : {}),
+    },
   });
   return c.json(userJson(next));
 });
+
+/**
+ * Disables an account: sign-in refused (like a wrong password), its sessions ended and its grants
+ * revoked, in one batch. `enable` lifts the mark (sessions and grants stay ended).
+ */
+for (const [action, disabled] of [['disable', true], ['enable', false]] as const) {
+  adminUsers.post(`/:id/${action}`, async (c) => {
+    const users = new UserRepository(c.env.DB);
+    if (!(await users.setDisabled(c.req.param('id'), disabled, now()))) return notFound(c);
+    audit(disabled ? 'user.disabled' : 'user.enabled', { subject: c.req.param('id') });
+    const user = await users.find(c.req.param('id'));
+    return user ? c.json(userJson(user)) : notFound(c);
+  });
+}
 
 adminUsers.delete('/:id', async (c) => {
   if (!(await new UserRepository(c.env.DB).delete(c.req.param('id')))) return notFound(c);
