@@ -12,6 +12,7 @@ import { securityHeaders } from './http/security';
 import { SettingError } from './settings';
 import { account } from './routes/account';
 import { admin } from './routes/admin/index';
+import { adminConsole } from './routes/console/index';
 import { assets } from './routes/assets';
 import { authorize } from './routes/authorize';
 import { discovery, getDiscovery } from './routes/discovery';
@@ -61,6 +62,8 @@ app.route('/account', account);
 app.route('/revoke', revocation);
 app.route('/introspect', introspection);
 app.route('/register', registration);
+// The admin console first: /admin/console is its own sign-in and session, not the bearer-token API.
+app.route('/admin/console', adminConsole);
 app.route('/admin', admin);
 app.route('/static', assets);
 

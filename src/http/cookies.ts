@@ -8,7 +8,7 @@ import type { AppEnv } from '../env';
  * response cannot set or overwrite it. On http (loopback development only) the plain name is used,
  * without `Secure`. All are HttpOnly.
  */
-export type CookieName = 'op_session' | 'op_browser' | 'op_run' | 'op_logout' | 'op_bookmark' | `op_interaction_${string}`;
+export type CookieName = 'op_session' | 'op_browser' | 'op_run' | 'op_logout' | 'op_bookmark' | `op_interaction_${string}` | 'op_console' | 'op_console_login';
 
 export const SESSION_COOKIE = 'op_session';
 

@@ -1,8 +1,8 @@
 import type { Child } from 'hono/jsx';
 
 /** `display` (OIDC Core §3.1.2.1): `popup` and `touch` get a compact variant of the same page. */
-export function Layout(props: { title: string; lang?: string; display?: string; wide?: boolean; head?: Child; children?: Child; scriptNonce?: string }) {
-  const classes = [props.display === 'popup' || props.display === 'touch' ? 'compact' : '', props.wide ? 'wide' : ''].filter(Boolean).join(' ');
+export function Layout(props: { title: string; lang?: string; display?: string; wide?: boolean; console?: boolean; head?: Child; children?: Child; scriptNonce?: string }) {
+  const classes = [props.display === 'popup' || props.display === 'touch' ? 'compact' : '', props.wide ? 'wide' : '', props.console ? 'console' : ''].filter(Boolean).join(' ');
   return (
     <html lang={props.lang ?? 'en'}>
       <head>

@@ -41,4 +41,18 @@ a.button.wide { flex: 1; text-align: center; padding: .7rem 1rem; font-size: 1re
 h2 { font-size: 1.05rem; margin: 1.5rem 0 .25rem; }
 .notice { border-left: 4px solid var(--accent); padding: .6rem .8rem; margin: 0 0 1rem; background: color-mix(in srgb, var(--accent) 10%, transparent); }
 iframe.logout { display: none; }
+body.console { place-items: start center; }
+body.console main { width: min(72rem, 100% - 2rem); }
+nav.console { display: flex; gap: 1rem; flex-wrap: wrap; align-items: center; margin: 0 0 1.25rem; padding-bottom: .75rem; border-bottom: 1px solid var(--border); }
+nav.console a[aria-current] { font-weight: 700; text-decoration: none; }
+nav.console form { margin: 0 0 0 auto; }
+nav.console button, table button, form.inline button { flex: 0 0 auto; padding: .3rem .7rem; font-size: .85rem; }
+button.danger { background: var(--danger); border-color: var(--danger); }
+form.inline { display: inline-flex; gap: .5rem; align-items: center; margin: .25rem 0; flex-wrap: wrap; }
+table.data { width: 100%; border-collapse: collapse; font-size: .9rem; margin: .75rem 0; }
+table.data th, table.data td { text-align: left; padding: .45rem .5rem; border-bottom: 1px solid var(--border); vertical-align: top; word-break: break-word; }
+body.console textarea, body.console select, body.console input[type=url], body.console input[type=number], body.console input[type=search], body.console input[type=datetime-local] { width: 100%; padding: .5rem .6rem; font: inherit; color: inherit; background: transparent; border: 1px solid var(--border); border-radius: 8px; }
+body.console .filters { display: grid; grid-template-columns: repeat(auto-fit, minmax(10rem, 1fr)); gap: .5rem; align-items: end; }
+body.console .filters label { margin: 0 0 .2rem; }
+code.secret { display: block; padding: .5rem; border: 1px dashed var(--border); border-radius: 8px; word-break: break-all; }
 `;

@@ -47,13 +47,25 @@ admin.onError((err, c) => {
   throw err;
 });
 
-admin.route('/clients', adminClients);
-admin.route('/users', adminUsers);
-admin.route('/keys', adminKeys);
-admin.route('/registration', adminRegistration);
-admin.route('/clients', adminSecrets);
-admin.route('/clients', adminClientClaims);
-admin.route('/claims', adminClaims);
-admin.route('/scopes', adminScopes);
-admin.route('/logout-deliveries', adminLogoutDeliveries);
-admin.route('/audit', adminAudit);
+/**
+ * The admin API's routes without the bearer check: mounted behind it here, and called in-process by
+ * the admin console (src/routes/console), so the console has no write path of its own.
+ */
+export const adminRoutes = new Hono<AppEnv>();
+adminRoutes.onError((err, c) => {
+  if (err instanceof OAuthError) return jsonError(c, err);
+  throw err;
+});
+
+adminRoutes.route('/clients', adminClients);
+adminRoutes.route('/users', adminUsers);
+adminRoutes.route('/keys', adminKeys);
+adminRoutes.route('/registration', adminRegistration);
+adminRoutes.route('/clients', adminSecrets);
+adminRoutes.route('/clients', adminClientClaims);
+adminRoutes.route('/claims', adminClaims);
+adminRoutes.route('/scopes', adminScopes);
+adminRoutes.route('/logout-deliveries', adminLogoutDeliveries);
+adminRoutes.route('/audit', adminAudit);
+
+admin.route('/', adminRoutes);
