@@ -50,7 +50,8 @@ nav.console button, table button, form.inline button { flex: 0 0 auto; padding: 
 button.danger { background: var(--danger); border-color: var(--danger); }
 form.inline { display: inline-flex; gap: .5rem; align-items: center; margin: .25rem 0; flex-wrap: wrap; }
 table.data { width: 100%; border-collapse: collapse; font-size: .9rem; margin: .75rem 0; }
-table.data th, table.data td { text-align: left; padding: .45rem .5rem; border-bottom: 1px solid var(--border); vertical-align: top; word-break: break-word; }
+table.data th, table.data td { text-align: left; padding: .45rem .5rem; border-bottom: 1px solid var(--border); vertical-align: top; overflow-wrap: anywhere; }
+table.data th { white-space: nowrap; overflow-wrap: normal; }
 body.console textarea, body.console select, body.console input[type=url], body.console input[type=number], body.console input[type=search], body.console input[type=datetime-local] { width: 100%; padding: .5rem .6rem; font: inherit; color: inherit; background: transparent; border: 1px solid var(--border); border-radius: 8px; }
 body.console .filters { display: grid; grid-template-columns: repeat(auto-fit, minmax(10rem, 1fr)); gap: .5rem; align-items: end; }
 body.console .filters label { margin: 0 0 .2rem; }
