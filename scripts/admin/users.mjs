@@ -146,6 +146,39 @@ export const userCommands = {
     run: ({ api, args }) => api.request('POST', `/admin/users/${encodeURIComponent(args[0])}/enable`),
     print: printUser,
   },
+  'users reset-password': {
+    summary: "set a new password for a user (the sign-up rules apply); the user's sessions end",
+    args: ['USER_ID'],
+    flags: { password: { type: 'string', required: true, value: 'P', desc: 'the new password' } },
+    run: ({ api, flags, args }) => api.request('POST', `/admin/users/${encodeURIComponent(args[0])}/password`, { password: flags.password }),
+    print: printUser,
+  },
+  'users sessions': {
+    summary: "list a user's live sessions",
+    args: ['USER_ID'],
+    flags: {},
+    run: ({ api, args }) => api.request('GET', `/admin/users/${encodeURIComponent(args[0])}/sessions`),
+    print(res) {
+      const sessions = res?.sessions ?? [];
+      if (!sessions.length) return console.log('no sessions');
+      printTable(sessions, [
+        ['SID', (s) => s.sid],
+        ['SIGNED IN', (s) => fmtTime(s.auth_time)],
+        ['AMR', (s) => (s.amr ?? []).join(' ')],
+        ['EXPIRES', (s) => fmtTime(s.expires_at)],
+      ]);
+    },
+  },
+  'users sessions end': {
+    summary: 'end one session of a user, as a logout does (back-channel logout included)',
+    args: ['USER_ID', 'SID'],
+    flags: {},
+    async run({ api, args }) {
+      await api.request('DELETE', `/admin/users/${encodeURIComponent(args[0])}/sessions/${encodeURIComponent(args[1])}`);
+      return { ended: args[1] };
+    },
+    print: (res) => console.log(`ended session ${res.ended}`),
+  },
   'users delete': {
     summary: 'delete a user',
     args: ['USER_ID'],

@@ -158,6 +158,18 @@ export class UserRepository {
     await this.db.prepare('UPDATE users SET passkey_prompt_after = ? WHERE id = ?').bind(after, id).run();
   }
 
+  /**
+   * An operator's password reset: the new hash, and the user's sessions end (one batch). Grants
+   * stay (relying parties keep their refresh tokens). False for an unknown user.
+   */
+  async resetPassword(id: string, hash: string, at: number): Promise<boolean> {
+    const [res] = await this.db.batch([
+      this.db.prepare('UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?').bind(hash, at, id),
+      this.db.prepare('DELETE FROM sessions WHERE user_id = ?').bind(id),
+    ]);
+    return res!.meta.changes > 0;
+  }
+
   /** Grants or removes the user's role; false for an unknown user. */
   async setRole(id: string, role: UserRole | null, at: number): Promise<boolean> {
     const res = await this.db.prepare('UPDATE users SET role = ?, updated_at = ? WHERE id = ?').bind(role, at, id).run();

@@ -8,7 +8,7 @@ import { Layout } from './layout';
  */
 
 type Json = Record<string, unknown>;
-export type ConsoleSection = 'clients' | 'users' | 'keys' | 'audit' | 'settings';
+export type ConsoleSection = 'clients' | 'users' | 'keys' | 'audit' | 'settings' | 'claims' | 'registration' | 'logout-deliveries';
 
 const BASE = '/admin/console';
 const SECTIONS: [ConsoleSection, string][] = [
@@ -16,6 +16,9 @@ const SECTIONS: [ConsoleSection, string][] = [
   ['users', 'Users'],
   ['keys', 'Signing keys'],
   ['audit', 'Audit trail'],
+  ['claims', 'Scopes & claims'],
+  ['registration', 'Registration tokens'],
+  ['logout-deliveries', 'Logout deliveries'],
   ['settings', 'Settings'],
 ];
 
@@ -371,7 +374,7 @@ export function NewUserPage(p: ConsoleFrame & { values?: Json }) {
   );
 }
 
-export function UserDetail(p: ConsoleFrame & { user: Json; self: boolean }) {
+export function UserDetail(p: ConsoleFrame & { user: Json; self: boolean; sessions: Json[] }) {
   const u = p.user;
   const id = str(u.id);
   const path = `${BASE}/users/${encodeURIComponent(id)}`;
@@ -422,6 +425,42 @@ export function UserDetail(p: ConsoleFrame & { user: Json; self: boolean }) {
         </>
       )}
       <p class="muted">There is no per-account lockout to lift: the sign-in throttle slows an address, never locks an account.</p>
+      <h2>Password</h2>
+      <ActionButton action={`${path}/password`} csrf={p.csrf} label="Reset password">
+        <label for="new_password">New password (at least 10 characters; the user's sessions end)</label>
+        <input type="password" id="new_password" name="password" autocomplete="new-password" required />
+      </ActionButton>
+      <h2>Sessions</h2>
+      {p.sessions.length === 0 ? (
+        <p class="muted">No live sessions.</p>
+      ) : (
+        <table class="data">
+          <thead>
+            <tr>
+              <th>sid</th>
+              <th>Signed in</th>
+              <th>Methods</th>
+              <th>Expires</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {p.sessions.map((s) => (
+              <tr>
+                <td>
+                  <code>{str(s.sid)}</code>
+                </td>
+                <td>{when(s.auth_time)}</td>
+                <td>{((s.amr as string[] | undefined) ?? []).join(' ')}</td>
+                <td>{when(s.expires_at)}</td>
+                <td>
+                  <ActionButton action={`${path}/sessions/${encodeURIComponent(str(s.sid))}/end`} csrf={p.csrf} label="End session" />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
       <h2>Passkeys</h2>
       {((u.passkeys as Json[] | undefined) ?? []).length === 0 ? (
         <p class="muted">No passkeys.</p>
@@ -596,6 +635,201 @@ export function SettingsPage(p: ConsoleFrame & { rows: { variable: string; doc: 
           ))}
         </tbody>
       </table>
+    </ConsolePage>
+  );
+}
+
+// ---------------------------------------------------------------- scopes and claims
+
+export function ClaimsPage(p: ConsoleFrame & { claims: Json[]; scopes: Json[] }) {
+  return (
+    <ConsolePage {...p}>
+      <p class="muted">A custom claim is read from a user attribute; a custom scope releases claims. Standard scopes and claims (OIDC Core §5.4) are built in.</p>
+      <h2>Claims</h2>
+      {p.claims.length === 0 ? (
+        <p class="muted">No custom claims yet. Define one below, then a scope that releases it.</p>
+      ) : (
+        <table class="data">
+          <thead>
+            <tr>
+              <th>Name</th>
+              <th>Attribute</th>
+              <th>Description</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {p.claims.map((c) => (
+              <tr>
+                <td>
+                  <code>{str(c.name)}</code>
+                </td>
+                <td>{str(c.attribute)}</td>
+                <td>{str(c.description)}</td>
+                <td>
+                  <ActionButton action={`${BASE}/claims/claim/delete`} csrf={p.csrf} label="Delete" danger>
+                    <input type="hidden" name="name" value={str(c.name)} />
+                  </ActionButton>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <form method="post" action={`${BASE}/claims/claim`}>
+        <Csrf csrf={p.csrf} />
+        <div class="row">
+          <div>
+            <label for="claim_name">New claim name</label>
+            <input type="text" id="claim_name" name="name" required />
+          </div>
+          <div>
+            <label for="claim_attribute">User attribute</label>
+            <input type="text" id="claim_attribute" name="attribute" required />
+          </div>
+        </div>
+        <label for="claim_description">Description</label>
+        <input type="text" id="claim_description" name="description" />
+        <div class="actions">
+          <button type="submit">Create claim</button>
+        </div>
+      </form>
+      <h2>Scopes</h2>
+      {p.scopes.length === 0 ? (
+        <p class="muted">No custom scopes yet.</p>
+      ) : (
+        <table class="data">
+          <thead>
+            <tr>
+              <th>Name</th>
+              <th>Claims</th>
+              <th>Description</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {p.scopes.map((s) => (
+              <tr>
+                <td>
+                  <code>{str(s.name)}</code>
+                </td>
+                <td>{((s.claims as Json[] | undefined) ?? []).map((c) => str(c.name)).join(', ')}</td>
+                <td>{str(s.description)}</td>
+                <td>
+                  <ActionButton action={`${BASE}/claims/scope/${encodeURIComponent(str(s.name))}/delete`} csrf={p.csrf} label="Delete" danger />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <form method="post" action={`${BASE}/claims/scope`}>
+        <Csrf csrf={p.csrf} />
+        <div class="row">
+          <div>
+            <label for="scope_name">New scope name</label>
+            <input type="text" id="scope_name" name="name" required />
+          </div>
+          <div>
+            <label for="scope_claims">Claims it releases (space-separated)</label>
+            <input type="text" id="scope_claims" name="claims" required />
+          </div>
+        </div>
+        <label for="scope_description">Description (shown on the consent page)</label>
+        <input type="text" id="scope_description" name="description" />
+        <div class="actions">
+          <button type="submit">Create scope</button>
+        </div>
+      </form>
+    </ConsolePage>
+  );
+}
+
+// ---------------------------------------------------------------- registration tokens
+
+export function RegistrationPage(p: ConsoleFrame & { mode: string; issued?: Json }) {
+  return (
+    <ConsolePage {...p}>
+      <p class="muted">
+        Dynamic client registration (RFC 7591) is <strong>{p.mode}</strong> (REGISTRATION). With <code>token</code>, a client registers with an initial access token issued here.
+        Only a hash of each token is stored.
+      </p>
+      {p.issued && (
+        <div class="notice" role="status">
+          <p>
+            The initial access token, shown this once ({str(p.issued.uses)} use(s), until {when(p.issued.expires_at)}):
+          </p>
+          <code class="secret" id="initial-access-token">
+            {str(p.issued.initial_access_token)}
+          </code>
+        </div>
+      )}
+      <form method="post" action={`${BASE}/registration`}>
+        <Csrf csrf={p.csrf} />
+        <div class="row">
+          <div>
+            <label for="uses">Uses</label>
+            <input type="number" id="uses" name="uses" min="1" max="1000" value="1" />
+          </div>
+          <div>
+            <label for="ttl">Valid for (s)</label>
+            <input type="number" id="ttl" name="ttl" min="1" max="7776000" value="86400" />
+          </div>
+        </div>
+        <div class="actions">
+          <button type="submit">Issue a token</button>
+        </div>
+      </form>
+    </ConsolePage>
+  );
+}
+
+// ---------------------------------------------------------------- logout deliveries
+
+export function LogoutDeliveriesPage(p: ConsoleFrame & { deliveries: Json[]; status: string }) {
+  return (
+    <ConsolePage {...p}>
+      <form method="get" action={`${BASE}/logout-deliveries`} class="inline">
+        <label for="status">Status</label>
+        <select id="status" name="status">
+          {['', 'pending', 'delivered', 'failed'].map((s) => (
+            <option value={s} selected={s === p.status}>
+              {s || 'any'}
+            </option>
+          ))}
+        </select>
+        <button type="submit">Filter</button>
+      </form>
+      {p.deliveries.length === 0 ? (
+        <p class="muted">No back-channel logout deliveries{p.status ? ` with status ${p.status}` : ''}. They appear when a user logs out of a client with a back-channel logout URI.</p>
+      ) : (
+        <table class="data">
+          <thead>
+            <tr>
+              <th>Created</th>
+              <th>Client</th>
+              <th>Status</th>
+              <th>Attempts</th>
+              <th>Last answer</th>
+              <th>Next attempt</th>
+            </tr>
+          </thead>
+          <tbody>
+            {p.deliveries.map((d) => (
+              <tr>
+                <td>{when(d.created_at)}</td>
+                <td>
+                  <code>{str(d.client_id)}</code>
+                </td>
+                <td>{str(d.status)}</td>
+                <td>{str(d.attempts)}</td>
+                <td>{str(d.last_http_status) || str(d.last_error)}</td>
+                <td>{when(d.next_attempt_at)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
     </ConsolePage>
   );
 }

@@ -4,7 +4,7 @@ import type { AppEnv } from '../../env';
 import { InvalidToken, OAuthError } from '../../errors';
 import { jsonError } from '../../http/json_error';
 import { sourceIp } from '../../http/source_ip';
-import { now } from '../../config';
+import { now, resolveIssuer } from '../../config';
 import { ADMIN_IP } from '../../throttle/limits';
 import { throttleFor } from '../../throttle/store';
 import { adminClaims, adminScopes } from './claims';
@@ -52,6 +52,11 @@ admin.onError((err, c) => {
  * the admin console (src/routes/console), so the console has no write path of its own.
  */
 export const adminRoutes = new Hono<AppEnv>();
+// Called in-process by the console, the request has not been through the app's issuer middleware.
+adminRoutes.use('*', async (c, next) => {
+  if (!c.get('issuer')) c.set('issuer', resolveIssuer(c.env, c.req.url));
+  await next();
+});
 adminRoutes.onError((err, c) => {
   if (err instanceof OAuthError) return jsonError(c, err);
   throw err;

@@ -1,6 +1,9 @@
 import { audit } from '../../observability/audit';
 import { Hono } from 'hono';
-import { createUser, parseNewUserJson } from '../../authn/new_user';
+import { createUser, NEW_USER_MESSAGES, parseNewUserJson, passwordProblem } from '../../authn/new_user';
+import { hashPassword, passwordPepper } from '../../crypto/password';
+import { endSession } from '../../logout/end_session';
+import { SessionRepository } from '../../storage/sessions';
 import { applyAttributeChanges } from '../../claims/validate';
 import { applyClaimChanges } from '../../claims/profile';
 import { InvalidRequest } from '../../errors';
@@ -123,6 +126,36 @@ for (const [action, disabled] of [['disable', true], ['enable', false]] as const
     return user ? c.json(userJson(user)) : notFound(c);
   });
 }
+
+/** An operator sets a new password (the sign-up rules apply); the user's sessions end. */
+adminUsers.post('/:id/password', async (c) => {
+  const body = (await jsonBody(c)) as { password?: unknown } | null;
+  const users = new UserRepository(c.env.DB);
+  const user = await users.find(c.req.param('id'));
+  if (!user) return notFound(c);
+  const password = body?.password;
+  if (typeof password !== 'string' || passwordProblem(password, user.username, user.email)) throw new InvalidRequest(NEW_USER_MESSAGES.password);
+  if (!(await users.resetPassword(user.id, await hashPassword(password, passwordPepper(c.env)), now()))) return notFound(c);
+  audit('user.password_reset', { subject: user.id });
+  return c.json(userJson({ ...user, updatedAt: now() }));
+});
+
+/** The user's live sessions (newest sign-in first). */
+adminUsers.get('/:id/sessions', async (c) => {
+  const sessions = await new SessionRepository(c.env.DB).listForUser(c.req.param('id'), now());
+  return c.json({
+    sessions: sessions.map((s) => ({ sid: s.sid, auth_time: s.authTime, amr: s.amr, created_at: s.createdAt ?? null, expires_at: s.expiresAt, remembered: s.remembered ?? false })),
+  });
+});
+
+/** Ends one session as a logout does: its grants without offline_access revoked, back-channel logout sent. */
+adminUsers.delete('/:id/sessions/:sid', async (c) => {
+  const session = await new SessionRepository(c.env.DB).findBySid(c.req.param('sid'), now());
+  if (!session || session.userId !== c.req.param('id')) return notFound(c);
+  const ended = await endSession(c.env, session, c.var.issuer);
+  audit('session.ended', { subject: session.userId, details: { sid: session.sid, back_channel: ended.backChannel } });
+  return c.body(null, 204);
+});
 
 adminUsers.delete('/:id', async (c) => {
   if (!(await new UserRepository(c.env.DB).delete(c.req.param('id')))) return notFound(c);

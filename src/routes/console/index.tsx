@@ -16,6 +16,7 @@ import { readFormOr400 } from '../form';
 import { consoleAudit } from './audit';
 import { consoleClients } from './clients';
 import { consoleKeys } from './keys';
+import { consoleClaims, consoleLogout, consoleRegistration } from './more';
 import { consoleSettings } from './settings';
 import { clearConsoleSession, openConsoleSession, writeConsoleSession } from './session';
 import { setConsoleState, type ConsoleEnv } from './types';
@@ -122,5 +123,8 @@ adminConsole.route('/users', consoleUsers);
 adminConsole.route('/keys', consoleKeys);
 adminConsole.route('/audit', consoleAudit);
 adminConsole.route('/settings', consoleSettings);
+adminConsole.route('/claims', consoleClaims);
+adminConsole.route('/registration', consoleRegistration);
+adminConsole.route('/logout-deliveries', consoleLogout);
 
 adminConsole.all('*', (c) => renderPage(c, <ErrorPage title="Not found" detail="No such console page." />, 404));

@@ -4,6 +4,7 @@ import { renderPage } from '../../views/render';
 import type { AppEnv } from '../../env';
 import type { Params } from '../../http/params';
 import { adminRoutes } from '../admin/index';
+import type { ConsoleSection } from '../../views/console';
 
 /** The console's routes run in the app's env; what the guard learnt is kept per request (below). */
 export type ConsoleEnv = AppEnv;
@@ -46,7 +47,8 @@ export async function callAdmin(c: ConsoleContext, method: 'GET' | 'POST' | 'PAT
   } catch {
     ctx = undefined;
   }
-  const res = await adminRoutes.fetch(new Request(`https://admin.internal${path}`, init), c.env, ctx);
+  // The issuer's origin, so the admin routes resolve the same issuer (keySetChanged, logout tokens).
+  const res = await adminRoutes.fetch(new Request(`${new URL(c.get('issuer')).origin}${path}`, init), c.env, ctx);
   const text = await res.text();
   let parsed: Record<string, unknown> = {};
   try {
@@ -60,7 +62,7 @@ export async function callAdmin(c: ConsoleContext, method: 'GET' | 'POST' | 'PAT
 /** The admin API's error, as one line for the page. */
 export const problem = (a: AdminAnswer): string => String(a.body.error_description ?? a.body.error ?? `the admin API answered ${a.status}`);
 
-export const frame = (c: ConsoleContext, title: string, section: 'clients' | 'users' | 'keys' | 'audit' | 'settings', extra: { notice?: string; error?: string } = {}) => ({
+export const frame = (c: ConsoleContext, title: string, section: ConsoleSection, extra: { notice?: string; error?: string } = {}) => ({
   title,
   section,
   admin: { username: consoleState(c).admin.username },

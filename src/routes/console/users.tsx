@@ -38,12 +38,13 @@ consoleUsers.post('/', async (c) => {
 });
 
 async function show(c: ConsoleContext, extra: { notice?: string; error?: string } = {}, status: 200 | 400 = 200) {
-  const a = await callAdmin(c, 'GET', path(c));
+  const [a, s] = await Promise.all([callAdmin(c, 'GET', path(c)), callAdmin(c, 'GET', `${path(c)}/sessions`)]);
   if (a.status === 404) return notFoundPage(c, 'user');
-  return renderPage(c, <UserDetail {...frame(c, String(a.body.username ?? 'User'), 'users', extra)} user={a.body} self={a.body.id === consoleState(c).admin.id} />, status);
+  const sessions = (s.body.sessions as Json[] | undefined) ?? [];
+  return renderPage(c, <UserDetail {...frame(c, String(a.body.username ?? 'User'), 'users', extra)} user={a.body} self={a.body.id === consoleState(c).admin.id} sessions={sessions} />, status);
 }
 
-const NOTICES: Record<string, string> = { created: 'User created.', saved: 'Profile saved.', role: 'Role changed.', disabled: 'User disabled: sessions ended, grants revoked.', enabled: 'User enabled.', passkey: 'Passkey removed.' };
+const NOTICES: Record<string, string> = { password: 'Password reset; the user\'s sessions ended.', ended: 'Session ended.', created: 'User created.', saved: 'Profile saved.', role: 'Role changed.', disabled: 'User disabled: sessions ended, grants revoked.', enabled: 'User enabled.', passkey: 'Passkey removed.' };
 
 consoleUsers.get('/:id', (c) => {
   const key = Object.keys(NOTICES).find((k) => c.req.query(k));
@@ -96,6 +97,19 @@ for (const action of ['disable', 'enable'] as const) {
     return c.redirect(`${BASE}/${encodeURIComponent(c.req.param('id'))}?${action}d=1`, 303);
   });
 }
+
+consoleUsers.post('/:id/password', async (c) => {
+  const a = await callAdmin(c, 'POST', `${path(c)}/password`, { password: formOf(c).get('password') ?? '' });
+  if (a.status === 404) return notFoundPage(c, 'user');
+  if (a.status !== 200) return show(c, { error: problem(a) }, 400);
+  return c.redirect(`${BASE}/${encodeURIComponent(c.req.param('id'))}?password=1`, 303);
+});
+
+consoleUsers.post('/:id/sessions/:sid/end', async (c) => {
+  const a = await callAdmin(c, 'DELETE', `${path(c)}/sessions/${encodeURIComponent(c.req.param('sid'))}`);
+  if (a.status === 404) return notFoundPage(c, 'session');
+  return c.redirect(`${BASE}/${encodeURIComponent(c.req.param('id'))}?ended=1`, 303);
+});
 
 consoleUsers.post('/:id/passkeys/:credentialId/delete', async (c) => {
   const a = await callAdmin(c, 'DELETE', `${path(c)}/passkeys/${encodeURIComponent(c.req.param('credentialId'))}`);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { sealJson } from '../../../src/crypto/sealed';
-import { ADMIN, Browser, createUser, csrfOf, env, fetchOp } from '../helpers';
+import { ADMIN, Browser, createClient, createUser, csrfOf, env, fetchOp, obtainTokens } from '../helpers';
 
 const BASE = '/admin/console';
 const COOKIE = '__Host-op_console';
@@ -275,5 +275,56 @@ describe('admin console: every change goes through the admin API and is audited 
     expect(settingsPage).not.toContain(env.KEY_ENCRYPTION_KEY!);
     expect(settingsPage).not.toContain(env.KEY_ENCRYPTION_KEY_PREVIOUS!);
     expect(settingsPage).toContain('https://op.example.test');
+  });
+
+  it('a user page lists their sessions; ending one and resetting the password are audited with the admin as actor', async () => {
+    const admin = await makeAdmin();
+    const browser = await consoleFor(admin);
+    const user = await createUser();
+    await obtainTokens({ client: await createClient(), user });
+    const { csrf, html } = await pageCsrf(browser, `${BASE}/users/${user.id}`);
+    const sid = /<td><code>([^<]+)<\/code><\/td><td>/.exec(html.slice(html.indexOf('<h2>Sessions</h2>')))![1]!;
+    let res = await browser.post(`${BASE}/users/${user.id}/sessions/${sid}/end`, { csrf });
+    expect(res.status).toBe(303);
+    expect(await (await browser.get(res.headers.get('Location')!)).text()).toContain('No live sessions.');
+    res = await browser.post(`${BASE}/users/${user.id}/password`, { csrf, password: 'short' });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain('password is too weak');
+    res = await browser.post(`${BASE}/users/${user.id}/password`, { csrf, password: 'another long passphrase' });
+    expect(res.status).toBe(303);
+    const rows = await auditBy(`admin:${admin.id}`, 3);
+    expect(rows.map((r) => r.type)).toEqual(['console.signin', 'session.ended', 'user.password_reset']);
+    expect(rows.every((r) => r.type === 'console.signin' || r.subject === user.id)).toBe(true);
+  });
+
+  it('scopes and claims, registration tokens and logout deliveries: through the admin API, audited, the token shown once', async () => {
+    const admin = await makeAdmin();
+    const browser = await consoleFor(admin);
+    const { csrf, html } = await pageCsrf(browser, `${BASE}/claims`);
+    expect(html).toContain('No custom');
+    const name = `dept_${Date.now().toString(36)}`;
+    let res = await browser.post(`${BASE}/claims/claim`, { csrf, name, attribute: 'department', description: 'Department' });
+    expect(res.status).toBe(200);
+    res = await browser.post(`${BASE}/claims/scope`, { csrf, name: `${name}_scope`, claims: 'no_such_claim' });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain('not defined');
+    res = await browser.post(`${BASE}/claims/scope`, { csrf, name: `${name}_scope`, claims: name });
+    expect(res.status).toBe(200);
+    expect(((await (await fetchOp('/admin/scopes', { headers: ADMIN })).json()) as { scopes: { name: string }[] }).scopes.map((s) => s.name)).toContain(`${name}_scope`);
+    expect((await browser.post(`${BASE}/claims/scope/${name}_scope/delete`, { csrf })).status).toBe(200);
+    expect((await browser.post(`${BASE}/claims/claim/delete`, { csrf, name })).status).toBe(200);
+
+    res = await browser.post(`${BASE}/registration`, { csrf, uses: '2', ttl: '3600' });
+    expect(res.status).toBe(200);
+    const token = /id="initial-access-token">([^<]+)</.exec(await res.text())![1]!;
+    expect(token.length).toBeGreaterThanOrEqual(40);
+    expect((await browser.post(`${BASE}/registration`, { csrf, uses: '0' })).status).toBe(400);
+
+    const deliveries = await browser.get(`${BASE}/logout-deliveries?status=failed`);
+    expect(deliveries.status).toBe(200);
+
+    const rows = await auditBy(`admin:${admin.id}`, 6);
+    expect(rows.map((r) => r.type)).toEqual(['console.signin', 'claim.created', 'scope.created', 'scope.deleted', 'claim.deleted', 'registration_token.issued']);
+    expect(JSON.stringify((await env.DB.prepare('SELECT * FROM audit_events WHERE actor = ?').bind(`admin:${admin.id}`).all()).results)).not.toContain(token);
   });
 });
