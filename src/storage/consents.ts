@@ -37,6 +37,15 @@ export class ConsentRepository {
     return results.map((r) => ({ clientId: r.client_id, scopes: r.scopes.split(' ').filter(Boolean), updatedAt: r.updated_at }));
   }
 
+  /** The users who approved a client, with the scopes (the admin console), newest first, at most `limit`. */
+  async listForClient(clientId: string, limit: number): Promise<{ userId: string; username: string; scopes: string[]; updatedAt: number }[]> {
+    const { results } = await this.db
+      .prepare('SELECT c.user_id, u.username, c.scopes, c.updated_at FROM consents c JOIN users u ON u.id = c.user_id WHERE c.client_id = ? ORDER BY c.updated_at DESC LIMIT ?')
+      .bind(clientId, limit)
+      .all<{ user_id: string; username: string; scopes: string; updated_at: number }>();
+    return results.map((r) => ({ userId: r.user_id, username: r.username, scopes: r.scopes.split(' ').filter(Boolean), updatedAt: r.updated_at }));
+  }
+
   async forget(userId: string, clientId: string): Promise<boolean> {
     const res = await this.db.prepare('DELETE FROM consents WHERE user_id = ? AND client_id = ?').bind(userId, clientId).run();
     return res.meta.changes > 0;

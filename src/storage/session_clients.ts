@@ -38,6 +38,18 @@ export class SessionClientRepository {
     return this.db.prepare('DELETE FROM session_clients WHERE sid = ?').bind(sid);
   }
 
+  /** The live sessions signed in to a client (the admin console), newest sign-in first, at most `limit`. */
+  async liveSessionsOfClient(clientId: string, at: number, limit: number): Promise<{ sid: string; userId: string; authTime: number }[]> {
+    const { results } = await this.db
+      .prepare(
+        `SELECT s.sid, s.user_id, s.auth_time FROM session_clients sc JOIN sessions s ON s.sid = sc.sid
+         WHERE sc.client_id = ? AND s.expires_at > ? ORDER BY s.auth_time DESC LIMIT ?`,
+      )
+      .bind(clientId, at, limit)
+      .all<{ sid: string; user_id: string; auth_time: number }>();
+    return results.map((r) => ({ sid: r.sid, userId: r.user_id, authTime: r.auth_time }));
+  }
+
   /** The clients any live session of the user has signed in to (the account page's app list). */
   async clientsOfUser(userId: string, at: number): Promise<string[]> {
     const { results } = await this.db

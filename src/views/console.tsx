@@ -258,7 +258,7 @@ export function NewClientPage(p: ConsoleFrame & { client?: Json }) {
   );
 }
 
-export function ClientDetail(p: ConsoleFrame & { client: Json; secret?: string }) {
+export function ClientDetail(p: ConsoleFrame & { client: Json; secret?: string; activity?: { consents: Json[]; sessions: Json[] } }) {
   const id = str(p.client.client_id);
   const path = `${BASE}/clients/${encodeURIComponent(id)}`;
   const method = str(p.client.token_endpoint_auth_method);
@@ -285,6 +285,62 @@ export function ClientDetail(p: ConsoleFrame & { client: Json; secret?: string }
         </ActionButton>
       ) : (
         <p class="muted">This client ({method}) has no rotatable secret: change its authentication method to issue a new one.</p>
+      )}
+      {p.activity && (
+        <>
+          <h2>Consents</h2>
+          {p.activity.consents.length === 0 ? (
+            <p class="muted">No user has approved this client yet{p.client.first_party === true ? ' (first party: consent is skipped)' : ''}.</p>
+          ) : (
+            <table class="data">
+              <thead>
+                <tr>
+                  <th>User</th>
+                  <th>Scopes</th>
+                  <th>Approved</th>
+                </tr>
+              </thead>
+              <tbody>
+                {p.activity.consents.map((x) => (
+                  <tr>
+                    <td>
+                      <a href={`${BASE}/users/${encodeURIComponent(str(x.user_id))}`}>{str(x.username)}</a>
+                    </td>
+                    <td>{((x.scopes as string[] | undefined) ?? []).join(' ')}</td>
+                    <td>{when(x.updated_at)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+          <h2>Sessions</h2>
+          {p.activity.sessions.length === 0 ? (
+            <p class="muted">No live session has signed in to this client.</p>
+          ) : (
+            <table class="data">
+              <thead>
+                <tr>
+                  <th>sid</th>
+                  <th>User</th>
+                  <th>Signed in</th>
+                </tr>
+              </thead>
+              <tbody>
+                {p.activity.sessions.map((s) => (
+                  <tr>
+                    <td>
+                      <code>{str(s.sid)}</code>
+                    </td>
+                    <td>
+                      <a href={`${BASE}/users/${encodeURIComponent(str(s.user_id))}`}>{str(s.user_id)}</a>
+                    </td>
+                    <td>{when(s.auth_time)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </>
       )}
       <h2>Delete</h2>
       <p class="muted">Deleting a client removes its consents and grants: its tokens stop working.</p>

@@ -6,6 +6,8 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { Admin, adminCli, unique, type TestUser } from './helpers/admin';
 import { CHROMIUM_ARGS, chromiumOrSkip } from './helpers/chromium';
@@ -135,5 +137,24 @@ describe.skipIf(!CHROMIUM)('admin console in a real browser', () => {
     await page.goto(`${baseUrl}/admin/console/users`);
     await expect.poll(() => page.url()).toBe(`${baseUrl}/admin/console/login`);
     await page.close();
+  });
+});
+
+describe('the CLI commands the console relies on', () => {
+  test('users update --role admin|none, users disable|enable, users reset-password, users sessions; a bad role exits 2', async () => {
+    const user = await admin.createUser();
+    expect(await adminCli('users', 'update', user.id, '--role', 'admin')).toMatch(/role:\s+admin/);
+    expect((await admin.request<{ role: string | null }>('GET', `/admin/users/${user.id}`)).role).toBe('admin');
+    expect(await adminCli('users', 'update', user.id, '--role', '')).not.toContain('role:');
+    expect((await admin.request<{ role: string | null }>('GET', `/admin/users/${user.id}`)).role).toBeNull();
+    const bad = await promisify(execFile)(process.execPath, ['scripts/admin.mjs', '--issuer', baseUrl, 'users', 'update', user.id, '--role', 'root'], { cwd: ROOT, env: { ...process.env, ADMIN_TOKEN: inject('adminToken') } }).then(
+      () => 0,
+      (e: { code: number }) => e.code,
+    );
+    expect(bad).toBe(2);
+    expect(await adminCli('users', 'disable', user.id)).toMatch(/disabled:/);
+    expect(await adminCli('users', 'enable', user.id)).not.toMatch(/disabled:/);
+    await adminCli('users', 'reset-password', user.id, '--password', 'a fresh long passphrase');
+    expect(await adminCli('users', 'sessions', user.id)).toContain('no sessions');
   });
 });

@@ -6,6 +6,8 @@ import { now } from '../../config';
 import type { AppEnv, Bindings } from '../../env';
 import { keyPolicy } from '../../keys/policy_config';
 import { ClientRepository, type Client } from '../../storage/clients';
+import { ConsentRepository } from '../../storage/consents';
+import { SessionClientRepository } from '../../storage/session_clients';
 import { jsonBody, notFound } from './common';
 
 export const adminClients = new Hono<AppEnv>();
@@ -45,6 +47,21 @@ adminClients.get('/', async (c) => c.json({ clients: (await new ClientRepository
 adminClients.get('/:id', async (c) => {
   const client = await new ClientRepository(c.env.DB).find(c.req.param('id'));
   return client ? c.json(clientJson(client)) : notFound(c);
+});
+
+/** Who uses the client: its consents and the live sessions signed in to it (newest first, at most 100 each). */
+adminClients.get('/:id/activity', async (c) => {
+  const id = c.req.param('id');
+  const [client, consents, sessions] = await Promise.all([
+    new ClientRepository(c.env.DB).find(id),
+    new ConsentRepository(c.env.DB).listForClient(id, 100),
+    new SessionClientRepository(c.env.DB).liveSessionsOfClient(id, now(), 100),
+  ]);
+  if (!client) return notFound(c);
+  return c.json({
+    consents: consents.map((x) => ({ user_id: x.userId, username: x.username, scopes: x.scopes, updated_at: x.updatedAt })),
+    sessions: sessions.map((s) => ({ sid: s.sid, user_id: s.userId, auth_time: s.authTime })),
+  });
 });
 
 adminClients.delete('/:id', async (c) => {

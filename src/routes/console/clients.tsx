@@ -59,9 +59,11 @@ function created(c: ConsoleContext, client: Record<string, unknown>, notice: str
 }
 
 async function show(c: ConsoleContext, extra: { notice?: string; error?: string } = {}, status: 200 | 400 = 200) {
-  const a = await callAdmin(c, 'GET', `/clients/${encodeURIComponent(c.req.param('id')!)}`);
+  const id = encodeURIComponent(c.req.param('id')!);
+  const [a, activity] = await Promise.all([callAdmin(c, 'GET', `/clients/${id}`), callAdmin(c, 'GET', `/clients/${id}/activity`)]);
   if (a.status === 404) return notFoundPage(c, 'client');
-  return renderPage(c, <ClientDetail {...frame(c, String(a.body.client_name ?? 'Client'), 'clients', extra)} client={a.body} />, status);
+  const used = { consents: (activity.body.consents as Record<string, unknown>[] | undefined) ?? [], sessions: (activity.body.sessions as Record<string, unknown>[] | undefined) ?? [] };
+  return renderPage(c, <ClientDetail {...frame(c, String(a.body.client_name ?? 'Client'), 'clients', extra)} client={a.body} activity={used} />, status);
 }
 
 consoleClients.get('/:id', (c) => show(c));

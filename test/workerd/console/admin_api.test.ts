@@ -67,4 +67,16 @@ describe('admin API: role, disable, password reset, sessions (what the console c
     expect((await fetchOp(`/admin/users/${user.id}/sessions/${sid}`, { method: 'DELETE', headers: ADMIN })).status).toBe(204);
     expect(((await (await fetchOp(`/admin/users/${user.id}/sessions`, { headers: ADMIN })).json()) as { sessions: unknown[] }).sessions).toHaveLength(0);
   });
+
+  it("a client's activity: who approved it and the live sessions signed in to it (404 for an unknown client)", async () => {
+    const user = await createUser();
+    const client = await createClient();
+    await obtainTokens({ client, user });
+    const res = await fetchOp(`/admin/clients/${client.client_id}/activity`, { headers: ADMIN });
+    expect(res.status).toBe(200);
+    const activity = (await res.json()) as { consents: { user_id: string; username: string; scopes: string[] }[]; sessions: { user_id: string }[] };
+    expect(activity.consents).toEqual([expect.objectContaining({ user_id: user.id, username: user.username, scopes: expect.arrayContaining(['openid', 'profile', 'email']) })]);
+    expect(activity.sessions.map((s) => s.user_id)).toEqual([user.id]);
+    expect((await fetchOp('/admin/clients/no-such-client/activity', { headers: ADMIN })).status).toBe(404);
+  });
 });
