@@ -15,6 +15,7 @@ import { GrantRepository, type NewGrant } from '../storage/grants';
 import { UserRepository } from '../storage/users';
 import { claimsForScopes } from '../tokens/claims';
 import { requestedUserClaims } from '../tokens/claims_request';
+import { jarmTarget, type JarmClient } from './jarm';
 import type { AuthorizationRequest } from './request';
 import type { AuthorizationResponse, ResponseMode } from './response_mode';
 import { returnsAccessToken, returnsCode, returnsIdToken, returnsTokens } from './response_type';
@@ -39,13 +40,15 @@ export function redirect(c: Context, location: string, status: 302 | 303 = 302):
 
 /**
  * OIDC Core §3.1.2.6 error response, with `iss` (RFC 9207 §2) and the client's state, delivered in
- * the request's response mode (Multiple Response Types §5: errors travel as successes would).
+ * the request's response mode (Multiple Response Types §5: errors travel as successes would; JARM
+ * §2.2: in a JARM mode the error is in the response JWT too).
  */
-export function errorResponse(target: { redirectUri: string; state?: string; responseMode: ResponseMode }, issuer: string, error: OAuthError): AuthorizationResponse {
+export function errorResponse(target: { redirectUri: string; state?: string; responseMode: ResponseMode }, issuer: string, error: OAuthError, client: JarmClient): AuthorizationResponse {
   return {
     redirectUri: target.redirectUri,
     mode: target.responseMode,
     params: { error: error.error, error_description: sanitizeDescription(error.description), state: target.state, iss: issuer },
+    jarm: jarmTarget(target.responseMode, client),
   };
 }
 
@@ -160,7 +163,7 @@ export async function issueAuthorizationResponse(
     });
   }
   await Promise.all([...writes, db.batch(statements)]);
-  return { redirectUri: request.redirectUri, mode: request.responseMode, params: { ...params, state: request.state, iss: issuer } };
+  return { redirectUri: request.redirectUri, mode: request.responseMode, params: { ...params, state: request.state, iss: issuer }, jarm: jarmTarget(request.responseMode, client) };
 }
 
 const withoutSub = ({ sub: _sub, ...rest }: Record<string, unknown>) => rest;

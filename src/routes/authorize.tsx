@@ -79,7 +79,7 @@ authorize.on(['GET', 'POST'], '/', async (c) => {
   } catch (err) {
     early?.giveBack();
     if (err instanceof UntrustedRedirectError) return errorPage(c, err.title, err.detail);
-    if (err instanceof OAuthError && ctx.redirectUri) return sendAuthorizationResponse(c, errorResponse({ redirectUri: ctx.redirectUri, state: ctx.state, responseMode: errorResponseMode(ctx) }, c.var.issuer, err));
+    if (err instanceof OAuthError && ctx.redirectUri) return sendAuthorizationResponse(c, errorResponse({ redirectUri: ctx.redirectUri, state: ctx.state, responseMode: errorResponseMode(ctx) }, c.var.issuer, err, ctx.client!));
     throw err;
   }
 });
@@ -108,7 +108,7 @@ async function malformed(c: Context<AppEnv>, raw: string, err: OAuthError): Prom
   } catch {
     return errorPage(c, 'Invalid request', err.description);
   }
-  return sendAuthorizationResponse(c, errorResponse({ redirectUri: ctx.redirectUri!, state: ctx.state, responseMode: errorResponseMode(ctx) }, c.var.issuer, err));
+  return sendAuthorizationResponse(c, errorResponse({ redirectUri: ctx.redirectUri!, state: ctx.state, responseMode: errorResponseMode(ctx) }, c.var.issuer, err, ctx.client!));
 }
 
 /**
@@ -155,7 +155,7 @@ async function proceed(c: Context<AppEnv>, request: AuthorizationRequest, client
       const query = new URLSearchParams([...params]).toString();
       if (query.length <= MAX_REPLAY_QUERY) return redirect(c, `/authorize?${query}`, 303);
     }
-    return sendAuthorizationResponse(c, errorResponse(request, c.var.issuer, next.error));
+    return sendAuthorizationResponse(c, errorResponse(request, c.var.issuer, next.error, client));
   }
   if (next.step === 'issue') {
     early?.giveBack();

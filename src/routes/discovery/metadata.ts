@@ -3,7 +3,7 @@ import { SUPPORTED_AUTH_METHODS } from '../../authn/client_auth';
 import { DPOP_SIGNING_ALGS } from '../../authn/dpop';
 import { acrValuesSupported } from '../../authorize/check_claims';
 import { supportedPrompts } from '../../authorize/check_prompt';
-import { RESPONSE_MODES } from '../../authorize/response_mode';
+import { SUPPORTED_RESPONSE_MODES } from '../../authorize/response_mode';
 import { RESPONSE_TYPES } from '../../authorize/response_type';
 import { REQUEST_OBJECT_SIGNING_ALGS } from '../../authorize/request_object';
 import { OFFLINE_ACCESS, STANDARD_SCOPES } from '../../config';
@@ -30,7 +30,7 @@ export function providerMetadata(issuer: string, signingAlgs: string[], options:
     scopes_supported: [...STANDARD_SCOPES, OFFLINE_ACCESS],
     // OIDC Core §3, Multiple Response Types §3-§5: every type a client may register (`token` alone only where one registered it).
     response_types_supported: [...RESPONSE_TYPES],
-    response_modes_supported: Object.keys(RESPONSE_MODES),
+    response_modes_supported: SUPPORTED_RESPONSE_MODES,
     grant_types_supported: ['authorization_code', 'implicit', 'refresh_token', 'client_credentials'],
     // OIDC Core §8: clients register subject_type pairwise to get per-sector sub values.
     subject_types_supported: ['public', 'pairwise'],
@@ -68,5 +68,7 @@ export function providerMetadata(issuer: string, signingAlgs: string[], options:
     dpop_signing_alg_values_supported: DPOP_SIGNING_ALGS,
     // RFC 9207 §3: we always send `iss` in authorization responses.
     authorization_response_iss_parameter_supported: true,
+    // JARM §4: the algorithms of signed authorization responses (never encrypted).
+    authorization_signing_alg_values_supported: signingAlgs,
   };
 }

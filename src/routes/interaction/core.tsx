@@ -203,7 +203,7 @@ export async function advance(c: Context<AppEnv>, l: Loaded, opts: AdvanceOption
       );
     }
     case 'error':
-      return finish(c, l, errorResponse(ia.request, c.var.issuer, next.error));
+      return finish(c, l, errorResponse(ia.request, c.var.issuer, next.error, client));
     case 'issue': {
       // The consent given here goes into the batch that records the code's relying party: no second read, one write trip.
       const alsoWrite = opts.approvedHere

@@ -92,7 +92,7 @@ describe('authorize: errors redirected back to the client', () => {
     expectErrorRedirect(await get(authorizeQuery(client, { request_uri: 'https://rp.example.test/request.jwt' })), 'request_uri_not_supported');
   });
 
-  for (const mode of ['jwt', 'query.jwt', 'bogus', 'FRAGMENT']) {
+  for (const mode of ['bogus', 'FRAGMENT', 'JWT']) {
     it(`response_mode=${mode} -> invalid_request, still sent in the query`, async () => {
       const client = await createClient();
       const res = await get(authorizeQuery(client, { response_mode: mode }));
@@ -101,7 +101,7 @@ describe('authorize: errors redirected back to the client', () => {
     });
   }
 
-  for (const mode of ['query', 'fragment', 'form_post']) {
+  for (const mode of ['query', 'fragment', 'form_post', 'jwt', 'query.jwt', 'fragment.jwt', 'form_post.jwt']) {
     it(`response_mode=${mode} is accepted for code`, async () => {
       const client = await createClient();
       const res = await get(authorizeQuery(client, { response_mode: mode }));
