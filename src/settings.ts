@@ -168,6 +168,8 @@ export const SETTINGS = {
   ),
   backchannelRetryBase: setting('BACKCHANNEL_RETRY_BASE', 'First back-channel logout retry delay, seconds (doubles per attempt)', positiveNumber(5)),
   auditRetentionDays: setting('AUDIT_RETENTION_DAYS', 'Days audit events are kept before the cron purges them', wholeDays(90, 1, 3650)),
+  // RFC 9101 §10.2 / OIDC Core §6.1: unsigned (alg none) request objects, only for clients that registered request_object_signing_alg none.
+  requestObjectNone: setting('REQUEST_OBJECT_NONE', 'Accept unsigned (alg none) request objects from clients that registered request_object_signing_alg none: on or off', (raw) => oneOf(['on', 'off'], 'off')(raw) === 'on'),
 } satisfies Record<string, Setting<unknown>>;
 
 export type Settings = { readonly [K in keyof typeof SETTINGS]: ReturnType<(typeof SETTINGS)[K]['read']> };

@@ -44,7 +44,7 @@ const CLIENT_METADATA_FLAGS = {
   'access-token-ttl': { type: 'string', value: 'SECONDS', desc: 'access token lifetime for this client' },
   'refresh-token-ttl': { type: 'string', value: 'SECONDS', desc: 'absolute refresh token lifetime for this client' },
   'require-par': { type: 'boolean', desc: 'require_pushed_authorization_requests: authorization requests only through /par (RFC 9126)' },
-  'request-object-signing-alg': { type: 'string', choices: ['PS256', 'ES256', 'EdDSA', 'RS256'], value: 'ALG', desc: 'request_object_signing_alg: the one algorithm its request objects are signed with (RFC 9101)' },
+  'request-object-signing-alg': { type: 'string', choices: ['PS256', 'ES256', 'EdDSA', 'RS256', 'none'], value: 'ALG', desc: 'request_object_signing_alg: the one algorithm its request objects are signed with (RFC 9101); none only counts with REQUEST_OBJECT_NONE=on' },
   profile: { type: 'string', choices: ['fapi2'], value: 'PROFILE', desc: 'fapi2: the FAPI 2.0 Security Profile (needs --auth-method private_key_jwt, --require-par, --dpop-bound, --id-token-alg PS256|ES256|EdDSA)' },
   'dpop-bound': { type: 'boolean', desc: 'dpop_bound_access_tokens: every token request must carry a DPoP proof (RFC 9449)' },
   'request-uri': { type: 'string', repeat: true, value: 'URI', desc: 'request_uris: an https URI /authorize may fetch its request object from (repeatable; RFC 9101 §5.2)' },

@@ -2,7 +2,7 @@ import type { JSONWebKeySet } from 'jose';
 import { SUPPORTED_AUTH_METHODS as AUTH_METHODS } from '../authn/client_auth';
 import { ACR_VALUES_SUPPORTED } from '../authorize/check_claims';
 import { RESPONSE_TYPES, grantTypesFor, normalizeResponseType } from '../authorize/response_type';
-import { REQUEST_OBJECT_SIGNING_ALGS } from '../authorize/request_object';
+import { REQUEST_OBJECT_SIGNING_ALGS, UNSIGNED_REQUEST_OBJECT_ALG } from '../authorize/request_object';
 import { InvalidClientMetadata, InvalidRequest } from '../errors';
 import type { KeyAlg } from '../keys/types';
 import { FAPI2_ALGS, isFapi2, type Client, type ClientAuthMethod, type ClientFields, type ClientLifetimes, type GrantType } from './model';
@@ -199,7 +199,9 @@ export function parseClientInput(body: unknown, algorithms: readonly KeyAlg[], c
   }
   if (body.request_object_signing_alg !== undefined) {
     const alg = body.request_object_signing_alg;
-    if (alg !== null && !REQUEST_OBJECT_SIGNING_ALGS.includes(alg as string)) throw new InvalidRequest(`request_object_signing_alg must be one of ${REQUEST_OBJECT_SIGNING_ALGS.join(', ')}`);
+    // `none` may be stored by the operator; it is honoured only with REQUEST_OBJECT_NONE=on (request_object.ts).
+    const choices = [...REQUEST_OBJECT_SIGNING_ALGS, UNSIGNED_REQUEST_OBJECT_ALG];
+    if (alg !== null && !choices.includes(alg as string)) throw new InvalidRequest(`request_object_signing_alg must be one of ${choices.join(', ')}`);
     out.requestObjectSigningAlg = alg as string | null;
   }
   if (body.request_uris !== undefined) out.requestUris = body.request_uris === null ? [] : checkRequestUris(body.request_uris, InvalidRequest, true);

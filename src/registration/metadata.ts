@@ -1,5 +1,5 @@
 import { ASSERTION_SIGNING_ALGS, SECRET_ASSERTION_ALGS } from '../authn/client_assertion';
-import { REQUEST_OBJECT_SIGNING_ALGS } from '../authorize/request_object';
+import { REQUEST_OBJECT_SIGNING_ALGS, UNSIGNED_REQUEST_OBJECT_ALG } from '../authorize/request_object';
 import { SUPPORTED_AUTH_METHODS } from '../authn/client_auth';
 import type { ClientAuthMethod, ClientFields, GrantType } from '../clients/model';
 import { grantTypesFor } from '../authorize/response_type';
@@ -15,6 +15,8 @@ export interface RegistrationContext {
   algorithms: readonly KeyAlg[];
   /** This OP is served over http (local development): loopback http URIs are allowed for web clients. */
   insecureIssuer: boolean;
+  /** REQUEST_OBJECT_NONE=on: a client may register request_object_signing_alg none. */
+  requestObjectNone?: boolean;
 }
 
 /**
@@ -53,9 +55,10 @@ function list(value: unknown, what: string, max = 20): unknown[] {
   return value;
 }
 
-/** RFC 9101 / Registration 1.0 §2: request objects are signed; `none` is refused. */
-function requestObjectAlg(value: unknown): string | null {
+/** RFC 9101 / Registration 1.0 §2: request objects are signed; `none` only where the deployment allows it (REQUEST_OBJECT_NONE=on). */
+function requestObjectAlg(value: unknown, ctx: RegistrationContext): string | null {
   if (value === undefined || value === null) return null;
+  if (value === UNSIGNED_REQUEST_OBJECT_ALG && ctx.requestObjectNone) return value;
   if (!REQUEST_OBJECT_SIGNING_ALGS.includes(value as string)) throw new InvalidClientMetadata(`request_object_signing_alg must be one of ${REQUEST_OBJECT_SIGNING_ALGS.join(', ')} (unsigned request objects are not accepted)`);
   return value as string;
 }
@@ -184,7 +187,7 @@ export function parseRegistration(body: unknown, ctx: RegistrationContext): Regi
     sectorIdentifierUri,
     requirePushedAuthorizationRequests: flag(body.require_pushed_authorization_requests, 'require_pushed_authorization_requests'),
     dpopBoundAccessTokens: flag(body.dpop_bound_access_tokens, 'dpop_bound_access_tokens'),
-    requestObjectSigningAlg: requestObjectAlg(body.request_object_signing_alg),
+    requestObjectSigningAlg: requestObjectAlg(body.request_object_signing_alg, ctx),
     // OIDC Core §6.2 / RFC 9101 §5.2: the request_uri values /authorize may fetch (https; the fetch is SSRF-guarded).
     requestUris: requestUris(body.request_uris, ctx),
     // JARM §3: the algorithm of its signed authorization responses.

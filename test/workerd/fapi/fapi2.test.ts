@@ -92,6 +92,10 @@ describe('FAPI 2.0 profile (--profile fapi2)', () => {
       [{ dpop_bound_access_tokens: false }, /DPoP/],
       [{ id_token_signed_response_alg: 'RS256' }, /id_token_signed_response_alg/],
       [{ request_object_signing_alg: 'RS256' }, /request_object_signing_alg/],
+      // Unsigned request objects are never for a fapi2 client, whatever REQUEST_OBJECT_NONE says.
+      [{ request_object_signing_alg: 'none' }, /request_object_signing_alg/],
+      // JARM responses of a fapi2 client are signed with a FAPI algorithm too.
+      [{ authorization_signed_response_alg: 'RS256' }, /authorization_signed_response_alg/],
     ] as const) {
       const { res } = await fapiClient(extra);
       await expectError(res, 400, 'invalid_request', message);
