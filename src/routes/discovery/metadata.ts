@@ -67,7 +67,7 @@ export function providerMetadata(issuer: string, signingAlgs: string[], options:
     // RFC 9126 §5: pushed authorization requests, required of every client with REQUIRE_PAR=on.
     pushed_authorization_request_endpoint: `${issuer}/par`,
     require_pushed_authorization_requests: options.requirePar ?? false,
-    // RFC 9449 §5.1: DPoP proofs accepted at the token, PAR and userinfo endpoints.
+    // RFC 9449 §5.1: DPoP proofs accepted at the token, PAR, userinfo and introspection endpoints.
     dpop_signing_alg_values_supported: DPOP_SIGNING_ALGS,
     // RFC 9207 §3: we always send `iss` in authorization responses.
     authorization_response_iss_parameter_supported: true,
