@@ -8,10 +8,11 @@ import { sanitizeDescription } from '../errors';
 import type { CodeRecord } from '../grants/code_record';
 import { SessionClientRepository } from '../storage/session_clients';
 import type { Session } from '../storage/sessions';
-import { AccessDenied } from '../errors';
+import { AccessDenied, InvalidRequestUri } from '../errors';
 import { mintUserTokens } from '../grants/issue_tokens';
 import type { Client } from '../storage/clients';
 import { GrantRepository, type NewGrant } from '../storage/grants';
+import { PushedRequestRepository, isConsumedError } from '../storage/pushed_requests';
 import { UserRepository } from '../storage/users';
 import { claimsForScopes } from '../tokens/claims';
 import { requestedUserClaims } from '../tokens/claims_request';
@@ -82,7 +83,10 @@ export async function issueAuthorizationResponse(
   // (`alsoWrite`, e.g. the consent given on this page) and the grant of an access token issued here.
   // If either fails the request fails (503) and may be retried: an unused code expires, the
   // batch's upserts are idempotent.
-  const statements: D1PreparedStatement[] = [...(opts.alsoWrite ?? []), new SessionClientRepository(db).recordStatement(session.sid, request.clientId, issuedAt)];
+  // A pushed request is used up by the same batch, first: if another authorization already used it,
+  // the batch fails and writes nothing (RFC 9126 §4: single use), and the request is refused.
+  const consume = request.pushedId ? new PushedRequestRepository(db).consumeStatements(request.pushedId) : [];
+  const statements: D1PreparedStatement[] = [...consume, ...(opts.alsoWrite ?? []), new SessionClientRepository(db).recordStatement(session.sid, request.clientId, issuedAt)];
   const writes: Promise<unknown>[] = [];
   let code: string | undefined;
   if (returnsCode(type)) {
@@ -162,7 +166,13 @@ export async function issueAuthorizationResponse(
       id_token: tokens.id_token,
     });
   }
-  await Promise.all([...writes, db.batch(statements)]);
+  await Promise.all([
+    ...writes,
+    db.batch(statements).catch((err: unknown) => {
+      if (request.pushedId && isConsumedError(err)) throw new InvalidRequestUri('request_uri is unknown, expired or already used');
+      throw err;
+    }),
+  ]);
   return { redirectUri: request.redirectUri, mode: request.responseMode, params: { ...params, state: request.state, iss: issuer }, jarm: jarmTarget(request.responseMode, client) };
 }
 
