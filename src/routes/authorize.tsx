@@ -56,14 +56,14 @@ authorize.on(['GET', 'POST'], '/', async (c) => {
     // the request. Read alongside the client; used up when the response is issued (par.ts).
     const clientId = params.get('client_id');
     if (!clientId) return errorPage(c, 'Invalid request', 'The request did not say which application sent you here (client_id is missing).');
-    const [client, found] = await Promise.all([clients.findCached(clientId), readPushedRequest(c.env, clientId, requestUri).catch((err: unknown) => err)]);
+    const [client, found] = await Promise.all([
+      clients.findCached(clientId),
+      readPushedRequest(c.env, clientId, requestUri).catch((err: unknown) => (err instanceof OAuthError ? err : Promise.reject(err))),
+    ]);
     if (!client) return errorPage(c, 'Unknown application', 'The application that sent you here is not registered with this sign-in service.');
-    if (found instanceof Error) {
-      if (found instanceof OAuthError) return errorPage(c, 'Invalid request', `${found.description}. Go back to the application and start again.`);
-      throw found;
-    }
-    params = (found as { params: Params }).params;
-    pushedId = (found as { id: string }).id;
+    if (found instanceof OAuthError) return errorPage(c, 'Invalid request', `${found.description}. Go back to the application and start again.`);
+    params = found.params;
+    pushedId = found.id;
     pushed = true;
   }
   // With a session cookie, the browser's sessions (and their consent for the named client) are read

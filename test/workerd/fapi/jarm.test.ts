@@ -3,6 +3,8 @@
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { Browser, ISSUER, authorizeInBrowser, createClient, createUser, csrfOf, exchangeCode, fetchOp, type TestClient } from '../helpers';
+import { jarmAlg } from '../../../src/authorize/jarm';
+import { DEFAULT_FIELDS } from '../../../src/clients/model';
 import { authorizeQuery } from '../authorize/local-helpers';
 import { META, initialAccessToken, register, registered } from '../registration/local-helpers';
 
@@ -145,6 +147,14 @@ describe('JARM response modes', () => {
     const claims = await verifyResponse(inputs[0]![2]!, client);
     expect(claims.state).toBe('st-789');
     expect(claims.code).toBeTruthy();
+  });
+
+  it('the default algorithm: RS256 (JARM §3), but a fapi2 client\'s ID token algorithm (FAPI 2.0 forbids RS256)', () => {
+    const base = { ...DEFAULT_FIELDS, id: 'c1' };
+    expect(jarmAlg(base)).toBe('RS256');
+    expect(jarmAlg({ ...base, authorizationSignedResponseAlg: 'ES256' })).toBe('ES256');
+    expect(jarmAlg({ ...base, profile: 'fapi2', idTokenAlg: 'PS256' })).toBe('PS256');
+    expect(jarmAlg({ ...base, profile: 'fapi2', idTokenAlg: 'PS256', authorizationSignedResponseAlg: 'EdDSA' })).toBe('EdDSA');
   });
 
   it('discovery lists the JARM modes and the signing algorithms', async () => {
