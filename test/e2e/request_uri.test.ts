@@ -19,14 +19,14 @@ const admin = new Admin();
 describe('request_uri outside PAR', () => {
   let server: Server;
   let origin: string;
-  const served = new Map<string, { type: string; body: string }>();
+  const served = new Map<string, { type: string; body: string; cache?: string }>();
   const hits = new Map<string, number>();
 
   beforeAll(async () => {
     server = createServer((req, res) => {
       hits.set(req.url ?? '', (hits.get(req.url ?? '') ?? 0) + 1);
       const doc = served.get(req.url ?? '');
-      res.writeHead(doc ? 200 : 404, { 'content-type': doc?.type ?? 'text/plain', 'cache-control': 'no-store' });
+      res.writeHead(doc ? 200 : 404, { 'content-type': doc?.type ?? 'text/plain', 'cache-control': doc?.cache ?? 'no-store' });
       res.end(doc?.body ?? '');
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -45,10 +45,11 @@ describe('request_uri outside PAR', () => {
     writeFileSync(jwksFile, JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: 'ro-1', alg: 'ES256' }] }));
     const good = `${origin}/${unique('req')}.jwt`;
     const wrongType = `${origin}/${unique('req')}.txt`;
+    const cached = `${origin}/${unique('cached')}.jwt`;
     const made = JSON.parse(
-      await adminCli('clients', 'create', '--name', unique('ruri'), '--redirect-uri', REDIRECT_URI, '--jwks-file', jwksFile, '--request-uri', good, '--request-uri', wrongType, '--json'),
+      await adminCli('clients', 'create', '--name', unique('ruri'), '--redirect-uri', REDIRECT_URI, '--jwks-file', jwksFile, '--request-uri', good, '--request-uri', wrongType, '--request-uri', cached, '--json'),
     ) as { client_id: string; client_secret: string; request_uris: string[] };
-    expect(made.request_uris).toEqual([good, wrongType]);
+    expect(made.request_uris).toEqual([good, wrongType, cached]);
     const config = await client.discovery(new URL(baseUrl), made.client_id, made.client_secret, client.ClientSecretBasic(made.client_secret), { execute: [client.allowInsecureRequests] });
     expect(config.serverMetadata().request_uri_parameter_supported).toBe(true);
     expect(config.serverMetadata().require_request_uri_registration).toBe(true);
@@ -92,6 +93,16 @@ describe('request_uri outside PAR', () => {
     expect(hits.get(new URL(wrongType).pathname)).toBe(1);
     expect(typed.callback.searchParams.get('error')).toBe('invalid_request_uri');
     expect(typed.callback.searchParams.get('code')).toBeNull();
+
+    // Served with Cache-Control: max-age=60, the object is fetched once for two authorizations (per isolate).
+    served.set(new URL(cached).pathname, { type: 'application/jwt', body: requestObject, cache: 'max-age=60' });
+    for (let i = 0; i < 2; i++) {
+      const res = await fetch(`${config.serverMetadata().authorization_endpoint}?${new URLSearchParams({ client_id: made.client_id, request_uri: cached })}`, { redirect: 'manual' });
+      expect(res.status).toBe(302);
+      expect(res.headers.get('Location')).toMatch(/^\/interaction\//);
+      await res.body?.cancel();
+    }
+    expect(hits.get(new URL(cached).pathname)).toBe(1);
 
     // A URI on the same server that the client did not register is never fetched.
     const unregistered = `${origin}/${unique('other')}.jwt`;
