@@ -23,7 +23,7 @@ export interface LifetimeOverrides {
   refresh_token_idle?: number;
 }
 
-const INTERACTION_LIFETIME = 30 * 60;
+export const INTERACTION_LIFETIME = 30 * 60;
 
 /** The global lifetimes (settings), overridden by the client's own where it has them. */
 export function lifetimes(env: Bindings, client?: { lifetimes?: LifetimeOverrides }): Lifetimes {

@@ -181,6 +181,8 @@ export const SETTINGS = {
     'The KEY_ENCRYPTION_KEY being rotated out: what it sealed still opens, what it MACed still verifies; the cron re-seals under the current key',
     previousKek,
   ),
+  // RFC 9101 §10.2 / OIDC Core §6.1: unsigned (alg none) request objects, only for clients that registered request_object_signing_alg none.
+  requestObjectNone: setting('REQUEST_OBJECT_NONE', 'Accept unsigned (alg none) request objects from clients that registered request_object_signing_alg none: on or off', (raw) => oneOf(['on', 'off'], 'off')(raw) === 'on'),
 } satisfies Record<string, Setting<unknown>>;
 
 export type Settings = { readonly [K in keyof typeof SETTINGS]: ReturnType<(typeof SETTINGS)[K]['read']> };

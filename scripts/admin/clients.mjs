@@ -44,9 +44,11 @@ const CLIENT_METADATA_FLAGS = {
   'access-token-ttl': { type: 'string', value: 'SECONDS', desc: 'access token lifetime for this client' },
   'refresh-token-ttl': { type: 'string', value: 'SECONDS', desc: 'absolute refresh token lifetime for this client' },
   'require-par': { type: 'boolean', desc: 'require_pushed_authorization_requests: authorization requests only through /par (RFC 9126)' },
-  'request-object-signing-alg': { type: 'string', choices: ['PS256', 'ES256', 'EdDSA', 'RS256'], value: 'ALG', desc: 'request_object_signing_alg: the one algorithm its request objects are signed with (RFC 9101)' },
+  'request-object-signing-alg': { type: 'string', choices: ['PS256', 'ES256', 'EdDSA', 'RS256', 'none'], value: 'ALG', desc: 'request_object_signing_alg: the one algorithm its request objects are signed with (RFC 9101); none only counts with REQUEST_OBJECT_NONE=on' },
   profile: { type: 'string', choices: ['fapi2'], value: 'PROFILE', desc: 'fapi2: the FAPI 2.0 Security Profile (needs --auth-method private_key_jwt, --require-par, --dpop-bound, --id-token-alg PS256|ES256|EdDSA)' },
   'dpop-bound': { type: 'boolean', desc: 'dpop_bound_access_tokens: every token request must carry a DPoP proof (RFC 9449)' },
+  'request-uri': { type: 'string', repeat: true, value: 'URI', desc: 'request_uris: an https URI /authorize may fetch its request object from (repeatable; RFC 9101 §5.2)' },
+  'authorization-signed-response-alg': { type: 'string', choices: SIGNING_ALGS, value: 'ALG', desc: 'authorization_signed_response_alg: JARM response signing algorithm (default RS256)' },
 };
 
 /** The admin API fields that the shared client flags set (only those given). */
@@ -73,6 +75,8 @@ function clientMetadataBody(flags) {
   if (flags.requestObjectSigningAlg) body.request_object_signing_alg = flags.requestObjectSigningAlg;
   if (flags.profile) body.profile = flags.profile;
   if (flags.dpopBound !== undefined) body.dpop_bound_access_tokens = Boolean(flags.dpopBound);
+  if (flags.requestUri?.length) body.request_uris = flags.requestUri;
+  if (flags.authorizationSignedResponseAlg) body.authorization_signed_response_alg = flags.authorizationSignedResponseAlg;
   const access = seconds('access-token-ttl', flags.accessTokenTtl);
   if (access !== undefined) body.access_token_ttl = access;
   const refresh = seconds('refresh-token-ttl', flags.refreshTokenTtl);

@@ -1,7 +1,7 @@
 import { InvalidRequest, UnauthorizedClient, UnsupportedResponseType } from '../errors';
 import { responseTypesOf } from '../clients/model';
 import type { AuthorizeContext } from './request';
-import { RESPONSE_MODES, defaultResponseMode, isResponseMode } from './response_mode';
+import { RESPONSE_MODES, concreteMode, defaultResponseMode, isResponseMode } from './response_mode';
 import { normalizeResponseType, returnsIdToken } from './response_type';
 
 /**
@@ -21,7 +21,8 @@ export function checkResponseType(ctx: AuthorizeContext): void {
 /**
  * Multiple Response Types §2.1: the default mode follows the type (query for `code`, fragment for
  * the rest); `query` MUST NOT carry tokens, so asking for it with such a type is refused.
- * Form Post Response Mode §2 adds `form_post`.
+ * Form Post Response Mode §2 adds `form_post`; JARM §2.3 the `*.jwt` modes (`jwt` is stored as the
+ * mode it stands for, §2.3.4).
  */
 export function checkResponseMode(ctx: AuthorizeContext): void {
   const type = ctx.request.responseType!;
@@ -32,7 +33,7 @@ export function checkResponseMode(ctx: AuthorizeContext): void {
   }
   if (!isResponseMode(mode)) throw new InvalidRequest(`response_mode ${mode} is not supported`);
   if (!RESPONSE_MODES[mode].allowedFor(type)) throw new InvalidRequest(`response_mode ${mode} cannot carry the tokens of response_type ${type}`);
-  ctx.request.responseMode = mode;
+  ctx.request.responseMode = concreteMode(mode, type);
 }
 
 /** OIDC Core §3.2.2.1 / §3.3.2.11: nonce is REQUIRED whenever the authorization endpoint returns an ID token. */
@@ -52,6 +53,6 @@ export function errorResponseMode(ctx: AuthorizeContext) {
   const rawType = ctx.params.get('response_type');
   const type = rawType ? normalizeResponseType(rawType) : undefined;
   const mode = ctx.params.get('response_mode');
-  if (mode !== undefined && isResponseMode(mode) && (type === undefined || RESPONSE_MODES[mode].allowedFor(type))) return mode;
+  if (mode !== undefined && isResponseMode(mode) && (type === undefined || RESPONSE_MODES[mode].allowedFor(type))) return concreteMode(mode, type);
   return defaultResponseMode(type);
 }

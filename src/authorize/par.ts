@@ -57,13 +57,20 @@ export async function pushAuthorizationRequest(ctx: PushContext, client: Client,
 export const isPushedRequestUri = (uri: string): boolean => uri.startsWith(REQUEST_URI_PREFIX);
 
 /**
- * RFC 9126 §4: the parameters pushed under `requestUri` by `clientId`, taken once. An unknown,
- * expired, already used or another client's request_uri is invalid_request_uri (RFC 9101 §7).
+ * RFC 9126 §4: the parameters pushed under `requestUri` by `clientId`, and the id that uses them up
+ * when the authorization response is issued (respond.ts), not now: FAPI 2.0's conformance suite
+ * opens the same authorization URL twice before signing in, and RFC 9126 §7.3 only asks for one
+ * use "at the point of authorization". An unknown, expired, already used or another client's
+ * request_uri is invalid_request_uri (RFC 9101 §7).
  */
-export async function takePushedRequest(env: Bindings, clientId: string, requestUri: string): Promise<Params> {
+export async function readPushedRequest(env: Bindings, clientId: string, requestUri: string): Promise<{ id: string; params: Params }> {
   const secret = requestUri.slice(REQUEST_URI_PREFIX.length);
   if (!/^[A-Za-z0-9_-]{43}$/.test(secret)) throw new InvalidRequestUri('request_uri is not one this server issued');
-  const params = await new PushedRequestRepository(env.DB).take(await sha256Base64url(secret), clientId, now());
+  const id = await sha256Base64url(secret);
+  const params = await new PushedRequestRepository(env.DB).find(id, clientId, now());
   if (!params) throw new InvalidRequestUri('request_uri is unknown, expired or already used');
-  return new Map(params);
+  return { id, params: new Map(params) };
 }
+
+/** A pushed request whose authorization ended with an error is used up too (in the background). */
+export const consumePushedRequest = (env: Bindings, id: string): Promise<void> => new PushedRequestRepository(env.DB).consume(id);

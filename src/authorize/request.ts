@@ -33,6 +33,8 @@ export interface AuthorizationRequest {
   dpopJkt?: string;
   /** A shorter code lifetime than the deployment's (FAPI 2.0 clients: at most 60 s). */
   codeTtl?: number;
+  /** RFC 9126: the pushed request this came from, used up when its response is issued (par.ts). */
+  pushedId?: string;
 }
 
 /** What the checks share: the raw parameters, the client once known, and the request being built. */

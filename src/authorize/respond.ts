@@ -8,13 +8,15 @@ import { sanitizeDescription } from '../errors';
 import type { CodeRecord } from '../grants/code_record';
 import { SessionClientRepository } from '../storage/session_clients';
 import type { Session } from '../storage/sessions';
-import { AccessDenied } from '../errors';
+import { AccessDenied, InvalidRequestUri } from '../errors';
 import { mintUserTokens } from '../grants/issue_tokens';
 import type { Client } from '../storage/clients';
 import { GrantRepository, type NewGrant } from '../storage/grants';
+import { PushedRequestRepository, isConsumedError } from '../storage/pushed_requests';
 import { UserRepository } from '../storage/users';
 import { claimsForScopes } from '../tokens/claims';
 import { requestedUserClaims } from '../tokens/claims_request';
+import { jarmTarget, type JarmClient } from './jarm';
 import type { AuthorizationRequest } from './request';
 import type { AuthorizationResponse, ResponseMode } from './response_mode';
 import { returnsAccessToken, returnsCode, returnsIdToken, returnsTokens } from './response_type';
@@ -39,13 +41,15 @@ export function redirect(c: Context, location: string, status: 302 | 303 = 302):
 
 /**
  * OIDC Core §3.1.2.6 error response, with `iss` (RFC 9207 §2) and the client's state, delivered in
- * the request's response mode (Multiple Response Types §5: errors travel as successes would).
+ * the request's response mode (Multiple Response Types §5: errors travel as successes would; JARM
+ * §2.2: in a JARM mode the error is in the response JWT too).
  */
-export function errorResponse(target: { redirectUri: string; state?: string; responseMode: ResponseMode }, issuer: string, error: OAuthError): AuthorizationResponse {
+export function errorResponse(target: { redirectUri: string; state?: string; responseMode: ResponseMode }, issuer: string, error: OAuthError, client: JarmClient): AuthorizationResponse {
   return {
     redirectUri: target.redirectUri,
     mode: target.responseMode,
     params: { error: error.error, error_description: sanitizeDescription(error.description), state: target.state, iss: issuer },
+    jarm: jarmTarget(target.responseMode, client),
   };
 }
 
@@ -79,7 +83,10 @@ export async function issueAuthorizationResponse(
   // (`alsoWrite`, e.g. the consent given on this page) and the grant of an access token issued here.
   // If either fails the request fails (503) and may be retried: an unused code expires, the
   // batch's upserts are idempotent.
-  const statements: D1PreparedStatement[] = [...(opts.alsoWrite ?? []), new SessionClientRepository(db).recordStatement(session.sid, request.clientId, issuedAt)];
+  // A pushed request is used up by the same batch, first: if another authorization already used it,
+  // the batch fails and writes nothing (RFC 9126 §4: single use), and the request is refused.
+  const consume = request.pushedId ? new PushedRequestRepository(db).consumeStatements(request.pushedId) : [];
+  const statements: D1PreparedStatement[] = [...consume, ...(opts.alsoWrite ?? []), new SessionClientRepository(db).recordStatement(session.sid, request.clientId, issuedAt)];
   const writes: Promise<unknown>[] = [];
   let code: string | undefined;
   if (returnsCode(type)) {
@@ -159,8 +166,14 @@ export async function issueAuthorizationResponse(
       id_token: tokens.id_token,
     });
   }
-  await Promise.all([...writes, db.batch(statements)]);
-  return { redirectUri: request.redirectUri, mode: request.responseMode, params: { ...params, state: request.state, iss: issuer } };
+  await Promise.all([
+    ...writes,
+    db.batch(statements).catch((err: unknown) => {
+      if (request.pushedId && isConsumedError(err)) throw new InvalidRequestUri('request_uri is unknown, expired or already used');
+      throw err;
+    }),
+  ]);
+  return { redirectUri: request.redirectUri, mode: request.responseMode, params: { ...params, state: request.state, iss: issuer }, jarm: jarmTarget(request.responseMode, client) };
 }
 
 const withoutSub = ({ sub: _sub, ...rest }: Record<string, unknown>) => rest;

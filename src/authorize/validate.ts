@@ -1,8 +1,10 @@
 import { now } from '../config';
-import { OAuthError, UntrustedRedirectError } from '../errors';
+import { settings } from '../settings';
+import { InvalidRequest, OAuthError, UntrustedRedirectError } from '../errors';
 import type { Params } from '../http/params';
 import type { Client } from '../storage/clients';
 import { requestObjectParams } from './request_object';
+import { fetchRequestObject } from './request_uri';
 import type { ClientRepository } from '../storage/clients';
 import { checkClaims } from './check_claims';
 import { checkClient } from './check_client';
@@ -43,7 +45,9 @@ const CHECKS: AuthorizeCheck[] = [
  * context's redirect_uri and state (OIDC Core §3.1.2.6). `ctx` is filled in as checks pass.
  */
 export async function validateAuthorizationRequest(ctx: AuthorizeContext, clients: ClientLookup): Promise<AuthorizationRequest> {
-  if (ctx.params.has('request')) {
+  // A pushed request never holds a request_uri (RFC 9126 §2.1, refused at /par); any other is a
+  // request object by reference (OIDC Core §6.2).
+  if (ctx.params.has('request') || (ctx.params.has('request_uri') && !ctx.pushed)) {
     const client = await resolveRequestObject(ctx, clients);
     await trustClientAndRedirectUri(ctx, { findCached: async (id) => (id === client.id ? client : null) });
   } else {
@@ -56,15 +60,26 @@ export async function validateAuthorizationRequest(ctx: AuthorizeContext, client
 
 /**
  * OIDC Core §6.1 / RFC 9101: a request object by value replaces ctx.params with its parameters
- * merged over the outer ones. An invalid object goes back to the outer redirect_uri when that one is
- * registered (with the outer state); otherwise the user sees it (or, at PAR, the client as JSON).
+ * merged over the outer ones; OIDC Core §6.2 / RFC 9101 §5.2: one by reference (request_uri) is
+ * fetched first (request_uri.ts), then treated the same. An invalid object, or a request_uri that
+ * cannot be used, goes back to the outer redirect_uri when that one is registered (with the outer
+ * state); otherwise the user sees it (or, at PAR, the client as JSON).
  */
 async function resolveRequestObject(ctx: AuthorizeContext, clients: ClientLookup): Promise<Client> {
   const clientId = ctx.params.get('client_id');
   checkClient(ctx, clientId ? await clients.findCached(clientId) : null);
   const client = ctx.client!;
   try {
-    ctx.params = await requestObjectParams(ctx.params.get('request')!, ctx.params, client, ctx.issuer ?? '', now());
+    let outer = ctx.params;
+    const requestUri = outer.get('request_uri');
+    if (requestUri !== undefined) {
+      // OIDC Core §6: request and request_uri MUST NOT be used together.
+      if (outer.has('request')) throw new InvalidRequest('request and request_uri must not both be sent');
+      const jwt = await fetchRequestObject(requestUri, client, ctx.issuer ?? '');
+      outer = new Map([...outer].filter(([k]) => k !== 'request_uri'));
+      outer.set('request', jwt);
+    }
+    ctx.params = await requestObjectParams(outer.get('request')!, outer, client, ctx.issuer ?? '', now(), ctx.env ? settings(ctx.env).requestObjectNone : false);
   } catch (err) {
     const outer = ctx.params.get('redirect_uri');
     if (outer && client.redirectUris.includes(outer)) {

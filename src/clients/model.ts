@@ -66,6 +66,10 @@ export interface ClientRequestPolicy {
   requestObjectSigningAlg: string | null;
   /** `fapi2`: the FAPI 2.0 Security Profile's rules together (see isFapi2 and checkClientConsistency). */
   profile: 'fapi2' | null;
+  /** OIDC Core §6.2 / RFC 9101 §5.2: request_uris, the https URIs whose request objects /authorize may fetch. */
+  requestUris: string[];
+  /** JARM §3: authorization_signed_response_alg; null signs JARM responses with RS256. */
+  authorizationSignedResponseAlg: KeyAlg | null;
 }
 
 /** What the client may be given and how its tokens are made. */
@@ -145,6 +149,8 @@ export const DEFAULT_FIELDS: ClientFields = {
   dpopBoundAccessTokens: false,
   requestObjectSigningAlg: null,
   profile: null,
+  requestUris: [],
+  authorizationSignedResponseAlg: null,
   grantTypes: ['authorization_code'],
   responseTypes: null,
   scopes: null,

@@ -131,6 +131,8 @@ export function clientMetadata(client: Client): Record<string, unknown> {
     ...(client.requirePushedAuthorizationRequests ? { require_pushed_authorization_requests: true } : {}),
     ...(client.dpopBoundAccessTokens ? { dpop_bound_access_tokens: true } : {}),
     ...optional('request_object_signing_alg', client.requestObjectSigningAlg),
+    ...(client.requestUris.length > 0 ? { request_uris: client.requestUris } : {}),
+    ...optional('authorization_signed_response_alg', client.authorizationSignedResponseAlg),
     ...optional('profile', client.profile),
     ...(client.requireAuthTime ? { require_auth_time: true } : {}),
     ...optional('default_acr_values', client.defaultAcrValues),

@@ -2,7 +2,7 @@ import type { JSONWebKeySet } from 'jose';
 import { SUPPORTED_AUTH_METHODS as AUTH_METHODS } from '../authn/client_auth';
 import { ACR_VALUES_SUPPORTED } from '../authorize/check_claims';
 import { RESPONSE_TYPES, grantTypesFor, normalizeResponseType } from '../authorize/response_type';
-import { REQUEST_OBJECT_SIGNING_ALGS } from '../authorize/request_object';
+import { REQUEST_OBJECT_SIGNING_ALGS, UNSIGNED_REQUEST_OBJECT_ALG } from '../authorize/request_object';
 import { InvalidClientMetadata, InvalidRequest } from '../errors';
 import type { KeyAlg } from '../keys/types';
 import { FAPI2_ALGS, isFapi2, type Client, type ClientAuthMethod, type ClientFields, type ClientLifetimes, type GrantType } from './model';
@@ -73,6 +73,36 @@ export function checkJwks(value: unknown, Err: MetadataError = InvalidRequest): 
   return value as unknown as JSONWebKeySet;
 }
 
+/** RFC 9101 §5.2: a request_uri is at most 512 ASCII characters. */
+const MAX_REQUEST_URI_LENGTH = 512;
+
+/**
+ * Registration 1.0 §2 request_uris (OIDC Core §6.2, RFC 9101 §5.2): the URIs /authorize may fetch
+ * request objects from, each an absolute https URI without credentials, at most 512 characters
+ * (a fragment, e.g. the SHA-256 of the content, is allowed and part of the registered value).
+ * `loopbackHttp`: http is accepted on a loopback host (the operator's choice, or a development OP).
+ */
+export function checkRequestUris(v: unknown, Err: MetadataError, loopbackHttp: boolean): string[] {
+  if (!Array.isArray(v) || v.length > 20) throw new Err('request_uris must be a list of at most 20 URIs');
+  return [
+    ...new Set(
+      v.map((uri) => {
+        if (typeof uri !== 'string' || uri.length > MAX_REQUEST_URI_LENGTH || !/^[\x21-\x7e]+$/.test(uri)) throw new Err(`each request_uri must be an ASCII URI of at most ${MAX_REQUEST_URI_LENGTH} characters`);
+        let url: URL;
+        try {
+          url = new URL(uri);
+        } catch {
+          throw new Err(`request_uri ${uri} is not an absolute URI`);
+        }
+        if (url.username || url.password) throw new Err(`request_uri ${uri} must not carry credentials`);
+        const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+        if (url.protocol !== 'https:' && !(loopbackHttp && loopback && url.protocol === 'http:')) throw new Err(`request_uri ${uri} must use https`);
+        return uri;
+      }),
+    ),
+  ];
+}
+
 /** Registration 1.0 §2: default_max_age, in seconds. */
 export function checkDefaultMaxAge(v: unknown, Err: MetadataError): number | null {
   if (v === null) return null;
@@ -116,7 +146,7 @@ export function parseClientInput(body: unknown, algorithms: readonly KeyAlg[], c
     if (typeof body.first_party !== 'boolean') throw new InvalidRequest('first_party must be a boolean');
     out.firstParty = body.first_party;
   }
-  for (const [member, key] of [['id_token_signed_response_alg', 'idTokenAlg'], ['userinfo_signed_response_alg', 'userinfoAlg']] as const) {
+  for (const [member, key] of [['id_token_signed_response_alg', 'idTokenAlg'], ['userinfo_signed_response_alg', 'userinfoAlg'], ['authorization_signed_response_alg', 'authorizationSignedResponseAlg']] as const) {
     const alg = body[member];
     if (alg === undefined) continue;
     if (alg !== null && !algorithms.includes(alg as KeyAlg)) throw new InvalidRequest(`${member} must be one of ${algorithms.join(', ')}`);
@@ -169,9 +199,12 @@ export function parseClientInput(body: unknown, algorithms: readonly KeyAlg[], c
   }
   if (body.request_object_signing_alg !== undefined) {
     const alg = body.request_object_signing_alg;
-    if (alg !== null && !REQUEST_OBJECT_SIGNING_ALGS.includes(alg as string)) throw new InvalidRequest(`request_object_signing_alg must be one of ${REQUEST_OBJECT_SIGNING_ALGS.join(', ')}`);
+    // `none` may be stored by the operator; it is honoured only with REQUEST_OBJECT_NONE=on (request_object.ts).
+    const choices = [...REQUEST_OBJECT_SIGNING_ALGS, UNSIGNED_REQUEST_OBJECT_ALG];
+    if (alg !== null && !choices.includes(alg as string)) throw new InvalidRequest(`request_object_signing_alg must be one of ${choices.join(', ')}`);
     out.requestObjectSigningAlg = alg as string | null;
   }
+  if (body.request_uris !== undefined) out.requestUris = body.request_uris === null ? [] : checkRequestUris(body.request_uris, InvalidRequest, true);
   if (body.default_acr_values !== undefined) out.defaultAcrValues = checkDefaultAcrValues(body.default_acr_values, InvalidRequest);
   if (body.subject_type !== undefined) {
     if (body.subject_type !== 'public' && body.subject_type !== 'pairwise') throw new InvalidRequest('subject_type must be public or pairwise');
@@ -239,7 +272,7 @@ function checkFapi2(c: Client, Err: MetadataError): void {
   if (!c.requirePushedAuthorizationRequests) throw new Err('a fapi2 client requires pushed authorization requests (FAPI 2.0 Security Profile §5.3.2.2)');
   if (!c.dpopBoundAccessTokens) throw new Err('a fapi2 client has DPoP-bound access tokens (FAPI 2.0 Security Profile §5.3.2.1)');
   if (c.grantTypes.includes('client_credentials') && !c.grantTypes.includes('authorization_code')) return;
-  for (const [member, alg] of [['id_token_signed_response_alg', c.idTokenAlg], ['token_endpoint_auth_signing_alg', c.tokenEndpointAuthSigningAlg], ['request_object_signing_alg', c.requestObjectSigningAlg], ['userinfo_signed_response_alg', c.userinfoAlg]] as const) {
+  for (const [member, alg] of [['id_token_signed_response_alg', c.idTokenAlg], ['token_endpoint_auth_signing_alg', c.tokenEndpointAuthSigningAlg], ['request_object_signing_alg', c.requestObjectSigningAlg], ['userinfo_signed_response_alg', c.userinfoAlg], ['authorization_signed_response_alg', c.authorizationSignedResponseAlg]] as const) {
     if (alg !== null && !FAPI2_ALGS.includes(alg)) throw new Err(`${member} of a fapi2 client must be one of ${FAPI2_ALGS.join(', ')} (FAPI 2.0 Security Profile §5.4.1)`);
   }
   if (c.idTokenAlg === null) throw new Err(`a fapi2 client needs id_token_signed_response_alg, one of ${FAPI2_ALGS.join(', ')}`);

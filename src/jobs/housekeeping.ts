@@ -11,6 +11,7 @@
  * (src/storage/refresh_tokens.ts) and goes with it, so a late replay of any generation is still
  * recognised as theft while the grant lives.
  */
+import { INTERACTION_LIFETIME } from '../config';
 import { MAX_DELIVERY_SECONDS } from '../logout/retry_policy';
 
 export const DEFAULT_BATCH = 1000;
@@ -71,8 +72,9 @@ export const PURGES: readonly Purge[] = [
   expired('used_assertions'),
   // Passkey challenges never answered (migration 0012).
   expired('webauthn_challenges'),
-  // Pushed authorization requests (RFC 9126) never used within their 60 s.
-  expired('pushed_requests'),
+  // Pushed authorization requests (RFC 9126) never used: kept an interaction's lifetime past their
+  // 60 s, since a sign-in opened in time uses its request up only when it ends (authorize/par.ts).
+  { ...expired('pushed_requests'), cutoff: (now) => now - INTERACTION_LIFETIME },
   // Expired or used up (both columns indexed: SQLite's OR optimisation reads the two indexes).
   expired('initial_access_tokens', ' OR uses_left <= 0'),
   {

@@ -1,9 +1,9 @@
 import { ASSERTION_SIGNING_ALGS, SECRET_ASSERTION_ALGS } from '../authn/client_assertion';
-import { REQUEST_OBJECT_SIGNING_ALGS } from '../authorize/request_object';
+import { REQUEST_OBJECT_SIGNING_ALGS, UNSIGNED_REQUEST_OBJECT_ALG } from '../authorize/request_object';
 import { SUPPORTED_AUTH_METHODS } from '../authn/client_auth';
 import type { ClientAuthMethod, ClientFields, GrantType } from '../clients/model';
 import { grantTypesFor } from '../authorize/response_type';
-import { checkDefaultAcrValues, checkDefaultScope, checkDefaultMaxAge, checkJwks, checkResponseTypes, GRANT_TYPES, isObject, SCOPE_TOKEN } from '../clients/validate';
+import { checkDefaultAcrValues, checkDefaultScope, checkDefaultMaxAge, checkJwks, checkRequestUris, checkResponseTypes, GRANT_TYPES, isObject, SCOPE_TOKEN } from '../clients/validate';
 import { InvalidClientMetadata, InvalidRedirectUri, UnapprovedSoftwareStatement } from '../errors';
 import type { KeyAlg } from '../keys/types';
 import { checkFetchableUrl } from '../http/outbound_address';
@@ -15,6 +15,8 @@ export interface RegistrationContext {
   algorithms: readonly KeyAlg[];
   /** This OP is served over http (local development): loopback http URIs are allowed for web clients. */
   insecureIssuer: boolean;
+  /** REQUEST_OBJECT_NONE=on: a client may register request_object_signing_alg none. */
+  requestObjectNone?: boolean;
 }
 
 /**
@@ -34,11 +36,11 @@ const ENCRYPTION_MEMBERS = [
   'authorization_encrypted_response_alg', 'authorization_encrypted_response_enc',
 ];
 /**
- * Other members this OP understands but cannot honour: OIDC Core §6 request objects (the request
- * and request_uri parameters are refused), JARM and mTLS-bound tokens (RFC 8705). A present value (other than null or false) is invalid_client_metadata, never echoed.
+ * Other members this OP understands but cannot honour: require_signed_request_object (RFC 9101
+ * §10.5) and mTLS-bound tokens (RFC 8705). A present value (other than null or false) is invalid_client_metadata, never echoed.
  */
 const UNHONOURED_MEMBERS = [
-  'request_uris', 'require_signed_request_object', 'authorization_signed_response_alg',
+  'require_signed_request_object',
   'tls_client_certificate_bound_access_tokens',
   'tls_client_auth_subject_dn', 'tls_client_auth_san_dns', 'tls_client_auth_san_uri', 'tls_client_auth_san_ip', 'tls_client_auth_san_email',
 ];
@@ -53,11 +55,20 @@ function list(value: unknown, what: string, max = 20): unknown[] {
   return value;
 }
 
-/** RFC 9101 / Registration 1.0 §2: request objects are signed; `none` is refused. */
-function requestObjectAlg(value: unknown): string | null {
+/** RFC 9101 / Registration 1.0 §2: request objects are signed; `none` only where the deployment allows it (REQUEST_OBJECT_NONE=on). */
+function requestObjectAlg(value: unknown, ctx: RegistrationContext): string | null {
   if (value === undefined || value === null) return null;
+  if (value === UNSIGNED_REQUEST_OBJECT_ALG && ctx.requestObjectNone) return value;
   if (!REQUEST_OBJECT_SIGNING_ALGS.includes(value as string)) throw new InvalidClientMetadata(`request_object_signing_alg must be one of ${REQUEST_OBJECT_SIGNING_ALGS.join(', ')} (unsigned request objects are not accepted)`);
   return value as string;
+}
+
+/** request_uris: https URIs (http on loopback only on a development OP) the OP may fetch: no private addresses. */
+function requestUris(value: unknown, ctx: RegistrationContext): string[] {
+  if (value === undefined || value === null) return [];
+  const uris = checkRequestUris(value, InvalidClientMetadata, ctx.insecureIssuer);
+  for (const uri of uris) checkFetchableUrl(uri, 'request_uri', ctx.insecureIssuer);
+  return uris;
 }
 
 /** A boolean member; absent (or null) is false. */
@@ -176,7 +187,11 @@ export function parseRegistration(body: unknown, ctx: RegistrationContext): Regi
     sectorIdentifierUri,
     requirePushedAuthorizationRequests: flag(body.require_pushed_authorization_requests, 'require_pushed_authorization_requests'),
     dpopBoundAccessTokens: flag(body.dpop_bound_access_tokens, 'dpop_bound_access_tokens'),
-    requestObjectSigningAlg: requestObjectAlg(body.request_object_signing_alg),
+    requestObjectSigningAlg: requestObjectAlg(body.request_object_signing_alg, ctx),
+    // OIDC Core §6.2 / RFC 9101 §5.2: the request_uri values /authorize may fetch (https; the fetch is SSRF-guarded).
+    requestUris: requestUris(body.request_uris, ctx),
+    // JARM §3: the algorithm of its signed authorization responses.
+    authorizationSignedResponseAlg: body.authorization_signed_response_alg === undefined || body.authorization_signed_response_alg === null ? null : signingAlg(body.authorization_signed_response_alg, 'authorization_signed_response_alg', ctx),
     ...readOptional(body, applicationType, ctx),
   };
 }

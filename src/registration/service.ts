@@ -6,10 +6,10 @@ import { verifyClientSecret } from '../crypto/client_secret';
 import { sha256Base64url, timingSafeEqual } from '../crypto/hash';
 import { randomToken } from '../crypto/random';
 import type { AppEnv } from '../env';
-import { settings } from '../settings';
 import { InvalidClientMetadata, InvalidRequest, InvalidToken } from '../errors';
 import { keyEncryptionKeys, openPrivateKeyWithAny } from '../keys/encryption';
 import { keyPolicy } from '../keys/policy_config';
+import { settings } from '../settings';
 import { ClientRepository, type Client } from '../storage/clients';
 import { parseRegistration, type RegisteredMetadata } from './metadata';
 import { resolveSector } from './sector';
@@ -20,7 +20,7 @@ export interface Registration extends RegisteredMetadata {
 
 /** Parses a registration (or RFC 7592 update) request for this deployment and resolves its sector. */
 export async function parseRegistrationFor(c: Context<AppEnv>, body: unknown, existing?: Client): Promise<Registration> {
-  const input = parseRegistration(body, { algorithms: keyPolicy(c.env).algorithms, insecureIssuer: c.var.issuer.startsWith('http:') });
+  const input = parseRegistration(body, { algorithms: keyPolicy(c.env).algorithms, insecureIssuer: c.var.issuer.startsWith('http:'), requestObjectNone: settings(c.env).requestObjectNone });
   // Operator-defined scopes release user attributes: only the operator grants them (a client may keep those it has).
   const custom = await catalog(c.env);
   const granted = input.scopes?.find((s) => custom.scopes.has(s) && !existing?.scopes?.includes(s));

@@ -1,5 +1,7 @@
 import type { Context } from 'hono';
+import { jarmEncode } from '../authorize/jarm';
 import { redirect } from '../authorize/respond';
+import { now } from '../config';
 import { RESPONSE_MODES, encodeInRedirect, formFields, type AuthorizationResponse } from '../authorize/response_mode';
 import type { AppEnv } from '../env';
 import { FORM_POST_SCRIPT, FormPostPage } from '../views/form_post';
@@ -22,9 +24,12 @@ function formActionSource(redirectUri: string): string {
 /**
  * Sends an authorization response (success or error) to the client in its response mode: a
  * redirect for query and fragment, or the auto-submitting form_post page, never cached (Form Post
- * Response Mode §2), whose CSP allows exactly that form's target and its one script.
+ * Response Mode §2), whose CSP allows exactly that form's target and its one script. JARM modes
+ * (`query.jwt`, `fragment.jwt`, `form_post.jwt`) send the same way, with the one `response` JWT.
  */
-export async function sendAuthorizationResponse(c: Context<AppEnv>, response: AuthorizationResponse, status: 302 | 303 = 302): Promise<Response> {
+export async function sendAuthorizationResponse(c: Context<AppEnv>, plain: AuthorizationResponse, status: 302 | 303 = 302): Promise<Response> {
+  // JARM §2.3: a *.jwt mode carries the parameters as one signed `response` JWT.
+  const response = await jarmEncode(c.env, c.var.issuer, plain, now());
   if (RESPONSE_MODES[response.mode].transport === 'redirect') return redirect(c, encodeInRedirect(response.redirectUri, response.mode, response.params), status);
   c.set('cspAdditions', [`script-src ${await formPostScriptHash()}`, `form-action ${formActionSource(response.redirectUri)}`]);
   c.header('Cache-Control', 'no-store');

@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { decideNextStep } from '../authorize/decide';
 import type { AuthorizationRequest } from '../authorize/request';
-import { isPushedRequestUri, takePushedRequest } from '../authorize/par';
+import { consumePushedRequest, isPushedRequestUri, readPushedRequest } from '../authorize/par';
 import { errorResponseMode } from '../authorize/check_response_type';
 import { errorResponse, issueAuthorizationResponse, redirect } from '../authorize/respond';
 import { newAuthorizeContext, trustClientAndRedirectUri, validateAuthorizationRequest } from '../authorize/validate';
@@ -49,19 +49,21 @@ authorize.on(['GET', 'POST'], '/', async (c) => {
   }
   const clients = new ClientRepository(c.env.DB);
   let pushed = false;
+  let pushedId: string | undefined;
   const requestUri = params.get('request_uri');
   if (requestUri !== undefined && isPushedRequestUri(requestUri)) {
     // RFC 9126 §4: client_id and the request_uri from /par; the pushed parameters, and only them, are
-    // the request. Read (and taken, once) alongside the client.
+    // the request. Read alongside the client; used up when the response is issued (par.ts).
     const clientId = params.get('client_id');
     if (!clientId) return errorPage(c, 'Invalid request', 'The request did not say which application sent you here (client_id is missing).');
-    const [client, taken] = await Promise.all([clients.findCached(clientId), takePushedRequest(c.env, clientId, requestUri).catch((err: unknown) => err)]);
+    const [client, found] = await Promise.all([
+      clients.findCached(clientId),
+      readPushedRequest(c.env, clientId, requestUri).catch((err: unknown) => (err instanceof OAuthError ? err : Promise.reject(err))),
+    ]);
     if (!client) return errorPage(c, 'Unknown application', 'The application that sent you here is not registered with this sign-in service.');
-    if (!(taken instanceof Map)) {
-      if (taken instanceof OAuthError) return errorPage(c, 'Invalid request', `${taken.description}. Go back to the application and start again.`);
-      throw taken;
-    }
-    params = taken;
+    if (found instanceof OAuthError) return errorPage(c, 'Invalid request', `${found.description}. Go back to the application and start again.`);
+    params = found.params;
+    pushedId = found.id;
     pushed = true;
   }
   // With a session cookie, the browser's sessions (and their consent for the named client) are read
@@ -75,11 +77,13 @@ authorize.on(['GET', 'POST'], '/', async (c) => {
   const ctx = newAuthorizeContext(params, { signupEnabled: signupEnabled(c.env), env: c.env, issuer: c.var.issuer, pushed, requireParEverywhere: settings(c.env).requirePar });
   try {
     const request = await validateAuthorizationRequest(ctx, clients);
+    if (pushedId) request.pushedId = pushedId;
     return await proceed(c, request, ctx.client!, params, early, pushed);
   } catch (err) {
     early?.giveBack();
+    if (pushedId && err instanceof OAuthError && ctx.redirectUri) c.executionCtx.waitUntil(consumePushedRequest(c.env, pushedId).catch(() => {}));
     if (err instanceof UntrustedRedirectError) return errorPage(c, err.title, err.detail);
-    if (err instanceof OAuthError && ctx.redirectUri) return sendAuthorizationResponse(c, errorResponse({ redirectUri: ctx.redirectUri, state: ctx.state, responseMode: errorResponseMode(ctx) }, c.var.issuer, err));
+    if (err instanceof OAuthError && ctx.redirectUri) return sendAuthorizationResponse(c, errorResponse({ redirectUri: ctx.redirectUri, state: ctx.state, responseMode: errorResponseMode(ctx) }, c.var.issuer, err, ctx.client!));
     throw err;
   }
 });
@@ -108,7 +112,7 @@ async function malformed(c: Context<AppEnv>, raw: string, err: OAuthError): Prom
   } catch {
     return errorPage(c, 'Invalid request', err.description);
   }
-  return sendAuthorizationResponse(c, errorResponse({ redirectUri: ctx.redirectUri!, state: ctx.state, responseMode: errorResponseMode(ctx) }, c.var.issuer, err));
+  return sendAuthorizationResponse(c, errorResponse({ redirectUri: ctx.redirectUri!, state: ctx.state, responseMode: errorResponseMode(ctx) }, c.var.issuer, err, ctx.client!));
 }
 
 /**
@@ -155,10 +159,12 @@ async function proceed(c: Context<AppEnv>, request: AuthorizationRequest, client
       const query = new URLSearchParams([...params]).toString();
       if (query.length <= MAX_REPLAY_QUERY) return redirect(c, `/authorize?${query}`, 303);
     }
-    return sendAuthorizationResponse(c, errorResponse(request, c.var.issuer, next.error));
+    if (request.pushedId) c.executionCtx.waitUntil(consumePushedRequest(c.env, request.pushedId).catch(() => {}));
+    return sendAuthorizationResponse(c, errorResponse(request, c.var.issuer, next.error, client));
   }
   if (next.step === 'issue') {
     early?.giveBack();
+    // A pushed request used by another authorization meanwhile (InvalidRequestUri) goes back to the client like any error.
     const response = await issueAuthorizationResponse(c.env, client, request, next.session, c.var.issuer, { db: pageDb(c) });
     rememberWrites(c);
     return sendAuthorizationResponse(c, response);

@@ -3,6 +3,8 @@ import { now } from '../config';
 import type { AppEnv, Bindings } from '../env';
 import { InvalidRequest } from '../errors';
 import { withClient } from '../authn/client_request';
+import type { DpopProof } from '../authn/dpop';
+import { dpopFailure, dpopProofOf, setDpopNonce } from '../authn/dpop_request';
 import { methodNotAllowed } from '../http/json_error';
 import type { Client } from '../storage/clients';
 import { inspectToken, type InspectedToken } from '../tokens/inspect';
@@ -34,16 +36,26 @@ async function describe(found: InspectedToken, issuer: string, caller: Client, e
   return { active: true, scope: f.scope, client_id: f.clientId, sub: await subjectFor(env, caller, f.userId), exp: Math.min(f.expiresAt, f.grantExpiresAt), iat: f.issuedAt, iss: issuer, aud: f.clientId, token_type: 'refresh_token' };
 }
 
-introspection.post('/', (c) =>
-  withClient(c, '/introspect', async (client, body) => {
+introspection.post('/', async (c) => {
+  // Issue 14 / RFC 9449: the introspecting client may send a DPoP proof (a resource server holding
+  // a key); it is checked exactly as at the token endpoint (typ, alg, public jwk, htm/htu, iat,
+  // single-use jti, the server nonce first), so a bad proof is refused before authentication.
+  let proof: DpopProof | undefined;
+  try {
+    proof = await dpopProofOf(c, '/introspect', 'as');
+  } catch (err) {
+    return dpopFailure(c, err);
+  }
+  return withClient(c, '/introspect', async (client, body) => {
     const token = body.get('token');
     if (!token) throw new InvalidRequest('token is required');
     const found = await inspectToken(c.env, c.var.issuer, token, body.get('token_type_hint'), now());
     c.header('Cache-Control', 'no-store');
+    if (proof) await setDpopNonce(c, 'as');
     // §2.2: expired, revoked, unknown or someone else's: just {"active": false}.
     if (!found || !found.active || !concerns(found, client)) return c.json({ active: false });
     return c.json(await describe(found, c.var.issuer, client, c.env));
-  }),
-);
+  });
+});
 
 introspection.all('/', (c) => methodNotAllowed(c, 'POST'));

@@ -6,7 +6,7 @@ import { isolateCache, type IsolateCache } from '../isolate_cache';
 export type { Client, ClientAuthMethod, ClientLifetimes, GrantType } from '../clients/model';
 export { isPublicClient } from '../clients/model';
 
-/** One row of `clients` (migrations 0001 to 0006, 0013, 0014). */
+/** One row of `clients` (migrations 0001 to 0006, 0013, 0014, 0018). */
 interface ClientRow {
   id: string;
   secret_hash: string | null;
@@ -56,6 +56,8 @@ interface ClientRow {
   dpop_bound_access_tokens: number;
   request_object_signing_alg: string | null;
   profile: string | null;
+  request_uris: string | null;
+  authorization_signed_response_alg: string | null;
 }
 
 const json = <T>(text: string | null): T | null => (text === null ? null : (JSON.parse(text) as T));
@@ -86,6 +88,8 @@ const fromRow = (r: ClientRow): Client => ({
   dpopBoundAccessTokens: r.dpop_bound_access_tokens === 1,
   requestObjectSigningAlg: r.request_object_signing_alg ?? null,
   profile: r.profile === 'fapi2' ? 'fapi2' : null,
+  requestUris: json<string[]>(r.request_uris) ?? [],
+  authorizationSignedResponseAlg: r.authorization_signed_response_alg as KeyAlg | null,
   // token policy
   grantTypes: JSON.parse(r.grant_types) as GrantType[],
   responseTypes: json<string[]>(r.response_types),
@@ -163,6 +167,8 @@ const columnsOf = (c: Client): [string, unknown][] => [
   ['dpop_bound_access_tokens', c.dpopBoundAccessTokens ? 1 : 0],
   ['request_object_signing_alg', c.requestObjectSigningAlg],
   ['profile', c.profile],
+  ['request_uris', jsonOrNull(c.requestUris, c.requestUris.length === 0)],
+  ['authorization_signed_response_alg', c.authorizationSignedResponseAlg],
 ];
 
 /**

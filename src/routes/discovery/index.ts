@@ -21,7 +21,7 @@ const MAX_ISSUERS = 16;
 
 /** Rendering needs a hash (async), so it happens once and is then read synchronously. */
 async function render(set: LoadedKeySet, issuer: string, env: Bindings, custom: Catalog): Promise<RenderedDocument> {
-  const metadata = providerMetadata(issuer, set.activeAlgs, { signupEnabled: signupEnabled(env), passkeysEnabled: passkeysEnabled(env), requirePar: settings(env).requirePar });
+  const metadata = providerMetadata(issuer, set.activeAlgs, { signupEnabled: signupEnabled(env), passkeysEnabled: passkeysEnabled(env), requirePar: settings(env).requirePar, requestObjectNone: settings(env).requestObjectNone });
   const body = JSON.stringify({ ...metadata, ...registrationDiscovery(issuer, env), ...customDiscovery(metadata, custom) });
   const doc = { body, etag: `"${(await sha256Base64url(body)).slice(0, 27)}"` };
   if (set.derived.size >= MAX_ISSUERS) set.derived.clear();

@@ -1,5 +1,7 @@
 import type { Context } from 'hono';
 import { decideNextStep, needsPasskey } from '../../authorize/decide';
+import { InvalidRequestUri } from '../../errors';
+import { consumePushedRequest } from '../../authorize/par';
 import { errorResponse, issueAuthorizationResponse, redirect } from '../../authorize/respond';
 import type { AuthorizationResponse } from '../../authorize/response_mode';
 import { sendAuthorizationResponse } from '../authorization_response';
@@ -203,13 +205,20 @@ export async function advance(c: Context<AppEnv>, l: Loaded, opts: AdvanceOption
       );
     }
     case 'error':
-      return finish(c, l, errorResponse(ia.request, c.var.issuer, next.error));
+      return finish(c, l, errorResponse(ia.request, c.var.issuer, next.error, client));
     case 'issue': {
       // The consent given here goes into the batch that records the code's relying party: no second read, one write trip.
       const alsoWrite = opts.approvedHere
         ? [new ConsentRepository(pageDb(c)).rememberStatement(next.session.userId, client.id, [...consented, ...opts.approvedHere], now())]
         : [];
-      const response = await issueAuthorizationResponse(c.env, client, ia.request, next.session, c.var.issuer, { alsoWrite, db: pageDb(c) });
+      let response: AuthorizationResponse;
+      try {
+        response = await issueAuthorizationResponse(c.env, client, ia.request, next.session, c.var.issuer, { alsoWrite, db: pageDb(c) });
+      } catch (err) {
+        // A pushed request another authorization used first (RFC 9126 §4): this one ends, at the client.
+        if (err instanceof InvalidRequestUri) return finish(c, l, errorResponse(ia.request, c.var.issuer, err, client));
+        throw err;
+      }
       rememberWrites(c);
       return finish(c, l, response);
     }
@@ -230,6 +239,9 @@ async function customScopeDescriptions(c: Context<AppEnv>, scopes: string[]): Pr
 
 export function finish(c: Context<AppEnv>, l: Loaded, response: AuthorizationResponse): Promise<Response> {
   endParked(c, l);
+  // An authorization that ends with an error uses its pushed request up too (issuing already did).
+  const pushedId = l.interaction.request.pushedId;
+  if (pushedId && response.params.error) c.executionCtx.waitUntil(consumePushedRequest(c.env, pushedId).catch(() => {}));
   return sendAuthorizationResponse(c, response, c.req.method === 'POST' ? 303 : 302);
 }
 

@@ -120,7 +120,7 @@ interaction.post('/:id/consent', async (c) => {
   if (r instanceof Response) return r;
   const { interaction: ia } = r.loaded;
   if (r.form.get('decision') !== 'allow') {
-    return finish(c, r.loaded, errorResponse(ia.request, c.var.issuer, new AccessDenied('the user denied the request')));
+    return finish(c, r.loaded, errorResponse(ia.request, c.var.issuer, new AccessDenied('the user denied the request'), r.loaded.client));
   }
   return advance(c, r.loaded, {
     consentedHere: true,
@@ -132,7 +132,7 @@ interaction.post('/:id/abort', async (c) => {
   const r = await loadForPost(c, c.req.param('id'));
   if (r instanceof Response) return r;
   const { interaction: ia } = r.loaded;
-  return finish(c, r.loaded, errorResponse(ia.request, c.var.issuer, new AccessDenied('the user cancelled the sign-in')));
+  return finish(c, r.loaded, errorResponse(ia.request, c.var.issuer, new AccessDenied('the user cancelled the sign-in'), r.loaded.client));
 });
 
 passkeySignInRoutes(interaction);

@@ -87,12 +87,12 @@ describe('authorize: errors redirected back to the client', () => {
     expectErrorRedirect(await get(authorizeQuery(client, { request: 'eyJhbGciOiJub25lIn0.e30.' })), 'invalid_request_object');
   });
 
-  it('request_uri= -> request_uri_not_supported (OIDC Core §6)', async () => {
+  it('request_uri= the client did not register -> invalid_request_uri (OIDC Core §6.2; more in test/workerd/fapi/request_uri.test.ts)', async () => {
     const client = await createClient();
-    expectErrorRedirect(await get(authorizeQuery(client, { request_uri: 'https://rp.example.test/request.jwt' })), 'request_uri_not_supported');
+    expectErrorRedirect(await get(authorizeQuery(client, { request_uri: 'https://rp.example.test/request.jwt' })), 'invalid_request_uri');
   });
 
-  for (const mode of ['jwt', 'query.jwt', 'bogus', 'FRAGMENT']) {
+  for (const mode of ['bogus', 'FRAGMENT', 'JWT']) {
     it(`response_mode=${mode} -> invalid_request, still sent in the query`, async () => {
       const client = await createClient();
       const res = await get(authorizeQuery(client, { response_mode: mode }));
@@ -101,7 +101,7 @@ describe('authorize: errors redirected back to the client', () => {
     });
   }
 
-  for (const mode of ['query', 'fragment', 'form_post']) {
+  for (const mode of ['query', 'fragment', 'form_post', 'jwt', 'query.jwt', 'fragment.jwt', 'form_post.jwt']) {
     it(`response_mode=${mode} is accepted for code`, async () => {
       const client = await createClient();
       const res = await get(authorizeQuery(client, { response_mode: mode }));

@@ -17,6 +17,12 @@ async function codeFor(client: TestClient, extra: Record<string, string> = {}) {
   return { code: code!, form: { grant_type: 'authorization_code', code: code!, redirect_uri: client.redirect_uris[0]!, code_verifier: verifier } };
 }
 
+/** A plain (not DPoP-bound) code exchange for `client`. */
+async function exchangeCodeFor(client: TestClient): Promise<Response> {
+  const { form } = await codeFor(client);
+  return fetchOp('/token', { method: 'POST', headers: { ...FORM, Authorization: basic(client) }, body: new URLSearchParams(form).toString() });
+}
+
 /** The resource server's nonce, learnt as a client does: a proof without one gets a 401 use_dpop_nonce. */
 async function rsNonce(token: string, key: DpopKey): Promise<string> {
   const res = await fetchOp('/userinfo', { headers: { Authorization: `DPoP ${token}`, DPoP: await key.proof('GET', `${ISSUER}/userinfo`, { accessToken: token }) } });
@@ -78,6 +84,44 @@ describe('DPoP (RFC 9449)', () => {
     const refreshed = await dpopTokenRequest(client, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token }, other);
     expect(refreshed.status, await refreshed.clone().text()).toBe(200);
     expect((decodeJwt(((await refreshed.json()) as { access_token: string }).access_token).cnf as { jkt: string }).jkt).toBe(other.jkt);
+  });
+
+  it('introspection: reports cnf.jkt and token_type DPoP for bound tokens, Bearer otherwise; accepts and checks a proof from the introspecting client', async () => {
+    const client = await createClient();
+    const rs = await createClient({ grant_types: ['client_credentials'], redirect_uris: [] });
+    const key = await dpopKey();
+    const { form } = await codeFor(client);
+    const bound = (await (await dpopTokenRequest(client, form, key)).json()) as { access_token: string };
+    const plain = (await (await exchangeCodeFor(client)).json()) as { access_token: string };
+    const introspect = async (token: string, headers: Record<string, string> = {}, as = client) =>
+      fetchOp('/introspect', { method: 'POST', headers: { ...FORM, Authorization: basic(as), ...headers }, body: new URLSearchParams({ token }).toString() });
+
+    // Without a proof, as before: the bound token's confirmation, and Bearer for the other.
+    const described = (await (await introspect(bound.access_token)).json()) as { active: boolean; token_type: string; cnf?: { jkt: string } };
+    expect(described).toMatchObject({ active: true, token_type: 'DPoP', cnf: { jkt: key.jkt } });
+    const plainDescribed = (await (await introspect(plain.access_token)).json()) as { active: boolean; token_type: string; cnf?: unknown };
+    expect(plainDescribed).toMatchObject({ active: true, token_type: 'Bearer' });
+    expect(plainDescribed.cnf).toBeUndefined();
+
+    // With a proof of the introspecting client's own key: checked as at /token, then the same answer, and a fresh nonce.
+    const callerKey = await dpopKey('EdDSA');
+    const htu = `${ISSUER}/introspect`;
+    const noNonce = await introspect(bound.access_token, { DPoP: await callerKey.proof('POST', htu) });
+    await expectError(noNonce, 400, 'use_dpop_nonce');
+    const nonce = noNonce.headers.get('DPoP-Nonce')!;
+    expect(nonce).toBeTruthy();
+    const jti = crypto.randomUUID();
+    const ok = await introspect(bound.access_token, { DPoP: await callerKey.proof('POST', htu, { nonce, jti }) });
+    expect(ok.status, await ok.clone().text()).toBe(200);
+    expect(ok.headers.get('DPoP-Nonce')).toBeTruthy();
+    expect(await ok.json()).toMatchObject({ active: true, token_type: 'DPoP', cnf: { jkt: key.jkt } });
+    // A replayed jti, a proof for another endpoint or another method: invalid_dpop_proof.
+    await expectError(await introspect(bound.access_token, { DPoP: await callerKey.proof('POST', htu, { nonce, jti }) }), 400, 'invalid_dpop_proof');
+    await expectError(await introspect(bound.access_token, { DPoP: await callerKey.proof('POST', `${ISSUER}/token`, { nonce }) }), 400, 'invalid_dpop_proof');
+    await expectError(await introspect(bound.access_token, { DPoP: await callerKey.proof('GET', htu, { nonce }) }), 400, 'invalid_dpop_proof');
+    // A resource server (another client) sees the token only if it concerns it: inactive, even with a valid proof.
+    const other = await introspect(bound.access_token, { DPoP: await callerKey.proof('POST', htu, { nonce }) }, rs);
+    expect(await other.json()).toEqual({ active: false });
   });
 
   it('refuses bad proofs at the token endpoint: replayed jti, wrong htu, wrong htm, stale nonce, old iat, bad typ, private jwk, two proofs', async () => {

@@ -75,6 +75,26 @@ describe('FAPI 2.0 profile (--profile fapi2)', () => {
     expect(decodeProtectedHeader(tokens.id_token).alg).toBe('PS256');
   });
 
+  it('JARM variant: a pushed response_mode=jwt comes back as one response JWT signed with the client\'s FAPI algorithm (PS256), iss inside', async () => {
+    const { res, privateKey } = await fapiClient();
+    const client = (await res.json()) as { client_id: string; redirect_uris: string[] };
+    const assertion = () =>
+      new SignJWT({}).setProtectedHeader({ alg: 'PS256', kid: 'fapi-1' }).setIssuer(client.client_id).setSubject(client.client_id).setAudience(ISSUER).setJti(crypto.randomUUID()).setIssuedAt().setExpirationTime('60s').sign(privateKey);
+    const { challenge } = await pkcePair();
+    const params = authParams(client as never, { code_challenge: challenge, code_challenge_method: 'S256', response_mode: 'jwt' });
+    const pushed = await fetchOp('/par', { method: 'POST', headers: FORM, body: new URLSearchParams({ ...params, client_assertion_type: JWT_BEARER, client_assertion: await assertion() }).toString() });
+    expect(pushed.status, await pushed.clone().text()).toBe(201);
+    const { request_uri } = (await pushed.json()) as { request_uri: string };
+    const callback = await followInBrowser(new Browser(), `/authorize?${new URLSearchParams({ client_id: client.client_id, request_uri })}`, await createUser());
+    // FAPI 2.0 Message Signing (JARM): only `response` in the query.
+    expect([...callback.searchParams.keys()]).toEqual(['response']);
+    const jwt = callback.searchParams.get('response')!;
+    expect(decodeProtectedHeader(jwt).alg).toBe('PS256');
+    const claims = decodeJwt(jwt);
+    expect(claims).toMatchObject({ iss: ISSUER, aud: client.client_id, state: 'state-par' });
+    expect(claims.code).toBeTruthy();
+  });
+
   it('keeps the code within 60 seconds whatever CODE_TTL says', async () => {
     const { checkPkce } = await import('../../../src/authorize/check_pkce');
     const { newAuthorizeContext } = await import('../../../src/authorize/validate');
@@ -92,6 +112,10 @@ describe('FAPI 2.0 profile (--profile fapi2)', () => {
       [{ dpop_bound_access_tokens: false }, /DPoP/],
       [{ id_token_signed_response_alg: 'RS256' }, /id_token_signed_response_alg/],
       [{ request_object_signing_alg: 'RS256' }, /request_object_signing_alg/],
+      // Unsigned request objects are never for a fapi2 client, whatever REQUEST_OBJECT_NONE says.
+      [{ request_object_signing_alg: 'none' }, /request_object_signing_alg/],
+      // JARM responses of a fapi2 client are signed with a FAPI algorithm too.
+      [{ authorization_signed_response_alg: 'RS256' }, /authorization_signed_response_alg/],
     ] as const) {
       const { res } = await fapiClient(extra);
       await expectError(res, 400, 'invalid_request', message);

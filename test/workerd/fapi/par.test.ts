@@ -5,7 +5,7 @@ import { newAuthorizeContext } from '../../../src/authorize/validate';
 import { DEFAULT_FIELDS } from '../../../src/clients/model';
 import { settings } from '../../../src/settings';
 import type { Client } from '../../../src/storage/clients';
-import { ADMIN, Browser, ISSUER, createClient, createUser, env, exchangeCode, fetchOp, pkcePair } from '../helpers';
+import { ADMIN, Browser, ISSUER, createClient, createUser, csrfOf, env, exchangeCode, fetchOp, pkcePair } from '../helpers';
 import { expectError, fetchWith, registered } from '../registration/local-helpers';
 import { FORM, authParams, followInBrowser, pushRequest, pushed } from './local-helpers';
 
@@ -45,11 +45,62 @@ describe('pushed authorization requests (RFC 9126)', () => {
     expect(await again.text()).toContain('request_uri is unknown, expired or already used');
   });
 
-  it('lets exactly one of two concurrent uses of a request_uri through', async () => {
+  it('opens the sign-in again with the same request_uri until a response is issued; then exactly one authorization completes (RFC 9126 §7.3)', async () => {
     const client = await createClient();
+    const user = await createUser();
     const requestUri = await pushed(client, authParams(client));
-    const [a, b] = await Promise.all([new Browser().get(authorizeUrl(client.client_id, requestUri)), new Browser().get(authorizeUrl(client.client_id, requestUri))]);
-    expect([a.status, b.status].sort()).toEqual([302, 400]);
+    const url = authorizeUrl(client.client_id, requestUri);
+    // Two loads before anyone signs in (the conformance suite's "reused request_uri prior to auth
+    // completion", or a second tab): both open a sign-in; a reload of a sign-in page works too.
+    const [first, second] = [new Browser(), new Browser()];
+    const [a, b] = await Promise.all([first.get(url), second.get(url)]);
+    expect(a.status).toBe(302);
+    expect(b.status).toBe(302);
+    const pageB = b.headers.get('Location')!;
+    expect(pageB).toMatch(/^\/interaction\//);
+    expect((await second.get(pageB)).status).toBe(200);
+    expect((await second.get(pageB)).status).toBe(200);
+    // The first browser completes: its code is issued and the pushed request is used up then.
+    const callback = await followInBrowser(first, url, user);
+    expect(callback.searchParams.get('code')).toBeTruthy();
+    // The second browser signs in afterwards: its authorization ends at the client with invalid_request_uri, no code.
+    let res = await second.get(pageB);
+    res = await second.post(`${pageB}/login`, { csrf: csrfOf(await res.text()), username: user.username, password: user.password });
+    for (let i = 0; i < 3 && (res.headers.get('Location') ?? '').startsWith('/interaction/'); i++) {
+      const page = await second.get(res.headers.get('Location')!);
+      res = await second.post(`${pageB}/consent`, { csrf: csrfOf(await page.text()), decision: 'allow' });
+    }
+    const refused = new URL(res.headers.get('Location')!);
+    expect(refused.origin + refused.pathname).toBe(client.redirect_uris[0]);
+    expect(refused.searchParams.get('error')).toBe('invalid_request_uri');
+    expect(refused.searchParams.get('state')).toBe('state-par');
+    expect(refused.searchParams.get('code')).toBeNull();
+    // And a separate, later authorization with it is refused at once.
+    const later = await new Browser().get(url);
+    expect(later.status).toBe(400);
+    expect(await later.text()).toContain('request_uri is unknown, expired or already used');
+  });
+
+  it('uses the request_uri up when the authorization ends with an error (the user denies)', async () => {
+    const client = await createClient();
+    const user = await createUser();
+    const requestUri = await pushed(client, authParams(client));
+    const url = authorizeUrl(client.client_id, requestUri);
+    const browser = new Browser();
+    const page = (await browser.get(url)).headers.get('Location')!;
+    let res = await browser.get(page);
+    res = await browser.post(`${page}/login`, { csrf: csrfOf(await res.text()), username: user.username, password: user.password });
+    res = await browser.get(res.headers.get('Location')!);
+    res = await browser.post(`${page}/consent`, { csrf: csrfOf(await res.text()), decision: 'deny' });
+    expect(new URL(res.headers.get('Location')!).searchParams.get('error')).toBe('access_denied');
+    // Used up after the response (in the background): poll the real table briefly.
+    for (let i = 0; i < 20; i++) {
+      const { n } = (await env.DB.prepare('SELECT COUNT(*) AS n FROM pushed_requests WHERE client_id = ?').bind(client.client_id).first<{ n: number }>())!;
+      if (n === 0) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const again = await new Browser().get(url);
+    expect(again.status).toBe(400);
   });
 
   it('refuses an expired request_uri', async () => {

@@ -1,6 +1,7 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { ABANDONED_REGISTRATION_DAYS, DELIVERY_RETENTION_SECONDS, purgeExpired } from '../../../src/jobs/housekeeping';
+import { INTERACTION_LIFETIME } from '../../../src/config';
 import { MAX_DELIVERY_SECONDS } from '../../../src/logout/retry_policy';
 import { ADMIN, createClient, createUser, fetchOp, obtainTokens } from '../helpers';
 
@@ -40,6 +41,18 @@ describe('housekeeping', () => {
     expect((await db.prepare("SELECT COUNT(*) AS n FROM refresh_token_families WHERE id LIKE 'old-rt-%'").first<{ n: number }>())!.n).toBe(0);
     // Nothing expired is left behind.
     expect((await db.prepare('SELECT COUNT(*) AS n FROM grants WHERE expires_at <= ?').bind(now).first<{ n: number }>())!.n).toBe(0);
+  });
+
+  it('keeps an expired pushed request for an interaction lifetime (its sign-in may still end), then purges it', async () => {
+    const client = await createClient();
+    const now = Math.floor(Date.now() / 1000);
+    const db = env.DB;
+    const tag = crypto.randomUUID();
+    const insert = (id: string, expiresAt: number) => db.prepare('INSERT INTO pushed_requests (id, client_id, params, expires_at) VALUES (?, ?, ?, ?)').bind(`${tag}-${id}`, client.client_id, '[]', expiresAt);
+    await db.batch([insert('recent', now - 60), insert('old', now - INTERACTION_LIFETIME - 1)]);
+    await purgeExpired(db, now);
+    const left = await db.prepare('SELECT id FROM pushed_requests WHERE id LIKE ?').bind(`${tag}-%`).all<{ id: string }>();
+    expect(left.results.map((r) => r.id)).toEqual([`${tag}-recent`]);
   });
 
   it('clears a backlog larger than one batch in one run (25,000 expired rows per table)', { timeout: 120_000 }, async () => {
