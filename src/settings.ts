@@ -168,6 +168,10 @@ export const SETTINGS = {
   ),
   backchannelRetryBase: setting('BACKCHANNEL_RETRY_BASE', 'First back-channel logout retry delay, seconds (doubles per attempt)', positiveNumber(5)),
   auditRetentionDays: setting('AUDIT_RETENTION_DAYS', 'Days audit events are kept before the cron purges them', wholeDays(90, 1, 3650)),
+  // OIDC Core §5.4: with an access token issued, the scopes' claims MAY also go in the ID token (issue 13).
+  idTokenClaims: setting('ID_TOKEN_CLAIMS', 'Default ID token claims of clients that set none: scope (the granted scopes\' claims) or minimal', oneOf(['scope', 'minimal'], 'scope')),
+  // RFC 7009 §2.1: revoking an access token MAY also revoke its grant (issue 13); default the token alone.
+  revokeGrantOnAccessToken: setting('REVOKE_GRANT_ON_ACCESS_TOKEN', 'Revocation with token_type_hint=access_token also ends the grant\'s refresh tokens: on or off', (raw) => oneOf(['on', 'off'], 'off')(raw) === 'on'),
 } satisfies Record<string, Setting<unknown>>;
 
 export type Settings = { readonly [K in keyof typeof SETTINGS]: ReturnType<(typeof SETTINGS)[K]['read']> };

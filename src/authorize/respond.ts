@@ -13,7 +13,7 @@ import { mintUserTokens } from '../grants/issue_tokens';
 import type { Client } from '../storage/clients';
 import { GrantRepository, type NewGrant } from '../storage/grants';
 import { UserRepository } from '../storage/users';
-import { claimsForScopes } from '../tokens/claims';
+import { claimsForScopes, withoutSub } from '../tokens/claims';
 import { requestedUserClaims } from '../tokens/claims_request';
 import type { AuthorizationRequest } from './request';
 import type { AuthorizationResponse, ResponseMode } from './response_mode';
@@ -129,8 +129,6 @@ export async function issueAuthorizationResponse(
     const user = returnsIdToken(type) ? await new UserRepository(env.DB).find(session.userId) : null;
     if (returnsIdToken(type) && !user) throw new AccessDenied('the signed-in user no longer exists');
     const idTokenClaims: Record<string, unknown> = {
-      // OIDC Core §5.4: with no access token to reach userinfo, the scopes' claims go in the ID token.
-      ...(user && !withAccessToken ? withoutSub(claimsForScopes(user, request.scopes)) : {}),
       ...(user ? requestedUserClaims(user, request.claims?.id_token) : {}),
       ...(request.acr ? { acr: request.acr } : {}),
     };
@@ -146,6 +144,8 @@ export async function issueAuthorizationResponse(
       amr: session.amr,
       nonce: request.nonce,
       issuedAt,
+      // OIDC Core §5.4: the scopes' claims, always without an access token, else by the client's id_token_claims.
+      scopeClaims: user ? withoutSub(claimsForScopes(user, request.scopes)) : undefined,
       idTokenClaims,
       issue: { accessToken: withAccessToken, idToken: returnsIdToken(type) },
       code,
@@ -163,4 +163,3 @@ export async function issueAuthorizationResponse(
   return { redirectUri: request.redirectUri, mode: request.responseMode, params: { ...params, state: request.state, iss: issuer } };
 }
 
-const withoutSub = ({ sub: _sub, ...rest }: Record<string, unknown>) => rest;

@@ -4,6 +4,8 @@ import type { Bindings } from '../env';
 import { signingKey } from '../keys/keystore';
 import { keyPolicy } from '../keys/policy_config';
 import type { Client } from '../storage/clients';
+import type { IdTokenClaimsPolicy } from '../clients/model';
+import { settings } from '../settings';
 import { signAccessToken } from '../tokens/access_token';
 import { signIdToken } from '../tokens/id_token';
 import { subjectFor } from '../tokens/subject';
@@ -26,6 +28,12 @@ export interface UserTokenInput {
   /** A fixed jti, for a refresh retried within the reuse interval. */
   accessTokenJti?: string;
   refreshToken?: string;
+  /**
+   * OIDC Core §5.4: the standard claims of the granted scopes (without sub), from the user row the
+   * caller already read. The ID token carries them when no access token is issued with it, or when
+   * the client's id_token_claims policy is `scope` (issue 13).
+   */
+  scopeClaims?: Record<string, unknown>;
   /** Extra ID token claims: those asked for with the claims parameter, and the acr (issue 5). */
   idTokenClaims?: Record<string, unknown>;
   /** What to issue; both by default (token endpoint). The authorization endpoint issues what the response type names. */
@@ -35,6 +43,13 @@ export interface UserTokenInput {
   /** RFC 9449: bind the access token to this DPoP key. */
   dpopJkt?: string;
 }
+
+/** Issue 13: the client's id_token_claims, else the deployment's ID_TOKEN_CLAIMS. */
+export const idTokenClaimsPolicy = (env: Bindings, client: Pick<Client, 'idTokenClaims'>): IdTokenClaimsPolicy => client.idTokenClaims ?? settings(env).idTokenClaims;
+
+/** Whether the ID token carries the granted scopes' claims: always without an access token (OIDC Core §5.4), else by policy. */
+export const scopeClaimsInIdToken = (env: Bindings, client: Pick<Client, 'idTokenClaims'>, withAccessToken: boolean): boolean =>
+  !withAccessToken || idTokenClaimsPolicy(env, client) === 'scope';
 
 /**
  * The token response for a user's grant: an RFC 9068 access token signed with the default
@@ -74,7 +89,11 @@ export async function mintUserTokens(i: UserTokenInput): Promise<Partial<TokenRe
         code: i.code,
         // Claims the request asked for (OIDC Core §5.5) and acr, then the operator's claims that the
         // granted scopes release (roles, department...).
-        claims: { ...i.idTokenClaims, ...(await customClaimsForUser(i.env, i.subject, scopes, i.client.customClaims)) },
+        claims: {
+          ...(i.scopeClaims && scopeClaimsInIdToken(i.env, i.client, accessToken !== undefined) ? i.scopeClaims : {}),
+          ...i.idTokenClaims,
+          ...(await customClaimsForUser(i.env, i.subject, scopes, i.client.customClaims)),
+        },
         issuedAt: i.issuedAt,
         lifetime: ttl.idToken,
       },

@@ -9,6 +9,7 @@ import { GrantRepository } from '../storage/grants';
 import { RefreshTokenRepository, type RefreshTokenFamily } from '../storage/refresh_tokens';
 import { mintRefreshToken, parseRefreshToken } from '../tokens/refresh_token_format';
 import { issueUserTokens } from './issue_tokens';
+import { claimsForScopes, withoutSub } from '../tokens/claims';
 import type { GrantOptions, TokenResponse } from './token_response';
 
 /**
@@ -105,5 +106,7 @@ export async function refreshTokenGrant(env: Bindings, client: Client, body: Par
     accessTokenJti: jti,
     refreshToken: successor,
     dpopJkt: opts.dpopJkt,
+    // Issue 13: the scopes' claims from the user columns the rotation's batch already read (no further trip).
+    scopeClaims: family.userClaims ? withoutSub(claimsForScopes({ id: family.userId, claims: family.userClaims, updatedAt: family.userUpdatedAt ?? 0 }, scope.split(' '))) : undefined,
   });
 }

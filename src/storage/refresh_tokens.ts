@@ -1,3 +1,5 @@
+import type { UserClaims } from './users';
+
 /**
  * Refresh token families: ONE row per offline grant, whatever the number of rotations. The token
  * names its family and generation (src/tokens/refresh_token_format.ts); the row holds the current
@@ -28,6 +30,9 @@ export interface RefreshTokenFamily {
   grantCreatedAt: number;
   /** RFC 9449 §5: the DPoP key (thumbprint) a public client's family is bound to; null when unbound. */
   dpopJkt: string | null;
+  /** The user's standard claims and their update time, read in the same statement (the refreshed ID token's scope claims, issue 13); null without a user. */
+  userClaims: UserClaims | null;
+  userUpdatedAt: number | null;
 }
 
 interface Row {
@@ -48,11 +53,13 @@ interface Row {
   grant_created_at: number;
   user_exists: number;
   dpop_jkt: string | null;
+  user_claims: string | null;
+  user_updated_at: number | null;
 }
 
 const SELECT_FAMILY = `SELECT f.*, g.user_id, g.sid, g.scope, g.auth_time, g.amr, g.expires_at AS grant_expires_at, g.revoked_at AS grant_revoked_at,
-         g.created_at AS grant_created_at, EXISTS (SELECT 1 FROM users u WHERE u.id = g.user_id) AS user_exists
-  FROM refresh_token_families f JOIN grants g ON g.id = f.grant_id WHERE f.id = ?`;
+         g.created_at AS grant_created_at, u.id IS NOT NULL AS user_exists, u.claims AS user_claims, u.updated_at AS user_updated_at
+  FROM refresh_token_families f JOIN grants g ON g.id = f.grant_id LEFT JOIN users u ON u.id = g.user_id WHERE f.id = ?`;
 
 /**
  * Moves a family from generation ?2 to ?2 + 1, only if everything that makes the presented token
@@ -87,6 +94,8 @@ const fromRow = (r: Row): RefreshTokenFamily => ({
   grantRevokedAt: r.grant_revoked_at,
   grantCreatedAt: r.grant_created_at,
   dpopJkt: r.dpop_jkt ?? null,
+  userClaims: r.user_claims ? (JSON.parse(r.user_claims) as UserClaims) : null,
+  userUpdatedAt: r.user_updated_at ?? null,
 });
 
 export interface RotationInput {
