@@ -10,6 +10,7 @@ import { SessionClientRepository } from '../storage/session_clients';
 import type { Session } from '../storage/sessions';
 import { AccessDenied } from '../errors';
 import { mintUserTokens } from '../grants/issue_tokens';
+import { apiFor } from '../grants/resource';
 import type { Client } from '../storage/clients';
 import { GrantRepository, type NewGrant } from '../storage/grants';
 import { UserRepository } from '../storage/users';
@@ -98,6 +99,7 @@ export async function issueAuthorizationResponse(
       claims: request.claims ? JSON.stringify(request.claims) : undefined,
       codeChallenge: request.codeChallenge,
       dpopJkt: request.dpopJkt,
+      resource: request.resource,
       issuedAt,
       // A profile may shorten the code's life (FAPI 2.0: at most 60 s).
       expiresAt: issuedAt + Math.min(lifetimes(env).code, request.codeTtl ?? Infinity),
@@ -111,6 +113,8 @@ export async function issueAuthorizationResponse(
     const grantId = randomToken(16);
     const withAccessToken = returnsAccessToken(type);
     const scope = request.scopes.join(' ');
+    // RFC 8707: the API named at /authorize (validated by check_resource.ts) gets the access token.
+    const selected = withAccessToken ? await apiFor(env, request.resource, request.scopes) : null;
     if (withAccessToken) {
       const grant: NewGrant = {
         id: grantId,
@@ -121,7 +125,8 @@ export async function issueAuthorizationResponse(
         authTime: session.authTime,
         amr: session.amr,
         createdAt: issuedAt,
-        expiresAt: issuedAt + lifetimes(env, client).accessToken,
+        expiresAt: issuedAt + (selected?.api?.accessTokenTtl ?? lifetimes(env, client).accessToken),
+        resource: request.resource ?? null,
       };
       const userinfoClaims = request.claims?.userinfo ? JSON.stringify(request.claims.userinfo) : null;
       statements.push(new GrantRepository(db).insertStatement(grant, userinfoClaims));
@@ -147,6 +152,7 @@ export async function issueAuthorizationResponse(
       // OIDC Core §5.4: the scopes' claims, always without an access token, else by the client's id_token_claims.
       scopeClaims: user ? withoutSub(claimsForScopes(user, request.scopes)) : undefined,
       idTokenClaims,
+      api: selected?.api ? { api: selected.api, scopes: selected.scopes } : null,
       issue: { accessToken: withAccessToken, idToken: returnsIdToken(type) },
       code,
     });

@@ -10,6 +10,7 @@ import { signAccessToken } from '../tokens/access_token';
 import { signIdToken } from '../tokens/id_token';
 import { subjectFor } from '../tokens/subject';
 import type { TokenResponse } from './token_response';
+import type { Api } from '../storage/apis';
 
 export interface UserTokenInput {
   env: Bindings;
@@ -42,6 +43,11 @@ export interface UserTokenInput {
   code?: string;
   /** RFC 9449: bind the access token to this DPoP key. */
   dpopJkt?: string;
+  /**
+   * RFC 8707 (issue 13): the API the access token is for (aud = its identifier, its lifetime and
+   * algorithm) and the token's scopes, only that API's (grants/resource.ts selectApi).
+   */
+  api?: { api: Api; scopes: string[] } | null;
 }
 
 /** Issue 13: the client's id_token_claims, else the deployment's ID_TOKEN_CLAIMS. */
@@ -68,13 +74,29 @@ export async function mintUserTokens(i: UserTokenInput): Promise<Partial<TokenRe
   // OIDC Core §8: pairwise clients get their sector's sub, in the ID token and the access token alike.
   const subject = await subjectFor(i.env.KEY_ENCRYPTION_KEY, i.client, i.subject);
   const issue = i.issue ?? { accessToken: true, idToken: true };
+  const api = i.api?.api;
+  const accessScope = i.api ? i.api.scopes.join(' ') : i.scope;
+  const accessTtl = api?.accessTokenTtl ?? ttl.accessToken;
   const accessToken = issue.accessToken
     ? await signAccessToken(
-        { issuer: i.issuer, subject, clientId: i.client.id, scope: i.scope, grantId: i.grantId, authTime: i.authTime, issuedAt: i.issuedAt, lifetime: ttl.accessToken, jti: i.accessTokenJti, dpopJkt: i.dpopJkt },
-        await signingKey(i.env, policy.defaultAlg),
+        {
+          issuer: i.issuer,
+          subject,
+          clientId: i.client.id,
+          scope: accessScope,
+          grantId: i.grantId,
+          authTime: i.authTime,
+          issuedAt: i.issuedAt,
+          lifetime: accessTtl,
+          jti: i.accessTokenJti,
+          dpopJkt: i.dpopJkt,
+          audience: api?.identifier,
+        },
+        await signingKey(i.env, api?.signingAlg ?? policy.defaultAlg),
       )
     : undefined;
-  const response: Partial<TokenResponse> = accessToken ? { access_token: accessToken, token_type: i.dpopJkt ? 'DPoP' : 'Bearer', expires_in: ttl.accessToken, scope: i.scope } : {};
+  // RFC 6749 §5.1: scope is the access token's (with an API, only its scopes).
+  const response: Partial<TokenResponse> = accessToken ? { access_token: accessToken, token_type: i.dpopJkt ? 'DPoP' : 'Bearer', expires_in: accessTtl, scope: accessScope } : {};
   if (issue.idToken && scopes.includes('openid')) {
     response.id_token = await signIdToken(
       {
