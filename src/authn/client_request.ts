@@ -15,14 +15,27 @@ import { keepBookmarkFresh } from '../storage/replica';
  * become RFC 6749 §5.2 JSON; a failed authentication is 401 with WWW-Authenticate, a throttled
  * one 429 with Retry-After.
  */
-export async function withClient(c: Context<AppEnv>, endpoint: string, handle: (client: Client, body: Params) => Promise<Response>): Promise<Response> {
-  return withCaller(c, endpoint, false, (caller, body) => handle((caller as { kind: 'client'; client: Client }).client, body));
+export async function withClient(
+  c: Context<AppEnv>,
+  endpoint: string,
+  handle: (client: Client, body: Params) => Promise<Response>,
+  opts: { prefetch?: (body: Params) => void } = {},
+): Promise<Response> {
+  return withCaller(c, endpoint, false, (caller, body) => handle((caller as { kind: 'client'; client: Client }).client, body), opts);
 }
 
 /** `withClient` where `apis` also admits an API's introspection credential (issue 13). */
-export async function withCaller(c: Context<AppEnv>, _endpoint: string, apis: boolean, handle: (caller: Caller, body: Params) => Promise<Response>): Promise<Response> {
+export async function withCaller(
+  c: Context<AppEnv>,
+  _endpoint: string,
+  apis: boolean,
+  handle: (caller: Caller, body: Params) => Promise<Response>,
+  opts: { prefetch?: (body: Params) => void } = {},
+): Promise<Response> {
   try {
     const body = await formParams(c.req.raw);
+    // Reads the handler will need, started beside the client's authentication (not after it).
+    opts.prefetch?.(body);
     const caller = await authenticateCaller({ env: c.env, issuer: c.var.issuer, ip: sourceIp(c) }, c.req.header('Authorization'), body, apis);
     if (caller.kind === 'client') c.set('client', caller.client);
     // Issue 10: keep this isolate's primary bookmark recent for replica reads (src/storage/replica.ts), after the response.

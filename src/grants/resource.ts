@@ -54,6 +54,11 @@ const STANDARD = new Set<string>([...STANDARD_SCOPES, 'offline_access']);
 /** Whether the request needs the API table at all. */
 export const mayConcernApi = (resource: string | undefined, scopes: string[]): boolean => resource !== undefined || scopes.some((s) => !STANDARD.has(s));
 
+/** Starts loading the API table into this isolate's cache, unless it is there (failures are left to the later read). */
+export function warmApiTable(env: Bindings): void {
+  void new ApiRepository(env.DB).cached().catch(() => undefined);
+}
+
 /** `selectApi` over the cached table, read only when the request may concern an API. */
 export async function apiFor(env: Bindings, resource: string | undefined, scopes: string[]): Promise<Selected> {
   if (!mayConcernApi(resource, scopes)) return { api: null, scopes };
