@@ -18,6 +18,7 @@ import { registrationCommands } from './admin/registration.mjs';
 import { scopeCommands } from './admin/scopes.mjs';
 import { userCommands } from './admin/users.mjs';
 import { auditCommands } from './admin/audit.mjs';
+import { apiCommands } from './admin/apis.mjs';
 
 export { parseFlags };
 
@@ -42,6 +43,7 @@ export const COMMANDS = {
   ...logoutCommands,
   ...keyCommands,
   ...auditCommands,
+  ...apiCommands,
 };
 
 export async function main(argvIn) {

@@ -51,6 +51,8 @@ export const UseDpopNonce = define('use_dpop_nonce');
 export const InvalidRequestUri = define('invalid_request_uri');
 /** RFC 9101 §7 / OIDC Core §3.1.2.6: a request object that is malformed, wrongly signed or out of date. */
 export const InvalidRequestObject = define('invalid_request_object');
+/** RFC 8707 §2: a resource that is invalid, unknown or malformed, or scopes that span resources without one. */
+export const InvalidTarget = define('invalid_target');
 export const InvalidToken = define('invalid_token', 401);
 export const InsufficientScope = define('insufficient_scope', 403);
 /** RFC 7591 §3.2.2: errors of the registration endpoint. */

@@ -183,6 +183,10 @@ export const SETTINGS = {
   ),
   // RFC 9101 §10.2 / OIDC Core §6.1: unsigned (alg none) request objects, only for clients that registered request_object_signing_alg none.
   requestObjectNone: setting('REQUEST_OBJECT_NONE', 'Accept unsigned (alg none) request objects from clients that registered request_object_signing_alg none: on or off', (raw) => oneOf(['on', 'off'], 'off')(raw) === 'on'),
+  // OIDC Core §5.4: with an access token issued, the scopes' claims MAY also go in the ID token (issue 13).
+  idTokenClaims: setting('ID_TOKEN_CLAIMS', 'Default ID token claims of clients that set none: scope (the granted scopes\' claims) or minimal', oneOf(['scope', 'minimal'], 'scope')),
+  // RFC 7009 §2.1: revoking an access token MAY also revoke its grant (issue 13); default the token alone.
+  revokeGrantOnAccessToken: setting('REVOKE_GRANT_ON_ACCESS_TOKEN', 'Revocation with token_type_hint=access_token also ends the grant\'s refresh tokens: on or off', (raw) => oneOf(['on', 'off'], 'off')(raw) === 'on'),
 } satisfies Record<string, Setting<unknown>>;
 
 export type Settings = { readonly [K in keyof typeof SETTINGS]: ReturnType<(typeof SETTINGS)[K]['read']> };

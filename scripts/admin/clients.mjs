@@ -33,6 +33,12 @@ const CLIENT_METADATA_FLAGS = {
     value: 'POLICY',
     desc: 'refresh tokens: offline_access (with that scope granted; default) | always (confidential clients, every grant)',
   },
+  'id-token-claims': {
+    type: 'string',
+    choices: ['scope', 'minimal'],
+    value: 'WHICH',
+    desc: "ID token claims: scope (the granted scopes' claims, OIDC Core §5.4) | minimal (default: the deployment's ID_TOKEN_CLAIMS)",
+  },
   'jwks-uri': { type: 'string', value: 'URL', desc: 'where the client publishes its keys (private_key_jwt)' },
   'jwks-file': { type: 'string', value: 'PATH', desc: 'a JSON file with the client public JWK Set (private_key_jwt)' },
   'id-token-alg': {
@@ -61,6 +67,7 @@ function clientMetadataBody(flags) {
   if (flags.responseType?.length) body.response_types = flags.responseType;
   if (flags.defaultScope?.length) body.default_scope = flags.defaultScope.join(' ');
   if (flags.refreshPolicy) body.refresh_policy = flags.refreshPolicy;
+  if (flags.idTokenClaims) body.id_token_claims = flags.idTokenClaims;
   if (flags.scope?.length) body.scope = flags.scope.join(' ');
   if (flags.jwksUri) body.jwks_uri = flags.jwksUri;
   if (flags.jwksFile) {
@@ -241,6 +248,7 @@ function printClient(c) {
   if (c.response_types) console.log(`response_types:             ${c.response_types.join(', ')}`);
   if (c.default_scope) console.log(`default_scope:              ${c.default_scope}`);
   if (c.refresh_policy) console.log(`refresh_policy:             ${c.refresh_policy}`);
+  if (c.id_token_claims) console.log(`id_token_claims:            ${c.id_token_claims}`);
   if (c.scope) console.log(`scope:                      ${c.scope}`);
   console.log(`first_party:                ${c.first_party ? 'yes' : 'no'}`);
   if (c.require_pushed_authorization_requests) console.log(`require_par:                yes`);

@@ -9,6 +9,7 @@ import { InvalidClient, InvalidRequest, OAuthError } from '../errors';
 import type { Params } from '../http/params';
 import { AssertionRepository } from '../storage/assertions';
 import { ClientRepository, type Client, type ClientAuthMethod } from '../storage/clients';
+import { ApiRepository, type Api } from '../storage/apis';
 import { isFapi2 } from '../clients/model';
 import { CLIENT_IP, CLIENT_IP_PAIR } from '../throttle/limits';
 import { throttleFor } from '../throttle/store';
@@ -107,14 +108,34 @@ const failureRules = (clientId: string | undefined): ThrottleRule[] => [
  * client ids and their methods cannot be probed.
  */
 export async function authenticateClient(ctx: ClientAuthContext, authorization: string | undefined, body: Params): Promise<Client> {
+  return ((await authenticateCaller(ctx, authorization, body, false)) as { kind: 'client'; client: Client }).client;
+}
+
+/** Who called an endpoint: a client, or (introspection, issue 13) an API with its own credential. */
+export type Caller = { kind: 'client'; client: Client } | { kind: 'api'; api: Api };
+
+/**
+ * `authenticateClient`, where `apis` also lets an API authenticate with its introspection
+ * credential (client_secret_basic only; its client_id is no client's). The same throttle and the
+ * same single answer for every failure.
+ */
+export async function authenticateCaller(ctx: ClientAuthContext, authorization: string | undefined, body: Params, apis: boolean): Promise<Caller> {
   const at = now();
   let clientId: string | undefined;
   try {
     const p = presented(authorization, body);
     clientId = p.clientId;
     const client = await new ClientRepository(ctx.env.DB).findCached(p.clientId);
+    if (!client && apis) {
+      const api = (await new ApiRepository(ctx.env.DB).cached()).byClientId.get(p.clientId);
+      if (api) {
+        // A salted hash compared in constant time (crypto/client_secret.ts), as client secrets are.
+        if (p.method !== 'client_secret_basic' || !(await verifyClientSecret(p.secret ?? '', api.secretHash))) throw new InvalidClient(FAILED);
+        return { kind: 'api', api };
+      }
+    }
     await verify(ctx, client, p, at);
-    return client!;
+    return { kind: 'client', client: client! };
   } catch (err) {
     if (!(err instanceof OAuthError && err.error === 'invalid_client')) throw err;
     const verdict = await throttleFor(ctx.env, `client-auth:${ctx.ip}`).take(at, failureRules(clientId));

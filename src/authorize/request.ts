@@ -31,6 +31,8 @@ export interface AuthorizationRequest {
   idTokenHintSub?: string;
   /** RFC 9449 §10: the DPoP key thumbprint the code will be bound to. */
   dpopJkt?: string;
+  /** RFC 8707: the API (its identifier) the access tokens are for. */
+  resource?: string;
   /** A shorter code lifetime than the deployment's (FAPI 2.0 clients: at most 60 s). */
   codeTtl?: number;
   /** RFC 9126: the pushed request this came from, used up when its response is issued (par.ts). */

@@ -10,11 +10,12 @@ import { SessionClientRepository } from '../storage/session_clients';
 import type { Session } from '../storage/sessions';
 import { AccessDenied, InvalidRequestUri } from '../errors';
 import { mintUserTokens } from '../grants/issue_tokens';
+import { apiFor } from '../grants/resource';
 import type { Client } from '../storage/clients';
 import { GrantRepository, type NewGrant } from '../storage/grants';
 import { PushedRequestRepository, isConsumedError } from '../storage/pushed_requests';
 import { UserRepository } from '../storage/users';
-import { claimsForScopes } from '../tokens/claims';
+import { claimsForScopes, withoutSub } from '../tokens/claims';
 import { requestedUserClaims } from '../tokens/claims_request';
 import { jarmTarget, type JarmClient } from './jarm';
 import type { AuthorizationRequest } from './request';
@@ -105,6 +106,7 @@ export async function issueAuthorizationResponse(
       claims: request.claims ? JSON.stringify(request.claims) : undefined,
       codeChallenge: request.codeChallenge,
       dpopJkt: request.dpopJkt,
+      resource: request.resource,
       issuedAt,
       // A profile may shorten the code's life (FAPI 2.0: at most 60 s).
       expiresAt: issuedAt + Math.min(lifetimes(env).code, request.codeTtl ?? Infinity),
@@ -118,6 +120,8 @@ export async function issueAuthorizationResponse(
     const grantId = randomToken(16);
     const withAccessToken = returnsAccessToken(type);
     const scope = request.scopes.join(' ');
+    // RFC 8707: the API named at /authorize (validated by check_resource.ts) gets the access token.
+    const selected = withAccessToken ? await apiFor(env, request.resource, request.scopes) : null;
     if (withAccessToken) {
       const grant: NewGrant = {
         id: grantId,
@@ -128,7 +132,8 @@ export async function issueAuthorizationResponse(
         authTime: session.authTime,
         amr: session.amr,
         createdAt: issuedAt,
-        expiresAt: issuedAt + lifetimes(env, client).accessToken,
+        expiresAt: issuedAt + (selected?.api?.accessTokenTtl ?? lifetimes(env, client).accessToken),
+        resource: request.resource ?? null,
       };
       const userinfoClaims = request.claims?.userinfo ? JSON.stringify(request.claims.userinfo) : null;
       statements.push(new GrantRepository(db).insertStatement(grant, userinfoClaims));
@@ -136,8 +141,6 @@ export async function issueAuthorizationResponse(
     const user = returnsIdToken(type) ? await new UserRepository(env.DB).find(session.userId) : null;
     if (returnsIdToken(type) && !user) throw new AccessDenied('the signed-in user no longer exists');
     const idTokenClaims: Record<string, unknown> = {
-      // OIDC Core §5.4: with no access token to reach userinfo, the scopes' claims go in the ID token.
-      ...(user && !withAccessToken ? withoutSub(claimsForScopes(user, request.scopes)) : {}),
       ...(user ? requestedUserClaims(user, request.claims?.id_token) : {}),
       ...(request.acr ? { acr: request.acr } : {}),
     };
@@ -153,7 +156,10 @@ export async function issueAuthorizationResponse(
       amr: session.amr,
       nonce: request.nonce,
       issuedAt,
+      // OIDC Core §5.4: the scopes' claims, always without an access token, else by the client's id_token_claims.
+      scopeClaims: user ? withoutSub(claimsForScopes(user, request.scopes)) : undefined,
       idTokenClaims,
+      api: selected?.api ? { api: selected.api, scopes: selected.scopes } : null,
       issue: { accessToken: withAccessToken, idToken: returnsIdToken(type) },
       code,
     });
@@ -176,4 +182,3 @@ export async function issueAuthorizationResponse(
   return { redirectUri: request.redirectUri, mode: request.responseMode, params: { ...params, state: request.state, iss: issuer }, jarm: jarmTarget(request.responseMode, client) };
 }
 
-const withoutSub = ({ sub: _sub, ...rest }: Record<string, unknown>) => rest;

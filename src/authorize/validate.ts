@@ -18,6 +18,7 @@ import { checkRedirectUri } from './check_redirect_uri';
 import { checkRequestObject } from './check_request_object';
 import { checkNonceRequired, checkResponseMode, checkResponseType } from './check_response_type';
 import { checkScope } from './check_scope';
+import { checkResource } from './check_resource';
 import type { AuthorizationRequest, AuthorizeCheck, AuthorizeContext } from './request';
 
 /** Where the client comes from: the repository, or the client that authenticated (PAR). */
@@ -55,6 +56,7 @@ export async function validateAuthorizationRequest(ctx: AuthorizeContext, client
   }
   for (const check of CHECKS) check(ctx);
   await checkIdTokenHint(ctx);
+  await checkResource(ctx);
   return ctx.request as AuthorizationRequest;
 }
 

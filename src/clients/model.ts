@@ -13,6 +13,8 @@ export type GrantType = 'authorization_code' | 'refresh_token' | 'client_credent
 export type ApplicationType = 'web' | 'native';
 export type SubjectType = 'public' | 'pairwise';
 export type RefreshPolicy = 'offline_access' | 'always';
+/** What the ID token carries besides identity (issue 13): the granted scopes' claims (OIDC Core §5.4), or only what it must. */
+export type IdTokenClaimsPolicy = 'scope' | 'minimal';
 
 /** Per-client overrides of the global lifetimes, in seconds. */
 export interface ClientLifetimes {
@@ -86,6 +88,8 @@ export interface ClientTokenPolicy {
   defaultScopes: string[] | null;
   /** When refresh tokens are issued: with offline_access granted (OIDC Core §11), or to a confidential client always. */
   refreshPolicy: RefreshPolicy;
+  /** id_token_claims: `scope` or `minimal`; null: the deployment's ID_TOKEN_CLAIMS. */
+  idTokenClaims: IdTokenClaimsPolicy | null;
   /** Trusted by the operator: no consent page. Only the admin API sets it. */
   firstParty: boolean;
   /** id_token_signed_response_alg, or null for the server default. */
@@ -156,6 +160,7 @@ export const DEFAULT_FIELDS: ClientFields = {
   scopes: null,
   defaultScopes: null,
   refreshPolicy: 'offline_access',
+  idTokenClaims: null,
   firstParty: false,
   idTokenAlg: null,
   userinfoAlg: null,

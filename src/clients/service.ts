@@ -117,6 +117,7 @@ export function clientMetadata(client: Client): Record<string, unknown> {
     ...optional('scope', client.scopes?.join(' ')),
     ...optional('default_scope', client.defaultScopes?.join(' ')),
     refresh_policy: client.refreshPolicy,
+    ...optional('id_token_claims', client.idTokenClaims),
     ...optional('id_token_signed_response_alg', client.idTokenAlg),
     ...optional('userinfo_signed_response_alg', client.userinfoAlg),
     ...optional('token_endpoint_auth_signing_alg', client.tokenEndpointAuthSigningAlg),

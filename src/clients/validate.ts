@@ -5,7 +5,7 @@ import { RESPONSE_TYPES, grantTypesFor, normalizeResponseType } from '../authori
 import { REQUEST_OBJECT_SIGNING_ALGS, UNSIGNED_REQUEST_OBJECT_ALG } from '../authorize/request_object';
 import { InvalidClientMetadata, InvalidRequest } from '../errors';
 import type { KeyAlg } from '../keys/types';
-import { FAPI2_ALGS, isFapi2, type Client, type ClientAuthMethod, type ClientFields, type ClientLifetimes, type GrantType } from './model';
+import { FAPI2_ALGS, isFapi2, type Client, type ClientAuthMethod, type ClientFields, type ClientLifetimes, type GrantType, type IdTokenClaimsPolicy } from './model';
 
 /** The error class a rule violation is reported with: invalid_request (admin API) or invalid_client_metadata (RFC 7591 §3.2.2). */
 export type MetadataError = typeof InvalidRequest | typeof InvalidClientMetadata;
@@ -173,6 +173,7 @@ export function parseClientInput(body: unknown, algorithms: readonly KeyAlg[], c
     if (body.refresh_policy !== 'offline_access' && body.refresh_policy !== 'always') throw new InvalidRequest('refresh_policy must be offline_access or always');
     out.refreshPolicy = body.refresh_policy;
   }
+  if (body.id_token_claims !== undefined) out.idTokenClaims = checkIdTokenClaims(body.id_token_claims, InvalidRequest);
   if (body.jwks !== undefined) out.jwks = body.jwks === null ? null : checkJwks(body.jwks);
   if (body.jwks_uri !== undefined) out.jwksUri = body.jwks_uri === null ? null : checkJwksUri(body.jwks_uri);
   const lifetimes: ClientLifetimes = {};
@@ -211,6 +212,13 @@ export function parseClientInput(body: unknown, algorithms: readonly KeyAlg[], c
     out.subjectType = body.subject_type;
   }
   return { ...out, ...parseClientLogoutMetadata(body) };
+}
+
+/** id_token_claims (issue 13): `scope` or `minimal`; null returns to the deployment default (ID_TOKEN_CLAIMS). */
+export function checkIdTokenClaims(value: unknown, Err: MetadataError): IdTokenClaimsPolicy | null {
+  if (value === null) return null;
+  if (value !== 'scope' && value !== 'minimal') throw new Err('id_token_claims must be scope or minimal');
+  return value;
 }
 
 /** default_scope: a space-separated string (or list) of scope tokens; null removes it. */

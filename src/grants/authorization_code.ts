@@ -3,7 +3,8 @@ import { audit } from '../observability/audit';
 import { sha256Base64url } from '../crypto/hash';
 import { randomToken } from '../crypto/random';
 import type { Bindings } from '../env';
-import { InvalidGrant, InvalidRequest, UnauthorizedClient } from '../errors';
+import { InvalidGrant, InvalidRequest, InvalidTarget, UnauthorizedClient } from '../errors';
+import { apiFor, parseResource } from './resource';
 import type { Params } from '../http/params';
 import { isPublicClient, type Client } from '../storage/clients';
 import { GrantRepository, type NewGrant } from '../storage/grants';
@@ -13,6 +14,7 @@ import { UserRepository, userFromRow, type UserRow } from '../storage/users';
 import type { CodeRecord } from './code_record';
 import { issueUserTokens } from './issue_tokens';
 import { requestedUserClaims, type ClaimsRequest } from '../tokens/claims_request';
+import { claimsForScopes, withoutSub } from '../tokens/claims';
 import type { GrantOptions, TokenResponse } from './token_response';
 
 const CODE_FORMAT = /^([0-9a-f]{64})\.([A-Za-z0-9_-]{43})$/;
@@ -36,6 +38,9 @@ export async function authorizationCodeGrant(env: Bindings, client: Client, body
   const verifier = body.get('code_verifier');
   if (verifier !== undefined && !VERIFIER_FORMAT.test(verifier)) throw new InvalidRequest('code_verifier must be 43 to 128 unreserved characters');
 
+  // RFC 8707 §2: checked before the code is spent.
+  const askedResource = parseResource(body.get('resource'));
+
   const match = CODE_FORMAT.exec(code);
   if (!match) throw new InvalidGrant('authorization code is invalid');
   let stub;
@@ -58,7 +63,7 @@ export async function authorizationCodeGrant(env: Bindings, client: Client, body
   });
   const grants = new GrantRepository(env.DB);
   const ttl = lifetimes(env, client);
-  const grantOf = (record: CodeRecord, id: string): NewGrant => ({
+  const grantOf = (record: CodeRecord, id: string, accessTtl = ttl.accessToken): NewGrant => ({
     id,
     clientId: client.id,
     userId: record.userId,
@@ -68,7 +73,8 @@ export async function authorizationCodeGrant(env: Bindings, client: Client, body
     amr: record.amr,
     createdAt: issuedAt,
     // The family lives as long as its longest-lived token.
-    expiresAt: issuedAt + (wantsRefreshToken(client, record.scope) ? Math.max(ttl.refreshToken, ttl.accessToken) : ttl.accessToken),
+    expiresAt: issuedAt + (wantsRefreshToken(client, record.scope) ? Math.max(ttl.refreshToken, accessTtl) : accessTtl),
+    resource: askedResource ?? record.resource ?? null,
   });
   if (result.outcome === 'replayed') {
     // RFC 6749 §4.1.2 / RFC 9700 §4.5: a replayed code revokes what its first use issued.
@@ -79,9 +85,14 @@ export async function authorizationCodeGrant(env: Bindings, client: Client, body
   if (result.outcome === 'rejected') throw new InvalidGrant(result.reason);
 
   const record = result.record;
+  // RFC 8707 §2.2: a resource named here must be the one authorized, when one was; either selects the API.
+  if (askedResource !== undefined && record.resource !== undefined && askedResource !== record.resource) {
+    throw new InvalidTarget('resource is not the one named in the authorization request (RFC 8707 §2.2)');
+  }
+  const selected = await apiFor(env, askedResource ?? record.resource, record.scope.split(' '));
   // If a concurrent replay already recorded this grant as revoked, the insert keeps that row: the
   // tokens below are still issued (the redemption itself was the one valid use) but are dead on arrival.
-  const grant = grantOf(record, grantId);
+  const grant = grantOf(record, grantId, selected.api?.accessTokenTtl ?? ttl.accessToken);
   const claimsRequest = record.claims ? (JSON.parse(record.claims) as ClaimsRequest) : undefined;
   // Issue 10: ONE primary round trip after the code's Durable Object: the user's row, the grant,
   // its userinfo claims and its refresh token family in one batch (one transaction). The writes are
@@ -128,6 +139,9 @@ export async function authorizationCodeGrant(env: Bindings, client: Client, body
     issuedAt,
     refreshToken,
     dpopJkt: opts.dpopJkt,
+    api: selected.api ? { api: selected.api, scopes: selected.scopes } : null,
+    // Issue 13: the granted scopes' claims, from the row read in the batch above (no further trip).
+    scopeClaims: withoutSub(claimsForScopes(user, record.scope.split(' '))),
     // OIDC Core §5.5: claims requested for the ID token, and the acr (§2).
     idTokenClaims: { ...requestedUserClaims(user, claimsRequest?.id_token), ...(record.acr ? { acr: record.acr } : {}) },
   });

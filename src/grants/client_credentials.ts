@@ -7,6 +7,7 @@ import { keyPolicy } from '../keys/policy_config';
 import type { Client } from '../storage/clients';
 import { signAccessToken } from '../tokens/access_token';
 import type { GrantOptions, TokenResponse } from './token_response';
+import { apiFor, parseResource } from './resource';
 
 /** Scopes that only make sense with a user: never granted to a machine. */
 const USER_SCOPES = new Set(['openid', 'profile', 'email', 'address', 'phone', 'offline_access']);
@@ -19,6 +20,7 @@ export async function clientCredentialsGrant(env: Bindings, client: Client, body
   if (!client.grantTypes.includes('client_credentials')) throw new UnauthorizedClient('this client is not allowed the client_credentials grant');
   const allowed = (client.scopes ?? []).filter((s) => !USER_SCOPES.has(s));
   const raw = body.get('scope');
+  const resource = parseResource(body.get('resource'));
   let scopes = allowed;
   if (raw !== undefined) {
     const asked = [...new Set(raw.split(' ').filter(Boolean))];
@@ -26,12 +28,16 @@ export async function clientCredentialsGrant(env: Bindings, client: Client, body
     if (refused.length > 0) throw new InvalidScope(`scope not allowed for this client: ${refused.join(' ')}`);
     scopes = asked;
   }
+  // RFC 8707 (issue 13): `resource` picks the API (aud, only its scopes, its lifetime and algorithm);
+  // without it, scopes of more than one API are invalid_target. From the isolate's cached table.
+  const selected = await apiFor(env, resource, scopes);
   const ttl = lifetimes(env, client);
+  const lifetime = selected.api?.accessTokenTtl ?? ttl.accessToken;
   const issuedAt = now();
-  const scope = scopes.join(' ');
+  const scope = selected.scopes.join(' ');
   const accessToken = await signAccessToken(
-    { issuer, subject: client.id, clientId: client.id, scope, issuedAt, lifetime: ttl.accessToken, dpopJkt: opts.dpopJkt },
-    await signingKey(env, keyPolicy(env).defaultAlg),
+    { issuer, subject: client.id, clientId: client.id, scope, issuedAt, lifetime, dpopJkt: opts.dpopJkt, audience: selected.api?.identifier },
+    await signingKey(env, selected.api?.signingAlg ?? keyPolicy(env).defaultAlg),
   );
-  return { access_token: accessToken, token_type: opts.dpopJkt ? 'DPoP' : 'Bearer', expires_in: ttl.accessToken, scope };
+  return { access_token: accessToken, token_type: opts.dpopJkt ? 'DPoP' : 'Bearer', expires_in: lifetime, scope };
 }

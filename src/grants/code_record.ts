@@ -24,6 +24,8 @@ export interface CodeRecord {
   claims?: string;
   /** RFC 9449 §10: the DPoP key (dpop_jkt) the code is bound to; the token request's proof must use it. */
   dpopJkt?: string;
+  /** RFC 8707: the API (identifier) named at the authorization endpoint. */
+  resource?: string;
   /** Set at the first successful redemption: the grant whose tokens a replay revokes. */
   redeemedGrantId?: string;
 }

@@ -3,13 +3,16 @@ import { audit } from '../observability/audit';
 import { derivedHmacKey, hmacBase64url } from '../crypto/derived_keys';
 import type { Bindings } from '../env';
 import { settings } from '../settings';
-import { InvalidGrant, InvalidRequest, InvalidScope, UnauthorizedClient } from '../errors';
+import { InvalidGrant, InvalidRequest, InvalidScope, InvalidTarget, UnauthorizedClient } from '../errors';
 import type { Params } from '../http/params';
 import type { Client } from '../storage/clients';
 import { GrantRepository } from '../storage/grants';
 import { RefreshTokenRepository, type RefreshTokenFamily } from '../storage/refresh_tokens';
 import { mintRefreshToken, parseRefreshToken } from '../tokens/refresh_token_format';
 import { issueUserTokens } from './issue_tokens';
+import { apiFor, parseResource, selectApi } from './resource';
+import { ApiRepository, type Api } from '../storage/apis';
+import { claimsForScopes, withoutSub } from '../tokens/claims';
 import type { GrantOptions, TokenResponse } from './token_response';
 
 /**
@@ -52,6 +55,16 @@ export async function refreshTokenGrant(env: Bindings, client: Client, body: Par
   if (!presented) throw new InvalidRequest('refresh_token is required');
   const parsed = await parseRefreshToken(env.KEY_ENCRYPTION_KEY, presented, settings(env).keyEncryptionKeyPrevious);
   if (!parsed) throw new InvalidGrant('refresh token is invalid');
+  // RFC 8707 §2: checked before the token is rotated, so a refused resource never spends it: a
+  // registered API, one of whose scopes is asked for (when scope is) or held by the grant (in the rotation).
+  const askedResource = parseResource(body.get('resource'));
+  let askedApi: Api | undefined;
+  if (askedResource !== undefined) {
+    const table = await new ApiRepository(env.DB).cached();
+    askedApi = table.byIdentifier.get(askedResource);
+    if (!askedApi) throw new InvalidTarget('resource is not a registered API');
+    if (askedScopes(body).length > 0) selectApi(table, askedResource, askedScopes(body));
+  }
 
   const at = now();
   const ttl = lifetimes(env, client);
@@ -64,6 +77,7 @@ export async function refreshTokenGrant(env: Bindings, client: Client, body: Par
     absoluteTtl: ttl.refreshToken,
     scopes: askedScopes(body),
     dpopJkt: opts.dpopJkt,
+    anyOfScopes: askedApi?.scopes,
   });
   // A client's own tokens only (RFC 6749 §6: the token was issued to the authenticated client).
   if (!family || family.clientId !== client.id || parsed.generation > family.generation) throw new InvalidGrant('refresh token is invalid');
@@ -79,6 +93,8 @@ export async function refreshTokenGrant(env: Bindings, client: Client, body: Par
     const current = family.generation === parsed.generation;
     if (family.grantExpiresAt <= at || (current && family.expiresAt <= at)) throw new InvalidGrant('refresh token has expired');
     requestedScope(body, family);
+    // The API named by resource defines none of the grant's scopes: invalid_target, the token unspent.
+    if (askedApi && !family.scope.split(' ').some((s) => askedApi!.scopes.includes(s))) throw new InvalidTarget(`none of the scopes of ${askedApi.identifier} is granted`);
     if (!family.userExists) throw new InvalidGrant('the user of this refresh token no longer exists');
     const previousWithinInterval =
       family.generation === parsed.generation + 1 && family.rotatedAt !== null && at - family.rotatedAt <= ttl.refreshReuseInterval;
@@ -90,6 +106,9 @@ export async function refreshTokenGrant(env: Bindings, client: Client, body: Par
     issuedAt = family.rotatedAt!;
   }
   const scope = requestedScope(body, family);
+  // RFC 8707 §2.2: `resource` picks any API whose scopes the grant holds; without it, the grant's own.
+  // A refused resource after the rotation: the successor is the same on a retry within the reuse interval.
+  const selected = await apiFor(env, askedResource ?? family.resource ?? undefined, scope.split(' '));
   const [successor, jti] = await Promise.all([mintRefreshToken(env.KEY_ENCRYPTION_KEY, family.id, parsed.generation + 1), derivedJti(env, presented)]);
   // OIDC Core §12.2: a refreshed ID token keeps sub, auth_time and sid, and carries no nonce.
   return issueUserTokens({
@@ -106,5 +125,8 @@ export async function refreshTokenGrant(env: Bindings, client: Client, body: Par
     accessTokenJti: jti,
     refreshToken: successor,
     dpopJkt: opts.dpopJkt,
+    api: selected.api ? { api: selected.api, scopes: selected.scopes } : null,
+    // Issue 13: the scopes' claims from the user columns the rotation's batch already read (no further trip).
+    scopeClaims: family.userClaims ? withoutSub(claimsForScopes({ id: family.userId, claims: family.userClaims, updatedAt: family.userUpdatedAt ?? 0 }, scope.split(' '))) : undefined,
   });
 }

@@ -1,4 +1,4 @@
-import { InvalidRequest } from '../errors';
+import { InvalidRequest, InvalidTarget } from '../errors';
 import { readTextLimited } from './body';
 
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -20,6 +20,8 @@ export function parseFormEncoded(input: string): Params {
     const eq = pair.indexOf('=');
     const name = decode(eq === -1 ? pair : pair.slice(0, eq));
     const value = eq === -1 ? '' : decode(pair.slice(eq + 1));
+    // RFC 8707 §2 allows several `resource` values; this OP takes one per request (invalid_target otherwise).
+    if (params.has(name) && name === 'resource') throw new InvalidTarget('one resource per request is supported');
     if (params.has(name)) throw new InvalidRequest(`parameter ${truncate(name)} is included more than once`);
     if (value.length > MAX_PARAM_LENGTH) throw new InvalidRequest(`parameter ${truncate(name)} is too long`);
     if (value !== '') params.set(name, value);

@@ -9,7 +9,8 @@
  * secret_rotated|claims_changed|registered`, `user.created|updated|deleted`, `claim.created|deleted`,
  * `scope.created|deleted`, `registration_token.issued`, `key.rotated|revoked`; security events
  * `admin.auth_failed`, `signin.failed`, `signin.throttled`, `client_auth.failed`,
- * `refresh_token.reuse`, `code.replay`.
+ * `refresh_token.reuse`, `code.replay`; issue 13: `api.created|updated|deleted|secret_rotated`,
+ * `access_token.revoked` (details: whether the grant was revoked with it, REVOKE_GRANT_ON_ACCESS_TOKEN).
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { tryGetContext } from 'hono/context-storage';

@@ -3,7 +3,7 @@ import { REQUEST_OBJECT_SIGNING_ALGS, UNSIGNED_REQUEST_OBJECT_ALG } from '../aut
 import { SUPPORTED_AUTH_METHODS } from '../authn/client_auth';
 import type { ClientAuthMethod, ClientFields, GrantType } from '../clients/model';
 import { grantTypesFor } from '../authorize/response_type';
-import { checkDefaultAcrValues, checkDefaultScope, checkDefaultMaxAge, checkJwks, checkRequestUris, checkResponseTypes, GRANT_TYPES, isObject, SCOPE_TOKEN } from '../clients/validate';
+import { checkDefaultAcrValues, checkDefaultScope, checkIdTokenClaims, checkDefaultMaxAge, checkJwks, checkRequestUris, checkResponseTypes, GRANT_TYPES, isObject, SCOPE_TOKEN } from '../clients/validate';
 import { InvalidClientMetadata, InvalidRedirectUri, UnapprovedSoftwareStatement } from '../errors';
 import type { KeyAlg } from '../keys/types';
 import { checkFetchableUrl } from '../http/outbound_address';
@@ -181,6 +181,8 @@ export function parseRegistration(body: unknown, ctx: RegistrationContext): Regi
     userinfoAlg,
     scopes,
     defaultScopes: body.default_scope === undefined ? null : checkDefaultScope(body.default_scope, InvalidClientMetadata),
+    // Issue 13: the client's choice of ID token claims; unset: the deployment's ID_TOKEN_CLAIMS.
+    idTokenClaims: body.id_token_claims === undefined ? null : checkIdTokenClaims(body.id_token_claims, InvalidClientMetadata),
     jwks,
     jwksUri,
     subjectType,

@@ -8,6 +8,8 @@ import { GrantRepository } from '../storage/grants';
 import { TokenStatus } from '../tokens/token_status';
 import { recogniseToken } from '../tokens/inspect';
 import { primarySession } from '../storage/replica';
+import { settings } from '../settings';
+import { audit } from '../observability/audit';
 
 /** RFC 7009 token revocation. */
 export const revocation = new Hono<AppEnv>();
@@ -29,7 +31,17 @@ revocation.post('/', (c) =>
         // §2.1: revoking a refresh token revokes its grant, and with it every token of the family.
         await new GrantRepository(session).revokeFamilyOf(found.parsed.familyId, found.parsed.generation, client.id, at);
       } else {
-        await new TokenStatus(session).revokeAccessToken(found.claims.jti, found.claims.exp);
+        const status = new TokenStatus(session);
+        // RFC 7009 §2.1 lets revoking an access token revoke its grant too: only for a user's token
+        // with token_type_hint=access_token, and only when the operator enabled it (issue 13); one batch.
+        const grantId = found.claims.gid;
+        const withGrant = grantId !== undefined && body.get('token_type_hint') === 'access_token' && settings(c.env).revokeGrantOnAccessToken;
+        if (withGrant) {
+          await session.batch([status.revokeAccessTokenStatement(found.claims.jti, found.claims.exp), new GrantRepository(session).revokeOfClientStatement(grantId, client.id, at)]);
+        } else {
+          await status.revokeAccessToken(found.claims.jti, found.claims.exp);
+        }
+        audit('access_token.revoked', { subject: found.claims.jti, outcome: 'revoked', actor: `client:${client.id}`, details: { grant: grantId ?? null, grant_revoked: withGrant } });
       }
       done();
     }

@@ -9,6 +9,7 @@ import { refreshTokenGrant } from '../grants/refresh_token';
 import { withClient } from '../authn/client_request';
 import { methodNotAllowed } from '../http/json_error';
 import { metric } from '../observability/log';
+import { warmApiTable } from '../grants/resource';
 
 /** RFC 6749 §3.2 token endpoint: POST only, form-encoded; one module per grant in src/grants/. */
 export const token = new Hono<AppEnv>();
@@ -43,6 +44,12 @@ token.post('/', async (c) => {
     c.header('Cache-Control', 'no-store');
     c.header('Pragma', 'no-cache');
     return c.json(response);
+  }, {
+    // Issue 13: a request that will consult the API table (client credentials, or a `resource`) loads
+    // it, in a cold isolate, beside the client lookup rather than after it.
+    prefetch: (body) => {
+      if (body.get('grant_type') === 'client_credentials' || body.has('resource')) warmApiTable(c.env);
+    },
   });
 });
 

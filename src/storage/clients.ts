@@ -21,6 +21,7 @@ interface ClientRow {
   scopes: string | null;
   default_scope: string | null;
   refresh_policy: string | null;
+  id_token_claims: string | null;
   jwks: string | null;
   jwks_uri: string | null;
   lifetimes: string | null;
@@ -96,6 +97,7 @@ const fromRow = (r: ClientRow): Client => ({
   scopes: json<string[]>(r.scopes),
   defaultScopes: json<string[]>(r.default_scope),
   refreshPolicy: r.refresh_policy === 'always' ? 'always' : 'offline_access',
+  idTokenClaims: r.id_token_claims === 'scope' || r.id_token_claims === 'minimal' ? r.id_token_claims : null,
   firstParty: r.first_party === 1,
   idTokenAlg: r.id_token_signed_response_alg as KeyAlg | null,
   userinfoAlg: r.userinfo_signed_response_alg as KeyAlg | null,
@@ -136,6 +138,7 @@ const columnsOf = (c: Client): [string, unknown][] => [
   ['scopes', c.scopes ? JSON.stringify(c.scopes) : null],
   ['default_scope', c.defaultScopes ? JSON.stringify(c.defaultScopes) : null],
   ['refresh_policy', c.refreshPolicy],
+  ['id_token_claims', c.idTokenClaims],
   ['jwks', c.jwks ? JSON.stringify(c.jwks) : null],
   ['jwks_uri', c.jwksUri],
   ['lifetimes', jsonOrNull(c.lifetimes, Object.keys(c.lifetimes).length === 0)],

@@ -11,6 +11,8 @@ export interface Grant {
   userinfoClaims?: string | null;
   authTime: number | null;
   amr: string[];
+  /** RFC 8707 (migration 0017): the API the grant's access tokens are for, when one was named. */
+  resource?: string | null;
 }
 
 interface GrantRow {
@@ -25,6 +27,7 @@ interface GrantRow {
   userinfo_claims?: string | null;
   auth_time: number | null;
   amr: string | null;
+  resource?: string | null;
 }
 
 const fromRow = (r: GrantRow): Grant => ({
@@ -39,6 +42,7 @@ const fromRow = (r: GrantRow): Grant => ({
   userinfoClaims: r.userinfo_claims ?? null,
   authTime: r.auth_time,
   amr: r.amr ? (JSON.parse(r.amr) as string[]) : ['pwd'],
+  resource: r.resource ?? null,
 });
 
 export type NewGrant = Omit<Grant, 'revokedAt'>;
@@ -65,9 +69,9 @@ export class GrantRepository {
   insertStatement(grant: NewGrant, userinfoClaims: string | null = null): D1PreparedStatement {
     return this.db
       .prepare(
-        'INSERT INTO grants (id, client_id, user_id, sid, scope, created_at, expires_at, auth_time, amr, userinfo_claims) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING',
+        'INSERT INTO grants (id, client_id, user_id, sid, scope, created_at, expires_at, auth_time, amr, userinfo_claims, resource) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING',
       )
-      .bind(grant.id, grant.clientId, grant.userId, grant.sid, grant.scope, grant.createdAt, grant.expiresAt, grant.authTime, JSON.stringify(grant.amr), userinfoClaims);
+      .bind(grant.id, grant.clientId, grant.userId, grant.sid, grant.scope, grant.createdAt, grant.expiresAt, grant.authTime, JSON.stringify(grant.amr), userinfoClaims, grant.resource ?? null);
   }
 
   /**
@@ -78,12 +82,12 @@ export class GrantRepository {
   insertIfLiveStatement(grant: NewGrant, userinfoClaims: string | null = null): D1PreparedStatement {
     return this.db
       .prepare(
-        `INSERT INTO grants (id, client_id, user_id, sid, scope, created_at, expires_at, auth_time, amr, userinfo_claims)
-         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10
+        `INSERT INTO grants (id, client_id, user_id, sid, scope, created_at, expires_at, auth_time, amr, userinfo_claims, resource)
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11
          WHERE EXISTS (SELECT 1 FROM users WHERE id = ?3) AND EXISTS (SELECT 1 FROM clients WHERE id = ?2)
          ON CONFLICT (id) DO NOTHING`,
       )
-      .bind(grant.id, grant.clientId, grant.userId, grant.sid, grant.scope, grant.createdAt, grant.expiresAt, grant.authTime, JSON.stringify(grant.amr), userinfoClaims);
+      .bind(grant.id, grant.clientId, grant.userId, grant.sid, grant.scope, grant.createdAt, grant.expiresAt, grant.authTime, JSON.stringify(grant.amr), userinfoClaims, grant.resource ?? null);
   }
 
   /** Whether the grant row exists, for the end of a batch that wrote it conditionally. */
@@ -154,6 +158,11 @@ export class GrantRepository {
       )
       .bind(at, familyId, clientId, generation)
       .run();
+  }
+
+  /** Revokes the client's grant (issue 13: with its access token, REVOKE_GRANT_ON_ACCESS_TOKEN), for a batch. */
+  revokeOfClientStatement(id: string, clientId: string, at: number): D1PreparedStatement {
+    return this.db.prepare('UPDATE grants SET revoked_at = ? WHERE id = ? AND client_id = ? AND revoked_at IS NULL').bind(at, id, clientId);
   }
 
   async revoke(id: string, at: number): Promise<void> {

@@ -22,6 +22,8 @@ export interface AccessTokenInput {
   jti?: string;
   /** RFC 9449 §6: the thumbprint of the DPoP key the token is bound to. */
   dpopJkt?: string;
+  /** RFC 8707 / RFC 9068 §3: the API's identifier, for a token asked for with `resource`; else the defaults below. */
+  audience?: string;
 }
 
 export interface AccessTokenClaims {
@@ -54,7 +56,7 @@ export async function signAccessToken(input: AccessTokenInput, key: SigningKey):
     .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt' })
     .setIssuer(input.issuer)
     .setSubject(input.subject)
-    .setAudience(input.grantId !== undefined ? accessTokenAudience(input.issuer) : input.issuer)
+    .setAudience(input.audience ?? (input.grantId !== undefined ? accessTokenAudience(input.issuer) : input.issuer))
     .setJti(input.jti ?? randomToken(16))
     .setIssuedAt(input.issuedAt)
     .setExpirationTime(input.issuedAt + input.lifetime)
@@ -63,14 +65,14 @@ export async function signAccessToken(input: AccessTokenInput, key: SigningKey):
 
 /**
  * RFC 9068 §4: checks typ, signature, issuer, audience and expiry. Throws InvalidToken.
- * `audience` defaults to the userinfo audience; `ignoreExpiry` serves revocation, which must
+ * `audience` defaults to the userinfo audience (null: any, for recognising tokens of every audience); `ignoreExpiry` serves revocation, which must
  * recognise a token even after it expired.
  */
 export async function verifyAccessToken(
   token: string,
   issuer: string,
   keyFor: (kid: string | undefined, alg: string | undefined) => Promise<CryptoKey | undefined>,
-  opts: { audience?: string | string[]; ignoreExpiry?: boolean } = {},
+  opts: { audience?: string | string[] | null; ignoreExpiry?: boolean } = {},
 ): Promise<AccessTokenClaims> {
   try {
     const { payload } = await jwtVerify(
@@ -82,7 +84,8 @@ export async function verifyAccessToken(
       },
       {
         issuer,
-        audience: opts.audience ?? accessTokenAudience(issuer),
+        // null: any audience (token recognition: every at+jwt we signed, APIs' included).
+        ...(opts.audience === null ? {} : { audience: opts.audience ?? accessTokenAudience(issuer) }),
         typ: 'at+jwt',
         requiredClaims: ['sub', 'client_id', 'scope', 'exp', 'iat', 'jti'],
         ...(opts.ignoreExpiry ? { currentDate: new Date(0) } : {}),

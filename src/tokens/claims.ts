@@ -14,7 +14,7 @@ export const SCOPE_CLAIMS: Record<string, (keyof UserClaims)[]> = {
 export const SUPPORTED_CLAIMS = ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'acr', 'amr', 'azp', 'sid', 'at_hash', 'c_hash', 'updated_at', ...Object.values(SCOPE_CLAIMS).flat()];
 
 /** The user's claims released by the granted scopes (`sub` is always included). */
-export function claimsForScopes(user: User, scopes: Iterable<string>): Record<string, unknown> {
+export function claimsForScopes(user: Pick<User, 'id' | 'claims' | 'updatedAt'>, scopes: Iterable<string>): Record<string, unknown> {
   const out: Record<string, unknown> = { sub: user.id };
   for (const scope of scopes) {
     for (const name of SCOPE_CLAIMS[scope] ?? []) {
@@ -25,6 +25,9 @@ export function claimsForScopes(user: User, scopes: Iterable<string>): Record<st
   }
   return out;
 }
+
+/** The claims without `sub` (the ID token sets its own). */
+export const withoutSub = ({ sub: _sub, ...rest }: Record<string, unknown>): Record<string, unknown> => rest;
 
 /** OIDC Core §5.3.2: absent claims are omitted, never sent as empty strings, null or empty objects. */
 function isPresent(value: unknown): boolean {

@@ -7,7 +7,7 @@ import { TokenStatus } from './token_status';
 import { parseRefreshToken } from './refresh_token_format';
 
 type ParsedRefreshToken = NonNullable<Awaited<ReturnType<typeof parseRefreshToken>>>;
-import { accessTokenAudience, verifyAccessToken, type AccessTokenClaims } from './access_token';
+import { verifyAccessToken, type AccessTokenClaims } from './access_token';
 
 export type InspectedToken =
   | { kind: 'access_token'; claims: AccessTokenClaims; clientId: string; active: boolean }
@@ -19,10 +19,10 @@ export type RecognisedToken = { kind: 'access_token'; claims: AccessTokenClaims 
 async function asAccessToken(env: Bindings, issuer: string, token: string): Promise<RecognisedToken | null> {
   if (token.split('.').length !== 3) return null;
   try {
-    const claims = await verifyAccessToken(token, issuer, (kid, alg) => verificationKey(env, kid, alg), {
-      audience: [accessTokenAudience(issuer), issuer],
-      ignoreExpiry: true,
-    });
+    // Every audience we issue: userinfo, the issuer (client_credentials) and the APIs' identifiers
+    // (RFC 8707, issue 13). Only this OP signs at+jwt tokens with these keys; who may learn about
+    // a token is decided by the endpoint (introspection: its client, or an API in its aud).
+    const claims = await verifyAccessToken(token, issuer, (kid, alg) => verificationKey(env, kid, alg), { audience: null, ignoreExpiry: true });
     return { kind: 'access_token', claims };
   } catch {
     return null;

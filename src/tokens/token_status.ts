@@ -57,6 +57,10 @@ export class TokenStatus {
   }
 
   async revokeAccessToken(jti: string, expiresAt: number): Promise<void> {
-    await this.db.prepare('INSERT INTO revoked_access_tokens (jti, expires_at) VALUES (?, ?) ON CONFLICT DO NOTHING').bind(jti, expiresAt).run();
+    await this.revokeAccessTokenStatement(jti, expiresAt).run();
+  }
+
+  revokeAccessTokenStatement(jti: string, expiresAt: number): D1PreparedStatement {
+    return this.db.prepare('INSERT INTO revoked_access_tokens (jti, expires_at) VALUES (?, ?) ON CONFLICT DO NOTHING').bind(jti, expiresAt);
   }
 }

@@ -16,6 +16,7 @@ import { adminSecrets } from './secrets';
 import { adminLogoutDeliveries } from './logout_deliveries';
 import { adminUsers } from './users';
 import { adminAudit } from './audit';
+import { adminApis } from './apis';
 import { audit } from '../../observability/audit';
 import { settings } from '../../settings';
 
@@ -72,5 +73,6 @@ adminRoutes.route('/claims', adminClaims);
 adminRoutes.route('/scopes', adminScopes);
 adminRoutes.route('/logout-deliveries', adminLogoutDeliveries);
 adminRoutes.route('/audit', adminAudit);
+adminRoutes.route('/apis', adminApis);
 
 admin.route('/', adminRoutes);

@@ -32,8 +32,8 @@ describe('response types (OIDC Core §3.2, §3.3)', () => {
     expect(idt.given_name).toBe('Ada');
   });
 
-  it('id_token token: at_hash matches, the access token works at userinfo, claims stay at userinfo', async () => {
-    const client = await createClient({ response_types: ['id_token token'] });
+  it('id_token token: at_hash matches, the access token works at userinfo, claims stay at userinfo (id_token_claims minimal)', async () => {
+    const client = await createClient({ response_types: ['id_token token'], id_token_claims: 'minimal' });
     const user = await createUser();
     const p = fragmentOf(await authorizeInBrowser({ client, user, extra: { response_type: 'token id_token' } }));
     const at = p.get('access_token')!;
