@@ -35,6 +35,7 @@ const ACCEPTED: { sql: RegExp; why: string }[] = [
   { sql: /^SELECT \* FROM (users|clients) ORDER BY/, why: 'admin API listing, pages through the table' },
   { sql: /^SELECT .* FROM initial_access_tokens ORDER BY/, why: 'admin API listing of initial access tokens' },
   { sql: /FROM logout_deliveries\s*ORDER BY/, why: 'admin API listing of all deliveries without a filter' },
+  { sql: /^SELECT id, secret_sealed FROM clients WHERE secret_sealed IS NOT NULL$/, why: 'the daily cron re-sealing client_secret_jwt secrets, only while KEY_ENCRYPTION_KEY_PREVIOUS is set (src/jobs/reseal.ts)' },
 ];
 
 const SQL_START = /^\s*(SELECT|INSERT|UPDATE|DELETE|WITH|REPLACE)\s/;
