@@ -16,6 +16,7 @@ import { adminSecrets } from './secrets';
 import { adminLogoutDeliveries } from './logout_deliveries';
 import { adminUsers } from './users';
 import { adminAudit } from './audit';
+import { adminUpstreams } from './upstreams';
 import { audit } from '../../observability/audit';
 import { settings } from '../../settings';
 
@@ -57,3 +58,4 @@ admin.route('/claims', adminClaims);
 admin.route('/scopes', adminScopes);
 admin.route('/logout-deliveries', adminLogoutDeliveries);
 admin.route('/audit', adminAudit);
+admin.route('/upstreams', adminUpstreams);
