@@ -1,3 +1,5 @@
+import { userFromRow, type User, type UserClaims, type UserRow } from './users';
+
 /**
  * Upstream OpenID providers (migration 0016), the links of their accounts to local users, and the
  * local sessions started through them. The client secret is stored sealed only: sealing and
@@ -120,6 +122,28 @@ export class UpstreamRepository {
   async findLink(upstream: string, subject: string): Promise<UpstreamLink | null> {
     const row = await this.db.prepare('SELECT * FROM upstream_links WHERE upstream = ? AND subject = ?').bind(upstream, subject).first<LinkRow>();
     return row ? linkFromRow(row) : null;
+  }
+
+  /**
+   * One round trip: the local user linked to (upstream, subject), and the id of the user whose
+   * username or email is `email` (who would clash with it).
+   */
+  async lookup(upstream: string, subject: string, email: string | null): Promise<{ linked: User | null; emailOwner: string | null }> {
+    const [linked, owner] = await this.db.batch([
+      this.db.prepare('SELECT users.* FROM upstream_links JOIN users ON users.id = upstream_links.user_id WHERE upstream_links.upstream = ? AND upstream_links.subject = ?').bind(upstream, subject),
+      this.db.prepare('SELECT id FROM users WHERE email = ?1 OR username = ?1 LIMIT 1').bind(email),
+    ]);
+    const row = (linked!.results as UserRow[])[0];
+    const ownerRow = (owner!.results as { id: string }[])[0];
+    return { linked: row ? userFromRow(row) : null, emailOwner: email !== null && ownerRow ? ownerRow.id : null };
+  }
+
+  /** A later sign-in: the mapped claims and attributes written, the link's last use recorded; one batch. */
+  async refreshLinkedUser(upstream: string, subject: string, userId: string, claims: UserClaims, attributes: Record<string, unknown>, at: number): Promise<void> {
+    await this.db.batch([
+      this.db.prepare('UPDATE users SET claims = ?, email = ?, attributes = ?, updated_at = ? WHERE id = ?').bind(JSON.stringify(claims), claims.email ?? null, JSON.stringify(attributes), at, userId),
+      this.touchLinkStatement(upstream, subject, at),
+    ]);
   }
 
   /** A new link, for a batch with the user's insert; fails (UNIQUE) when the upstream account is already linked. */

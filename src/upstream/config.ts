@@ -41,6 +41,8 @@ export async function openClientSecret(env: Bindings, u: Upstream): Promise<stri
 
 /** Where the operator registers us at the upstream, and where it sends logout tokens. */
 export const callbackUri = (issuer: string, slug: string) => `${issuer}/upstream/${slug}/callback`;
+/** Where the sign-in page's "Continue with" link (and idp_hint) sends the browser for a parked request. */
+export const startPath = (slug: string, interactionId: string) => `/upstream/${slug}/start?interaction=${encodeURIComponent(interactionId)}`;
 export const backchannelLogoutUri = (issuer: string, slug: string) => `${issuer}/upstream/${slug}/backchannel-logout`;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

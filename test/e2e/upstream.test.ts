@@ -1,0 +1,196 @@
+// Signing in through an upstream OpenID provider (issue 11): our OP as an SSO broker in front of a
+// real, independent OP (the certified `oidc-provider`, started here on loopback), with openid-client
+// as our relying party.
+import * as client from 'openid-client';
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { Admin, adminCli, REDIRECT_URI, unique, type AdminClient } from './helpers/admin';
+import { Browser, type Page } from './helpers/browser';
+import { startUpstreamOp, type UpstreamOp } from './helpers/upstream_op';
+import { freePort } from './helpers/wrangler';
+
+const baseUrl = inject('baseUrl');
+const admin = new Admin();
+
+let upstream: UpstreamOp;
+let rp: AdminClient;
+let config: client.Configuration;
+const slug = `idp-${Date.now().toString(36)}`;
+const linkSlug = `${slug}-link`;
+
+async function authorizationUrl(extra: Record<string, string> = {}) {
+  const checks = { state: client.randomState(), nonce: client.randomNonce(), codeVerifier: client.randomPKCECodeVerifier() };
+  const url = client.buildAuthorizationUrl(config, {
+    redirect_uri: REDIRECT_URI,
+    scope: 'openid profile email',
+    state: checks.state,
+    nonce: checks.nonce,
+    code_challenge: await client.calculatePKCECodeChallenge(checks.codeVerifier),
+    code_challenge_method: 'S256',
+    ...extra,
+  });
+  return { url, checks };
+}
+
+const continueLink = (page: Page, name: string): URL | undefined => {
+  const m = new RegExp(`<a class="button wide" href="([^"]+)" data-upstream="true">Continue with ${name}</a>`).exec(page.body);
+  return m ? new URL(m[1]!.replace(/&amp;/g, '&'), page.url) : undefined;
+};
+
+/** Walks our consent page if it shows; returns where the browser left to (the RP's callback). */
+async function untilCallback(browser: Browser, step: { page?: Page; left?: URL }): Promise<URL> {
+  for (let i = 0; i < 4 && !step.left; i++) {
+    const page = step.page!;
+    const consent = page.forms.find((f) => f.action.endsWith('/consent'));
+    if (!consent) throw new Error(`unexpected page ${page.url} (${page.status}): ${page.body.slice(0, 1500)}`);
+    step = await browser.submit(page, consent, {}, consent.buttons.find((b) => b.value === 'allow'));
+  }
+  return step.left!;
+}
+
+/** A full sign-in of `account` at the upstream through our sign-in page's "Continue with" link. */
+async function signInThroughUpstream(account: string, browser = new Browser([baseUrl, upstream.issuer]), extra: Record<string, string> = {}) {
+  upstream.next = { account };
+  const { url, checks } = await authorizationUrl(extra);
+  const first = await browser.navigate(url);
+  const link = continueLink(first.page!, 'Upstream IdP');
+  expect(link, first.page?.body.slice(0, 2000)).toBeDefined();
+  const callback = await untilCallback(browser, await browser.navigate(link!));
+  expect(callback.searchParams.get('error')).toBeNull();
+  const tokens = await client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: checks.codeVerifier, expectedState: checks.state, expectedNonce: checks.nonce, idTokenExpected: true });
+  return { tokens, claims: tokens.claims()!, browser };
+}
+
+/** Follows redirects (GET) in `browser` until one points at `path` on our OP; returns that URL, not visited. */
+async function redirectsUntil(browser: Browser, start: URL, path: string): Promise<URL> {
+  let current = start;
+  for (let i = 0; i < 15; i++) {
+    if (current.origin === baseUrl && current.pathname === path) return current;
+    const res = await browser.request(current);
+    await res.body?.cancel();
+    const location = res.headers.get('location');
+    if (!location) throw new Error(`no redirect from ${current} (${res.status})`);
+    current = new URL(location, current);
+  }
+  throw new Error(`never reached ${path}`);
+}
+
+beforeAll(async () => {
+  upstream = await startUpstreamOp({
+    redirectUris: [`${baseUrl}/upstream/${slug}/callback`, `${baseUrl}/upstream/${linkSlug}/callback`],
+    backchannelLogoutUri: `${baseUrl}/upstream/${slug}/backchannel-logout`,
+  });
+  const out = await adminCli(
+    'upstreams', 'create', '--name', 'Upstream IdP', '--slug', slug, '--issuer', upstream.issuer,
+    '--client-id', upstream.clientId, '--client-secret', upstream.clientSecret,
+    '--claim', 'nickname=preferred_username', '--claim', 'attributes.department=department', '--json',
+  );
+  expect(JSON.parse(out)).toEqual({ slug, redirect_uri: `${baseUrl}/upstream/${slug}/callback` });
+  rp = await admin.createClient({ name: unique('broker-rp') });
+  config = await client.discovery(new URL(baseUrl), rp.client_id, { client_secret: rp.client_secret }, client.ClientSecretBasic(rp.client_secret!), { execute: [client.allowInsecureRequests] });
+}, 120_000);
+
+afterAll(async () => {
+  await upstream?.stop();
+});
+
+describe('signing in through an upstream provider', () => {
+  test('the CLI lists and shows it, never with its secret', async () => {
+    const list = JSON.parse(await adminCli('upstreams', 'list', '--json')) as { upstreams: { slug: string }[] };
+    expect(list.upstreams.map((u) => u.slug)).toContain(slug);
+    const one = await adminCli('upstreams', 'get', slug, '--json');
+    expect(JSON.parse(one)).toMatchObject({ slug, issuer: upstream.issuer, client_id: upstream.clientId });
+    expect(one).not.toContain(upstream.clientSecret);
+  });
+
+  test('the first sign-in creates a local user (mapped claims, amr fed, the upstream acr); the second reuses it', async () => {
+    const sub = `alice-${crypto.randomUUID().slice(0, 8)}`;
+    const email = `${sub}@upstream.example`;
+    upstream.accounts.set(sub, { email, email_verified: true, name: 'Alice Upstream', given_name: 'Alice', family_name: 'Upstream', preferred_username: 'alice_up', department: 'research' });
+    const first = await signInThroughUpstream(sub);
+    const at = Math.floor(Date.now() / 1000);
+    expect(first.claims.iss).toBe(baseUrl);
+    expect(first.claims.amr).toContain('fed');
+    expect(first.claims.acr).toBe('urn:upstream:mfa');
+    expect(first.claims.auth_time).toBeLessThanOrEqual(at + 2);
+    const info = await client.fetchUserInfo(config, first.tokens.access_token, first.claims.sub);
+    expect(info).toMatchObject({ email, email_verified: true, name: 'Alice Upstream', given_name: 'Alice', family_name: 'Upstream' });
+    const user = await admin.request<{ id: string; claims: Record<string, unknown>; attributes: Record<string, unknown>; has_password: boolean }>('GET', `/admin/users/${first.claims.sub}`);
+    // The claim mapping: nickname from preferred_username, an attribute from a custom claim.
+    expect(user.claims.nickname).toBe('alice_up');
+    expect(user.attributes.department).toBe('research');
+    expect(user.has_password).toBe(false);
+
+    // The upstream changes a claim: the second sign-in (another browser) reaches the same user, refreshed.
+    upstream.accounts.set(sub, { ...upstream.accounts.get(sub), name: 'Alice Renamed' });
+    const second = await signInThroughUpstream(sub);
+    expect(second.claims.sub).toBe(first.claims.sub);
+    const again = await client.fetchUserInfo(config, second.tokens.access_token, second.claims.sub);
+    expect(again.name).toBe('Alice Renamed');
+  });
+
+  test('idp_hint goes straight to the upstream, skipping our sign-in page; an unknown one is invalid_request', async () => {
+    const sub = `bob-${crypto.randomUUID().slice(0, 8)}`;
+    upstream.accounts.set(sub, { email: `${sub}@upstream.example`, email_verified: true, name: 'Bob' });
+    upstream.next = { account: sub };
+    const browser = new Browser([baseUrl, upstream.issuer]);
+    const { url, checks } = await authorizationUrl({ idp_hint: slug });
+    const callback = await untilCallback(browser, await browser.navigate(url));
+    // No sign-in page of ours was shown: /authorize went to /upstream/<slug>/start directly.
+    expect(browser.history[0]!.location).toContain(`/upstream/${slug}/start?interaction=`);
+    const beforeUpstream = browser.history.slice(0, browser.history.findIndex((h) => h.url.startsWith(upstream.issuer)));
+    expect(beforeUpstream.map((h) => new URL(h.url).pathname)).toEqual(['/authorize', `/upstream/${slug}/start`]);
+    const tokens = await client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: checks.codeVerifier, expectedState: checks.state, expectedNonce: checks.nonce });
+    expect(tokens.claims()!.amr).toContain('fed');
+
+    const unknown = await authorizationUrl({ idp_hint: 'no-such-idp' });
+    const step = await new Browser([baseUrl]).navigate(unknown.url);
+    expect(step.left?.searchParams.get('error')).toBe('invalid_request');
+    expect(step.left?.searchParams.get('state')).toBe(unknown.checks.state);
+  });
+
+  test('a tampered state is refused with our error page, and nothing is signed in', async () => {
+    const sub = `eve-${crypto.randomUUID().slice(0, 8)}`;
+    upstream.accounts.set(sub, { email: `${sub}@upstream.example`, name: 'Eve' });
+    upstream.next = { account: sub };
+    // The browser follows the redirects until the upstream sends it back to our callback.
+    const browser = new Browser([baseUrl, upstream.issuer]);
+    const { url } = await authorizationUrl({ idp_hint: slug });
+    const back = await redirectsUntil(browser, url, `/upstream/${slug}/callback`);
+    expect(back.pathname).toBe(`/upstream/${slug}/callback`);
+    const state = back.searchParams.get('state')!;
+    const tampered = new URL(back);
+    tampered.searchParams.set('state', `${state.slice(0, -2)}${state.endsWith('AA') ? 'BB' : 'AA'}`);
+    const res = await browser.request(tampered);
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain('This sign-in cannot be completed');
+    // Without this browser's interaction cookie, the genuine answer is refused too.
+    const stranger = await new Browser([baseUrl]).request(back);
+    expect(stranger.status).toBe(400);
+    const step = await browser.navigate(back);
+    // The genuine answer in the right browser still completes (the tampered one changed nothing).
+    const callback = await untilCallback(browser, step);
+    expect(callback.searchParams.get('code')).toBeTruthy();
+  });
+
+  test('the upstream answers access_denied: our relying party gets access_denied', async () => {
+    upstream.next = { error: 'access_denied' };
+    const browser = new Browser([baseUrl, upstream.issuer]);
+    const { url, checks } = await authorizationUrl({ idp_hint: slug });
+    const step = await browser.navigate(url);
+    expect(step.left?.origin + step.left!.pathname).toBe(REDIRECT_URI);
+    expect(step.left!.searchParams.get('error')).toBe('access_denied');
+    expect(step.left!.searchParams.get('state')).toBe(checks.state);
+    expect(step.left!.searchParams.get('iss')).toBe(baseUrl);
+  });
+
+  test('an upstream that is down: our relying party gets temporarily_unavailable', async () => {
+    const downSlug = `${slug}-down`;
+    const port = await freePort();
+    await adminCli('upstreams', 'create', '--name', 'Down IdP', '--slug', downSlug, '--issuer', `http://127.0.0.1:${port}`, '--client-id', 'x', '--client-secret', 'y');
+    const { url, checks } = await authorizationUrl({ idp_hint: downSlug });
+    const step = await new Browser([baseUrl]).navigate(url);
+    expect(step.left!.searchParams.get('error')).toBe('temporarily_unavailable');
+    expect(step.left!.searchParams.get('state')).toBe(checks.state);
+    await adminCli('upstreams', 'delete', downSlug);
+  });
+});
