@@ -194,3 +194,83 @@ describe('signing in through an upstream provider', () => {
     await adminCli('upstreams', 'delete', downSlug);
   });
 });
+
+describe('linking an upstream account to a local one', () => {
+  beforeAll(async () => {
+    await adminCli(
+      'upstreams', 'create', '--name', 'Linking IdP', '--slug', linkSlug, '--issuer', upstream.issuer,
+      '--client-id', upstream.clientId, '--client-secret', upstream.clientSecret, '--link-by-email',
+    );
+  });
+
+  /** Through idp_hint until our next page (the link page, or the consent page) or the RP's callback. */
+  async function viaHint(hint: string, account: string, browser: Browser) {
+    upstream.next = { account };
+    const { url, checks } = await authorizationUrl({ idp_hint: hint });
+    return { step: await browser.navigate(url), checks };
+  }
+
+  test('never silent: the local password is asked once (a wrong one links nothing), then both sign-ins reach the same user', async () => {
+    const local = await admin.createUser();
+    const sub = `carol-${crypto.randomUUID().slice(0, 8)}`;
+    upstream.accounts.set(sub, { email: local.email, email_verified: true, name: 'Carol' });
+
+    const browser = new Browser([baseUrl, upstream.issuer]);
+    const { step, checks } = await viaHint(linkSlug, sub, browser);
+    const linkForm = step.page!.forms.find((f) => f.action.includes(`/upstream/${linkSlug}/link`));
+    expect(linkForm, step.page!.body.slice(0, 1500)).toBeDefined();
+    expect(step.page!.body).toContain(local.username);
+    const wrong = await browser.submit(step.page!, linkForm!, { password: 'not-the-password' });
+    expect(wrong.page!.status).toBe(400);
+    expect(wrong.page!.body).toContain('That password is not right.');
+    // A form without this interaction's CSRF token is refused.
+    const forged = await browser.request(new URL(linkForm!.action, baseUrl), {
+      method: 'POST',
+      body: new URLSearchParams({ csrf: 'forged', password: local.password }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(forged.status).toBe(403);
+
+    const retry = wrong.page!.forms.find((f) => f.action.includes('/link'))!;
+    const callback = await untilCallback(browser, await browser.submit(wrong.page!, retry, { password: local.password }));
+    const tokens = await client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: checks.codeVerifier, expectedState: checks.state, expectedNonce: checks.nonce });
+    expect(tokens.claims()!.sub).toBe(local.id);
+    expect(tokens.claims()!.amr).toEqual(expect.arrayContaining(['fed', 'pwd']));
+
+    // Later sign-ins through the upstream go straight to the linked user, no password asked.
+    const again = await viaHint(linkSlug, sub, new Browser([baseUrl, upstream.issuer]));
+    const cb = await untilCallback(browser, again.step);
+    const t2 = await client.authorizationCodeGrant(config, cb, { pkceCodeVerifier: again.checks.codeVerifier, expectedState: again.checks.state, expectedNonce: again.checks.nonce });
+    expect(t2.claims()!.sub).toBe(local.id);
+
+    // The account page lists the link and removes it (CSRF form); the next sign-in asks again.
+    const accountPage = await browser.navigate(`${baseUrl}/account`);
+    expect(accountPage.page!.body).toContain('Linking IdP');
+    const remove = accountPage.page!.forms.find((f) => f.action === '/account/upstream-links/delete')!;
+    expect(remove.fields.some(([k, v]) => k === 'csrf' && v.length > 0)).toBe(true);
+    const removed = await browser.submit(accountPage.page!, remove);
+    expect(removed.page!.body).toContain('The sign-in provider was removed');
+    const third = await viaHint(linkSlug, sub, new Browser([baseUrl, upstream.issuer]));
+    expect(third.step.page!.forms.some((f) => f.action.includes(`/upstream/${linkSlug}/link`))).toBe(true);
+  });
+
+  test('without --link-by-email (or an unverified email) a separate account is made, without the taken email', async () => {
+    const local = await admin.createUser();
+    const sub = `dave-${crypto.randomUUID().slice(0, 8)}`;
+    upstream.accounts.set(sub, { email: local.email, email_verified: true, name: 'Dave' });
+    const { claims } = await signInThroughUpstream(sub);
+    expect(claims.sub).not.toBe(local.id);
+    const user = await admin.request<{ email: string | null }>('GET', `/admin/users/${claims.sub}`);
+    expect(user.email).toBeNull();
+
+    const unverified = `erin-${crypto.randomUUID().slice(0, 8)}`;
+    const other = await admin.createUser();
+    upstream.accounts.set(unverified, { email: other.email, email_verified: false, name: 'Erin' });
+    const browser = new Browser([baseUrl, upstream.issuer]);
+    const { step, checks } = await viaHint(linkSlug, unverified, browser);
+    expect(step.page?.forms.some((f) => f.action.includes('/link')) ?? false).toBe(false);
+    const cb = await untilCallback(browser, step);
+    const t = await client.authorizationCodeGrant(config, cb, { pkceCodeVerifier: checks.codeVerifier, expectedState: checks.state, expectedNonce: checks.nonce });
+    expect(t.claims()!.sub).not.toBe(other.id);
+  });
+});
