@@ -7,6 +7,8 @@ import { Admin, adminCli, REDIRECT_URI, unique, type AdminClient } from './helpe
 import { Browser, type Page } from './helpers/browser';
 import { startUpstreamOp, type UpstreamOp } from './helpers/upstream_op';
 import { freePort } from './helpers/wrangler';
+import { TestRelyingParty } from './helpers/test_rp';
+import { generateKeyPair, SignJWT } from 'jose';
 
 const baseUrl = inject('baseUrl');
 const admin = new Admin();
@@ -272,5 +274,69 @@ describe('linking an upstream account to a local one', () => {
     const cb = await untilCallback(browser, step);
     const t = await client.authorizationCodeGrant(config, cb, { pkceCodeVerifier: checks.codeVerifier, expectedState: checks.state, expectedNonce: checks.nonce });
     expect(t.claims()!.sub).not.toBe(other.id);
+  });
+});
+
+describe('back-channel logout from the upstream', () => {
+  const bcRp = new TestRelyingParty();
+  beforeAll(() => bcRp.start());
+  afterAll(() => bcRp.stop());
+
+  const postLogoutToken = (token: string) =>
+    fetch(`${baseUrl}/upstream/${slug}/backchannel-logout`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ logout_token: token }).toString() });
+
+  test('a logout at the upstream ends our session and reaches our relying party', async () => {
+    const logoutRp = await admin.createClientWith({ backchannel_logout_uri: `${bcRp.baseUrl}/bc-upstream`, backchannel_logout_session_required: true });
+    const rpConfig = await client.discovery(new URL(baseUrl), logoutRp.client_id, { client_secret: logoutRp.client_secret }, client.ClientSecretBasic(logoutRp.client_secret!), { execute: [client.allowInsecureRequests] });
+    const sub = `frank-${crypto.randomUUID().slice(0, 8)}`;
+    upstream.accounts.set(sub, { email: `${sub}@upstream.example`, email_verified: true, name: 'Frank' });
+    upstream.next = { account: sub };
+    const browser = new Browser([baseUrl, upstream.issuer]);
+    const checks = { state: client.randomState(), nonce: client.randomNonce(), codeVerifier: client.randomPKCECodeVerifier() };
+    const url = client.buildAuthorizationUrl(rpConfig, {
+      redirect_uri: REDIRECT_URI, scope: 'openid', state: checks.state, nonce: checks.nonce, idp_hint: slug,
+      code_challenge: await client.calculatePKCECodeChallenge(checks.codeVerifier), code_challenge_method: 'S256',
+    });
+    const callback = await untilCallback(browser, await browser.navigate(url));
+    const tokens = await client.authorizationCodeGrant(rpConfig, callback, { pkceCodeVerifier: checks.codeVerifier, expectedState: checks.state, expectedNonce: checks.nonce });
+    const ourSid = tokens.claims()!.sid as string;
+    expect((await browser.navigate(`${baseUrl}/account`)).page!.forms.some((f) => f.action === '/account/logout-all')).toBe(true);
+
+    // RP-initiated logout at the upstream (its confirmation form), which sends its logout tokens to us.
+    const confirm = await browser.navigate(`${upstream.issuer}/session/end`);
+    const xsrf = /name="xsrf" value="([^"]+)"/.exec(confirm.page!.body)?.[1];
+    expect(xsrf).toBeTruthy();
+    const ended = await browser.navigate(`${upstream.issuer}/session/end/confirm`, {
+      method: 'POST',
+      body: new URLSearchParams({ xsrf: xsrf!, logout: 'yes' }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(ended.page!.url.pathname).toBe('/session/end/success');
+    // Our relying party hears of it (a logout token of ours with our sid)...
+    const deadline = Date.now() + 15_000;
+    while (!bcRp.received.some((r) => r.path === '/bc-upstream') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    const delivered = bcRp.received.find((r) => r.path === '/bc-upstream');
+    expect(delivered).toBeDefined();
+    const ours = JSON.parse(Buffer.from(delivered!.body.get('logout_token')!.split('.')[1]!, 'base64url').toString());
+    expect(ours).toMatchObject({ iss: baseUrl, sid: ourSid, aud: logoutRp.client_id });
+    // ...and our session is gone: the account page is the signed-out one.
+    expect((await browser.navigate(`${baseUrl}/account`)).page!.forms.some((f) => f.action === '/account/logout-all')).toBe(false);
+  });
+
+  test('a logout token not signed by the upstream, or malformed, is refused (400)', async () => {
+    const { privateKey } = await generateKeyPair('RS256');
+    const forged = await new SignJWT({ sub: 'someone', events: { 'http://schemas.openid.net/event/backchannel-logout': {} }, jti: crypto.randomUUID() })
+      .setProtectedHeader({ alg: 'RS256', kid: 'forged', typ: 'logout+jwt' })
+      .setIssuer(upstream.issuer)
+      .setAudience(upstream.clientId)
+      .setIssuedAt()
+      .setExpirationTime('2m')
+      .sign(privateKey);
+    const res = await postLogoutToken(forged);
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: string }).error).toBe('invalid_request');
+    expect((await postLogoutToken('not.a.jwt')).status).toBe(400);
+    const noToken = await fetch(`${baseUrl}/upstream/${slug}/backchannel-logout`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
+    expect(noToken.status).toBe(400);
   });
 });

@@ -14,6 +14,7 @@ import { upstreams } from '../../upstream/registry';
 import { ErrorPage } from '../../views/error';
 import { renderPage } from '../../views/render';
 import { upstreamLinkRoutes } from './link';
+import { upstreamLogoutRoutes } from './logout';
 import { federatedSignIn, type PendingLink } from './sign_in';
 import { expired, finish, load, type Loaded } from '../interaction/core';
 
@@ -113,5 +114,6 @@ async function startLinkConfirmation(c: Context<AppEnv>, loaded: Loaded, u: Upst
 }
 
 upstreamLinkRoutes(upstream);
+upstreamLogoutRoutes(upstream);
 
 upstream.all('/:slug/:action', (c) => methodNotAllowed(c, 'GET'));

@@ -74,9 +74,16 @@ export async function startUpstreamOp(opts: { redirectUris: string[]; backchanne
     cookies: { keys: [`cookie-key-${crypto.randomUUID()}`] },
     pkce: { required: () => true },
     acrValues: ['urn:upstream:mfa'],
+    // oidc-provider refuses to fetch special-use addresses (SSRF protection, a dispatcher in the
+    // options); our OP under test listens on 127.0.0.1, so this test instance fetches without it.
+    fetch: (url: string, options: Record<string, unknown>) => {
+      const { dispatcher: _ignored, ...rest } = options;
+      return globalThis.fetch(url, rest as RequestInit);
+    },
     // ID tokens carry sid (for back-channel logout).
   });
   provider.proxy = false;
+  for (const event of ['backchannel.error', 'end_session.error', 'server_error']) provider.on(event, (...args: unknown[]) => console.error(`upstream OP ${event}:`, ...args.map(String)));
   const callback = provider.callback();
   const handler = async (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => {
     try {
