@@ -18,6 +18,7 @@ let rp: AdminClient;
 let config: client.Configuration;
 const slug = `idp-${Date.now().toString(36)}`;
 const linkSlug = `${slug}-link`;
+const endSlug = `${slug}-end`;
 
 async function authorizationUrl(extra: Record<string, string> = {}) {
   const checks = { state: client.randomState(), nonce: client.randomNonce(), codeVerifier: client.randomPKCECodeVerifier() };
@@ -78,7 +79,8 @@ async function redirectsUntil(browser: Browser, start: URL, path: string): Promi
 
 beforeAll(async () => {
   upstream = await startUpstreamOp({
-    redirectUris: [`${baseUrl}/upstream/${slug}/callback`, `${baseUrl}/upstream/${linkSlug}/callback`],
+    redirectUris: [`${baseUrl}/upstream/${slug}/callback`, `${baseUrl}/upstream/${linkSlug}/callback`, `${baseUrl}/upstream/${endSlug}/callback`],
+    postLogoutRedirectUris: [`${baseUrl}/upstream/${endSlug}/logged-out`],
     backchannelLogoutUri: `${baseUrl}/upstream/${slug}/backchannel-logout`,
   });
   const out = await adminCli(
@@ -338,5 +340,50 @@ describe('back-channel logout from the upstream', () => {
     expect((await postLogoutToken('not.a.jwt')).status).toBe(400);
     const noToken = await fetch(`${baseUrl}/upstream/${slug}/backchannel-logout`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
     expect(noToken.status).toBe(400);
+  });
+});
+
+describe('RP-initiated logout also ends the upstream session (--end-session)', () => {
+  test('our logout goes through the upstream end_session_endpoint and comes back to the relying party', async () => {
+    await adminCli(
+      'upstreams', 'create', '--name', 'Ending IdP', '--slug', endSlug, '--issuer', upstream.issuer,
+      '--client-id', upstream.clientId, '--client-secret', upstream.clientSecret,
+    );
+    await adminCli('upstreams', 'update', endSlug, '--end-session');
+    const PLRU = 'http://127.0.0.1:3000/logged-out';
+    const logoutRp = await admin.createClientWith({ post_logout_redirect_uris: [PLRU] });
+    const rpConfig = await client.discovery(new URL(baseUrl), logoutRp.client_id, { client_secret: logoutRp.client_secret }, client.ClientSecretBasic(logoutRp.client_secret!), { execute: [client.allowInsecureRequests] });
+    const sub = `gina-${crypto.randomUUID().slice(0, 8)}`;
+    upstream.accounts.set(sub, { email: `${sub}@upstream.example`, email_verified: true, name: 'Gina' });
+    upstream.next = { account: sub };
+    const browser = new Browser([baseUrl, upstream.issuer]);
+    const checks = { state: client.randomState(), nonce: client.randomNonce(), codeVerifier: client.randomPKCECodeVerifier() };
+    const url = client.buildAuthorizationUrl(rpConfig, {
+      redirect_uri: REDIRECT_URI, scope: 'openid', state: checks.state, nonce: checks.nonce, idp_hint: endSlug,
+      code_challenge: await client.calculatePKCECodeChallenge(checks.codeVerifier), code_challenge_method: 'S256',
+    });
+    const callback = await untilCallback(browser, await browser.navigate(url));
+    const tokens = await client.authorizationCodeGrant(rpConfig, callback, { pkceCodeVerifier: checks.codeVerifier, expectedState: checks.state, expectedNonce: checks.nonce });
+
+    const logoutState = client.randomState();
+    let step = await browser.navigate(client.buildEndSessionUrl(rpConfig, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: PLRU, state: logoutState }));
+    // Our confirmation page, if shown.
+    const ours = step.page?.forms.find((f) => f.action === '/logout/confirm');
+    if (ours) step = await browser.submit(step.page!, ours, {}, ours.buttons.find((b) => b.value === 'logout'));
+    // The upstream's confirmation page (oidc-provider asks), then back through us to the relying party.
+    expect(step.page!.url.origin).toBe(upstream.issuer);
+    const xsrf = /name="xsrf" value="([^"]+)"/.exec(step.page!.body)?.[1];
+    const done = await browser.navigate(`${upstream.issuer}/session/end/confirm`, {
+      method: 'POST',
+      body: new URLSearchParams({ xsrf: xsrf!, logout: 'yes' }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(done.left?.origin + done.left!.pathname).toBe(PLRU);
+    expect(done.left!.searchParams.get('state')).toBe(logoutState);
+    expect(browser.history.some((h) => h.url.startsWith(`${baseUrl}/upstream/${endSlug}/logged-out`))).toBe(true);
+    expect((await browser.navigate(`${baseUrl}/account`)).page!.forms.some((f) => f.action === '/account/logout-all')).toBe(false);
+    // A made-up state on the way back is refused.
+    const forged = await browser.request(`${baseUrl}/upstream/${endSlug}/logged-out?state=forged.value`);
+    expect(forged.status).toBe(400);
   });
 });

@@ -24,7 +24,7 @@ export interface UpstreamOp {
   resume(): Promise<void>;
 }
 
-export async function startUpstreamOp(opts: { redirectUris: string[]; backchannelLogoutUri?: string; clientId?: string; clientSecret?: string }): Promise<UpstreamOp> {
+export async function startUpstreamOp(opts: { redirectUris: string[]; postLogoutRedirectUris?: string[]; backchannelLogoutUri?: string; clientId?: string; clientSecret?: string }): Promise<UpstreamOp> {
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
   const clientId = opts.clientId ?? 'broker';
@@ -47,6 +47,7 @@ export async function startUpstreamOp(opts: { redirectUris: string[]; backchanne
         client_id: clientId,
         client_secret: clientSecret,
         redirect_uris: opts.redirectUris,
+        post_logout_redirect_uris: opts.postLogoutRedirectUris ?? [],
         grant_types: ['authorization_code'],
         response_types: ['code'],
         token_endpoint_auth_method: 'client_secret_basic',

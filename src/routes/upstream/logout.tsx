@@ -1,4 +1,10 @@
 import type { Hono } from 'hono';
+import { redirect } from '../../authorize/respond';
+import { translator } from '../../messages';
+import { continuationOf } from '../../upstream/end_session';
+import { ErrorPage } from '../../views/error';
+import { LoggedOutPage } from '../../views/logout';
+import { renderPage } from '../../views/render';
 import { now } from '../../config';
 import type { AppEnv } from '../../env';
 import { endSession } from '../../logout/end_session';
@@ -18,6 +24,15 @@ import { upstreams } from '../../upstream/registry';
  * 400 with an error otherwise; never cached.
  */
 export function upstreamLogoutRoutes(app: Hono<AppEnv>): void {
+  /** Back from the upstream's end_session_endpoint: our logout ends as it would have (routes/logout.tsx). */
+  app.get('/:slug/logged-out', async (c) => {
+    const then = await continuationOf(c.env, c.req.param('slug'), c.req.query('state') ?? '');
+    if (!then) return renderPage(c, <ErrorPage title="Signed out" detail="You are signed out here. This page's link has expired or was altered, so it cannot return you to the application." />, 400);
+    if (then.returnTo && then.frames.length === 0) return redirect(c, then.returnTo, 303);
+    c.set('frameSrc', [...new Set(then.frames.map((f) => new URL(f.url).origin))]);
+    return renderPage(c, <LoggedOutPage lang={then.lang} t={translator(then.lang)} frames={then.frames} returnTo={then.returnTo} clientName={then.clientName} />);
+  });
+
   app.post('/:slug/backchannel-logout', async (c) => {
     c.header('Cache-Control', 'no-store');
     const refuse = (description: string, status: 400 | 503 = 400) => c.json({ error: status === 503 ? 'temporarily_unavailable' : 'invalid_request', error_description: description }, status);
