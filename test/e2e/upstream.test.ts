@@ -176,6 +176,33 @@ describe('signing in through an upstream provider', () => {
     expect(callback.searchParams.get('code')).toBeTruthy();
   });
 
+  test('a nonce changed on the way to the upstream: the ID token is refused, the relying party gets access_denied, no user is made', async () => {
+    const sub = `mallory-${crypto.randomUUID().slice(0, 8)}`;
+    upstream.accounts.set(sub, { email: `${sub}@upstream.example`, email_verified: true, name: 'Mallory' });
+    upstream.next = { account: sub };
+    const browser = new Browser([baseUrl, upstream.issuer]);
+    const { url, checks } = await authorizationUrl({ idp_hint: slug });
+    // Up to the redirect to the upstream's authorization endpoint, whose nonce is then replaced.
+    const toAuthorize = await (async () => {
+      let current = url;
+      for (let i = 0; i < 5; i++) {
+        const res = await browser.request(current);
+        current = new URL(res.headers.get('location')!, current);
+        if (current.origin === upstream.issuer) return current;
+      }
+      throw new Error('never reached the upstream');
+    })();
+    expect(toAuthorize.searchParams.get('code_challenge_method')).toBe('S256');
+    expect(toAuthorize.searchParams.get('nonce')).toBeTruthy();
+    toAuthorize.searchParams.set('nonce', 'attacker-chosen-nonce');
+    const step = await browser.navigate(toAuthorize);
+    expect(step.left?.origin + step.left!.pathname).toBe(REDIRECT_URI);
+    expect(step.left!.searchParams.get('error')).toBe('access_denied');
+    expect(step.left!.searchParams.get('state')).toBe(checks.state);
+    const users = await admin.request<{ users: { claims: { name?: string } }[] }>('GET', '/admin/users');
+    expect(users.users.some((u) => u.claims.name === 'Mallory')).toBe(false);
+  });
+
   test('the upstream answers access_denied: our relying party gets access_denied', async () => {
     upstream.next = { error: 'access_denied' };
     const browser = new Browser([baseUrl, upstream.issuer]);
