@@ -33,7 +33,7 @@ CREATE TABLE upstream_sessions (
   upstream TEXT NOT NULL REFERENCES upstreams(slug) ON DELETE CASCADE,
   subject TEXT NOT NULL,
   upstream_sid TEXT,
-  id_token TEXT NOT NULL,
+  id_token TEXT NOT NULL,                 -- the upstream's ID token when end_session is on (id_token_hint), else ''
   expires_at INTEGER NOT NULL
 );
 CREATE INDEX upstream_sessions_subject ON upstream_sessions (upstream, subject);

@@ -38,7 +38,7 @@ export async function upstreamLogoutUrl(env: Bindings, ourIssuer: string, s: Ups
   if (!endpoint) return null;
   const state = await sealJson(env.KEY_ENCRYPTION_KEY, PURPOSE, u.slug, { ...then, frames: then.frames.slice(0, MAX_FRAMES), exp: Math.floor(Date.now() / 1000) + TTL });
   const url = new URL(endpoint);
-  url.searchParams.set('id_token_hint', s.idToken);
+  if (s.idToken) url.searchParams.set('id_token_hint', s.idToken);
   url.searchParams.set('client_id', u.clientId);
   url.searchParams.set('post_logout_redirect_uri', loggedOutUri(ourIssuer, u.slug));
   url.searchParams.set('state', state);

@@ -106,9 +106,12 @@ upstream.get('/:slug/callback', async (c) => {
   return federatedSignIn(c, loaded, u, identity, account.user.id);
 });
 
-/** Links waiting for the local password (routes/upstream/link.tsx). */
+/**
+ * Links waiting for the local password (routes/upstream/link.tsx), in the sealed interaction cookie:
+ * kept small (no claims; the upstream's ID token only when logout will need it).
+ */
 async function startLinkConfirmation(c: Context<AppEnv>, loaded: Loaded, u: Upstream, identity: UpstreamIdentity, userId: string): Promise<Response> {
-  const pending: PendingLink = { slug: u.slug, link: { userId, subject: identity.subject, claims: identity.claims, idToken: identity.idToken, sid: identity.sid, acr: identity.acr, authTime: identity.authTime } };
+  const pending: PendingLink = { slug: u.slug, link: { userId, subject: identity.subject, idToken: u.endSession ? identity.idToken : '', sid: identity.sid, acr: identity.acr, authTime: identity.authTime } };
   await saveParked(c, { ...loaded, upstream: pending });
   return redirect(c, `/upstream/${u.slug}/link?interaction=${encodeURIComponent(loaded.interaction.id)}`, 303);
 }

@@ -10,7 +10,7 @@ import { finish, signedIn, type Loaded } from '../interaction/core';
 
 export interface PendingLink {
   slug: string;
-  link: { userId: string; subject: string; claims: Record<string, unknown>; idToken: string; sid?: string; acr?: string; authTime?: number };
+  link: { userId: string; subject: string; idToken: string; sid?: string; acr?: string; authTime?: number };
 }
 
 /**
@@ -27,12 +27,13 @@ export async function federatedSignIn(c: Context<AppEnv>, loaded: Loaded, u: Ups
   const request = identity.acr ? { ...loaded.interaction.request, acr: identity.acr } : loaded.interaction.request;
   const next: Loaded = { ...loaded, interaction: { ...loaded.interaction, request } };
   const repo = new UpstreamRepository(c.env.DB);
+  // The upstream's ID token is kept only for RP-initiated logout at the upstream (end_session): no personal data at rest otherwise.
   // A future auth_time is not believed.
   const authTime = identity.authTime !== undefined && identity.authTime <= now() ? identity.authTime : undefined;
   return signedIn(c, next, userId, false, {
     amr,
     authTime,
     withSession: (session) =>
-      repo.rememberSessionStatement({ sid: session.sid, upstream: u.slug, subject: identity.subject, upstreamSid: identity.sid ?? null, idToken: identity.idToken, expiresAt: session.expiresAt }).run(),
+      repo.rememberSessionStatement({ sid: session.sid, upstream: u.slug, subject: identity.subject, upstreamSid: identity.sid ?? null, idToken: u.endSession ? identity.idToken : '', expiresAt: session.expiresAt }).run(),
   });
 }
