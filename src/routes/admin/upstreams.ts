@@ -55,7 +55,8 @@ adminUpstreams.patch('/:slug', async (c) => {
   };
   if (!(await repo.update(next))) return notFound(c);
   upstreamsChanged();
-  audit('upstream.updated', { subject: next.slug, details: { changed: Object.keys(changes).filter((k) => k !== 'clientSecret').concat(clientSecret !== undefined ? ['client_secret'] : []) } });
+  const snake = (k: string) => k.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`);
+  audit('upstream.updated', { subject: next.slug, details: { changed: Object.keys(changes).map(snake).join(' ') } });
   return c.json(upstreamJson(next, c.var.issuer));
 });
 
