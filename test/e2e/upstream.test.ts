@@ -94,6 +94,8 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  // The OP under test is shared by every e2e file: its sign-in pages go back to having no upstream.
+  for (const s of [slug, linkSlug, endSlug]) await admin.request('DELETE', `/admin/upstreams/${s}`).catch(() => {});
   await upstream?.stop();
 });
 

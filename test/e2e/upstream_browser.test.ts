@@ -39,6 +39,7 @@ describe.skipIf(!CHROMIUM)('"Continue with" in a real browser', () => {
     await context?.close();
     await rp.stop();
     await upstream?.stop();
+    await admin.request('DELETE', `/admin/upstreams/${slug}`).catch(() => {});
     if (profile) rmSync(profile, { recursive: true, force: true });
   });
 

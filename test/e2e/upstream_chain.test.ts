@@ -25,6 +25,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
+  await ours.request('DELETE', `/admin/upstreams/${slug}`).catch(() => {});
   await upstreamOp?.stop();
   if (persistTo) rmSync(persistTo, { recursive: true, force: true });
 });
