@@ -19,6 +19,7 @@ import { scopeCommands } from './admin/scopes.mjs';
 import { userCommands } from './admin/users.mjs';
 import { auditCommands } from './admin/audit.mjs';
 import { apiCommands } from './admin/apis.mjs';
+import { upstreamCommands } from './admin/upstreams.mjs';
 
 export { parseFlags };
 
@@ -44,6 +45,7 @@ export const COMMANDS = {
   ...keyCommands,
   ...auditCommands,
   ...apiCommands,
+  ...upstreamCommands,
 };
 
 export async function main(argvIn) {
@@ -88,8 +90,18 @@ export async function main(argvIn) {
     throw new CliError(`unknown command "${words.join(' ') || argv[0]}"; run with --help for the list`, 2);
   }
   const cmd = COMMANDS[cmdName];
-  const rest = argv.slice(cmdName.split(' ').length);
-  const { flags, positionals } = parseFlags(rest, { ...cmd.flags, ...GLOBAL_FLAGS });
+  let rest = argv.slice(cmdName.split(' ').length);
+  // A command with an --issuer of its own (upstreams: the upstream's issuer) reads the OP's URL
+  // only from a --issuer before the command name (or OP_URL).
+  let leadingFlags = {};
+  if (cmd.ownIssuer && leading.length) {
+    rest = rest.slice(0, rest.length - leading.length);
+    leadingFlags = parseFlags(leading, GLOBAL_FLAGS).flags;
+  }
+  const parsed = parseFlags(rest, cmd.ownIssuer ? { ...GLOBAL_FLAGS, ...cmd.flags } : { ...cmd.flags, ...GLOBAL_FLAGS });
+  const { positionals } = parsed;
+  const flags = cmd.ownIssuer ? { ...leadingFlags, ...parsed.flags, issuer: parsed.flags.issuer } : parsed.flags;
+  const opIssuer = cmd.ownIssuer ? leadingFlags.issuer : flags.issuer;
   if (flags.help) {
     console.log(usage(COMMANDS, GLOBAL_FLAGS, cmdName));
     return 0;
@@ -108,7 +120,7 @@ export async function main(argvIn) {
     throw new CliError(`${cmdName}: missing required ${missing.join(', ')}\n\n${usage(COMMANDS, GLOBAL_FLAGS, cmdName)}`, 2);
   }
 
-  const issuer = flags.issuer ?? process.env.OP_URL ?? DEFAULT_ISSUER;
+  const issuer = opIssuer ?? process.env.OP_URL ?? DEFAULT_ISSUER;
   try {
     new URL(issuer);
   } catch {

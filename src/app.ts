@@ -17,6 +17,7 @@ import { assets } from './routes/assets';
 import { authorize } from './routes/authorize';
 import { discovery, getDiscovery } from './routes/discovery';
 import { interaction } from './routes/interaction';
+import { upstream } from './routes/upstream';
 import { introspection } from './routes/introspection';
 import { getJwks, jwks } from './routes/jwks';
 import { registration } from './routes/registration';
@@ -66,6 +67,7 @@ app.route('/register', registration);
 app.route('/admin/console', adminConsole);
 app.route('/admin', admin);
 app.route('/static', assets);
+app.route('/upstream', upstream);
 
 app.notFound((c) => c.json({ error: 'not_found', error_description: 'no such endpoint' }, 404));
 

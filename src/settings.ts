@@ -164,6 +164,7 @@ export const SETTINGS = {
   registration: setting('REGISTRATION', 'Dynamic client registration: token, open or off', oneOf(['token', 'open', 'off'], 'token')),
   signup: setting('SIGNUP', 'Self-service sign-up and prompt=create: on or off', (raw) => oneOf(['on', 'off'], 'off')(raw) === 'on'),
   passkeys: setting('PASSKEYS', 'Passkeys: sign-in, passwordless sign-up, the account page and step-up (acr phr): on or off', (raw) => oneOf(['on', 'off'], 'on')(raw) === 'on'),
+  localPasswords: setting('LOCAL_PASSWORDS', 'Password sign-in on the sign-in page: on or off (off: upstream providers and passkeys only; with one upstream, sign-in goes straight to it)', (raw) => oneOf(['on', 'off'], 'on')(raw) === 'on'),
   // RFC 9126 §5: the authorization server may require pushed authorization requests of every client.
   requirePar: setting('REQUIRE_PAR', 'Require pushed authorization requests (RFC 9126) of every client: on or off', (raw) => oneOf(['on', 'off'], 'off')(raw) === 'on'),
   // RFC 9449 §8-§9: DPoP proofs must carry a server nonce (derived per time slot, never stored).

@@ -19,7 +19,7 @@ export function usage(COMMANDS, GLOBAL_FLAGS, cmdName) {
       '',
       'Flags:',
       ...flagHelp(c.flags),
-      ...flagHelp(GLOBAL_FLAGS),
+      ...flagHelp(c.ownIssuer ? { ...GLOBAL_FLAGS, issuer: { ...GLOBAL_FLAGS.issuer, desc: `${GLOBAL_FLAGS.issuer.desc}; for this command, before its name` } } : GLOBAL_FLAGS),
     ].join('\n');
   }
   const names = Object.keys(COMMANDS);

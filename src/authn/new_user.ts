@@ -55,12 +55,16 @@ export function newUserProblem(u: Pick<NewUser, 'username' | 'password' | 'email
 }
 
 /** Creates the user, or says which rule it breaks; a name taken is `taken`, without saying whose. */
-export async function createUser(env: Bindings, input: NewUser, at: number): Promise<{ ok: true; user: User } | { ok: false; problem: NewUserProblem }> {
+export async function createUser(
+  env: Bindings,
+  input: NewUser,
+  at: number,
+  opts: { alsoWrite?: (user: User) => D1PreparedStatement[] } = {},
+): Promise<{ ok: true; user: User } | { ok: false; problem: NewUserProblem }> {
   const problem = newUserProblem(input);
   if (problem) return { ok: false, problem };
   const users = new UserRepository(env.DB);
-  const clash = (await users.findByLogin(input.username)) ?? (input.email !== null ? await users.findByLogin(input.email) : null);
-  if (clash) return { ok: false, problem: 'taken' };
+  if (await users.loginTaken(input.username, input.email)) return { ok: false, problem: 'taken' };
   const user: User = {
     id: input.id ?? crypto.randomUUID(),
     username: input.username,
@@ -72,8 +76,17 @@ export async function createUser(env: Bindings, input: NewUser, at: number): Pro
     createdAt: at,
   };
   // The insert's unique constraints settle a race between two creations of the same name.
-  if (!(await users.insert(user))) return { ok: false, problem: 'taken' };
-  return { ok: true, user };
+  if (!opts.alsoWrite) return (await users.insert(user)) ? { ok: true, user } : { ok: false, problem: 'taken' };
+  // `alsoWrite`: rows that hang off the new user (an upstream account link), in the same batch (one
+  // transaction, one round trip). When the name was taken meanwhile the insert changes nothing, the
+  // rows' foreign key to the user fails, and the whole batch is rolled back: nothing half-created.
+  try {
+    const [inserted] = await env.DB.batch([users.insertStatement(user), ...opts.alsoWrite(user)]);
+    return inserted!.meta.changes > 0 ? { ok: true, user } : { ok: false, problem: 'taken' };
+  } catch (err) {
+    if (/UNIQUE|FOREIGN KEY/i.test(String(err))) return { ok: false, problem: 'taken' };
+    throw err;
+  }
 }
 
 export const NEW_USER_MESSAGES: Record<Exclude<NewUserProblem, 'taken'>, string> = {

@@ -22,6 +22,8 @@ import { parseCredentialJson, registrationOptions, relyingParty, verifyRegistrat
 import { randomToken } from '../crypto/random';
 import { passkeysEnabled } from '../session/config';
 import { PasskeyRepository, type Passkey } from '../storage/passkeys';
+import { UpstreamRepository } from '../storage/upstreams';
+import { upstreams } from '../upstream/registry';
 import { ErrorPage } from '../views/error';
 import { PROFILE_FIELDS, ProfilePage } from '../views/profile';
 import { applyClaimChanges } from '../claims/profile';
@@ -54,15 +56,18 @@ async function render(c: Context<AppEnv>, notice?: string, error?: string): Prom
   const who = await signedInUser(c);
   if (!who) return renderPage(c, <SignedOutAccountPage lang={l} t={translator(l)} />);
   const withPasskeys = passkeysEnabled(c.env);
-  const [csrf, overview, keys] = await Promise.all([
+  const [csrf, overview, keys, links, providers] = await Promise.all([
     csrfFor(readSessionCookie(c)!),
     accountOverview(c.env, who.user, who.session, c.var.issuer, now()),
     withPasskeys ? new PasskeyRepository(c.env.DB).listForUser(who.user.id) : Promise.resolve([]),
+    new UpstreamRepository(c.env.DB).linksOfUser(who.user.id),
+    upstreams(c.env),
   ]);
+  const upstreamLinks = links.map((l) => ({ upstream: l.upstream, name: providers.get(l.upstream)?.name ?? l.upstream, subject: l.subject, createdAt: l.createdAt }));
   const passkeys = withPasskeys ? { items: keys.map(passkeyItem), nonce: scriptNonce(c) } : undefined;
   return renderPage(
     c,
-    <AccountPage lang={l} t={translator(l)} userLabel={who.user.claims.name ?? who.user.username} overview={overview} csrf={csrf} notice={notice} error={error} passkeys={passkeys} />,
+    <AccountPage lang={l} t={translator(l)} userLabel={who.user.claims.name ?? who.user.username} overview={overview} csrf={csrf} notice={notice} error={error} passkeys={passkeys} upstreamLinks={upstreamLinks} />,
     error ? 400 : 200,
   );
 }
@@ -220,6 +225,23 @@ account.post('/passkeys/delete', async (c) => {
   const passwordless = r.user.passwordHash === '';
   if (!(await new PasskeyRepository(c.env.DB).delete(r.user.id, id, passwordless))) return passwordless ? render(c, undefined, t('account.passkeyLast')) : redirect(c, '/account', 303);
   return render(c, t('account.passkeyRemoved'));
+});
+
+/**
+ * Removes a link to an upstream provider's account (issue 11). The last one of an account without
+ * a password stays: it is the only way in.
+ */
+account.post('/upstream-links/delete', async (c) => {
+  const r = await checkedPost(c);
+  if (r instanceof Response) return r;
+  const repo = new UpstreamRepository(c.env.DB);
+  const links = await repo.linksOfUser(r.user.id);
+  const upstream = r.form.get('upstream') ?? '';
+  const subject = r.form.get('subject') ?? '';
+  if (!links.some((l) => l.upstream === upstream && l.subject === subject)) return redirect(c, '/account', 303);
+  if (links.length === 1 && r.user.passwordHash === '') return render(c, undefined, 'This sign-in provider is the only way into this account: it cannot be removed.');
+  await repo.deleteLink(r.user.id, upstream, subject);
+  return render(c, 'The sign-in provider was removed from your account.');
 });
 
 account.all('/:action', (c) => methodNotAllowed(c, 'POST'));

@@ -7,7 +7,7 @@ import { errorResponse, issueAuthorizationResponse, redirect } from '../authoriz
 import { newAuthorizeContext, trustClientAndRedirectUri, validateAuthorizationRequest } from '../authorize/validate';
 import { lifetimes, now } from '../config';
 import type { AppEnv } from '../env';
-import { OAuthError, UntrustedRedirectError } from '../errors';
+import { InvalidRequest, OAuthError, UntrustedRedirectError } from '../errors';
 import { readSessionCookie } from '../http/cookies';
 import { methodNotAllowed } from '../http/json_error';
 import { sourceIp } from '../http/source_ip';
@@ -24,6 +24,8 @@ import { throttleFor } from '../throttle/store';
 import { ErrorPage } from '../views/error';
 import { sendAuthorizationResponse } from './authorization_response';
 import { renderPage } from '../views/render';
+import { startPath } from '../upstream/config';
+import { upstreams } from '../upstream/registry';
 
 /** OIDC Core §3.1.2.1: the authorization endpoint MUST support GET and POST. */
 export const authorize = new Hono<AppEnv>();
@@ -141,6 +143,12 @@ function reserveInteraction(c: Context<AppEnv>) {
 
 /** Either answers at once (single sign-on, prompt=none) or parks the request for the sign-in and consent pages. */
 async function proceed(c: Context<AppEnv>, request: AuthorizationRequest, client: Client, params: Params, early: Reservation | null, pushed: boolean): Promise<Response> {
+  // idp_hint=SLUG (issue 11): straight to that upstream provider; an unknown one is invalid_request.
+  const idpHint = params.get('idp_hint');
+  if (idpHint !== undefined && !(await upstreams(c.env)).has(idpHint)) {
+    early?.giveBack();
+    return sendAuthorizationResponse(c, errorResponse(request, c.var.issuer, new InvalidRequest('idp_hint names no configured upstream provider'), client));
+  }
   const session = await sessionForRequest(c, request, client);
   // The session lookup brought the consent for this client along (one query).
   const consented = session ? await consentFor(c, session, client.id) : new Set<string>();
@@ -181,5 +189,5 @@ async function proceed(c: Context<AppEnv>, request: AuthorizationRequest, client
   }
   // The request waits in a sealed cookie of this browser (a row only when too large for one).
   const parked = await park(c, client.id, request, lifetimes(c.env).interaction);
-  return redirect(c, `/interaction/${parked.interaction.id}`);
+  return redirect(c, idpHint !== undefined ? startPath(idpHint, parked.interaction.id) : `/interaction/${parked.interaction.id}`);
 }

@@ -21,6 +21,8 @@ import { ErrorPage } from '../views/error';
 import { LoggedOutPage, LogoutConfirmPage, StayedSignedInPage } from '../views/logout';
 import { renderPage } from '../views/render';
 import { readFormOr400 } from './form';
+import { UpstreamRepository } from '../storage/upstreams';
+import { upstreamLogoutUrl } from '../upstream/end_session';
 
 /** RP-Initiated Logout 1.0: the end_session_endpoint, GET and POST (§2), with a confirmation page. */
 export const logout = new Hono<AppEnv>();
@@ -36,6 +38,9 @@ async function readParams(c: Context<AppEnv>): Promise<Params> {
 /** Ends the session, then shows the logged-out page (front-channel iframes) or returns to the client. */
 async function complete(c: Context<AppEnv>, req: LogoutRequest, session: Session | null, mayRedirect: boolean): Promise<Response> {
   let frames: FrontChannelFrame[] = [];
+  // A session that came from an upstream provider (issue 11): read before the session (and this row) goes.
+  const fromUpstream = session ? new UpstreamRepository(c.env.DB).sessionOf(session.sid) : Promise.resolve(null);
+  fromUpstream.catch(() => {});
   if (session) {
     const { current } = await browserSessions(c);
     frames = (await endSession(c.env, session, c.var.issuer, pageDb(c))).frames;
@@ -47,6 +52,12 @@ async function complete(c: Context<AppEnv>, req: LogoutRequest, session: Session
   const lang = pickLocale(req.uiLocales);
   // RP-Initiated Logout 1.0 §3: redirect only to a registered URI, with the client's state.
   const returnTo = req.postLogoutRedirectUri && mayRedirect ? withResponseParams(req.postLogoutRedirectUri, { state: req.state }) : undefined;
+  // The upstream's session ends too when it is configured so (its end_session_endpoint, then back here).
+  const upstreamSession = await fromUpstream;
+  if (upstreamSession) {
+    const url = await upstreamLogoutUrl(c.env, c.var.issuer, upstreamSession, { returnTo, frames, clientName: req.client?.name, lang });
+    if (url) return redirect(c, url, 303);
+  }
   if (returnTo && frames.length === 0) return redirect(c, returnTo, 303);
   c.set('frameSrc', [...new Set(frames.map((f) => new URL(f.url).origin))]);
   return renderPage(c, <LoggedOutPage lang={lang} t={translator(lang)} frames={frames} returnTo={returnTo} clientName={req.client?.name} />);

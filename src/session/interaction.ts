@@ -37,6 +37,8 @@ interface SealedState {
   sel: string | null;
   /** The request; absent when it is kept in the interactions table (too large for a cookie). */
   req?: unknown;
+  /** A sign-in through an upstream provider under way (its state, nonce and PKCE verifier; routes/upstream). */
+  up?: unknown;
 }
 
 export interface Parked<Request> {
@@ -45,13 +47,15 @@ export interface Parked<Request> {
   csrf: string;
   /** true when the request is in the interactions table (the size fallback). */
   stored: boolean;
+  /** A sign-in through an upstream provider under way: what its callback checks (sealed like the rest). */
+  upstream?: unknown;
 }
 
 const kek = (c: Context<AppEnv>) => c.env.KEY_ENCRYPTION_KEY;
 
 function stateOf<R>(p: Parked<R>): SealedState {
   const i = p.interaction;
-  return { v: 1, id: i.id, cid: i.clientId, csrf: p.csrf, exp: i.expiresAt, uid: i.userId, at: i.authenticatedAt, sel: i.selected ?? null, ...(p.stored ? {} : { req: i.request }) };
+  return { v: 1, id: i.id, cid: i.clientId, csrf: p.csrf, exp: i.expiresAt, uid: i.userId, at: i.authenticatedAt, sel: i.selected ?? null, ...(p.stored ? {} : { req: i.request }), ...(p.upstream !== undefined ? { up: p.upstream } : {}) };
 }
 
 async function writeCookie<R>(c: Context<AppEnv>, p: Parked<R>, sealed?: string): Promise<void> {
@@ -89,10 +93,11 @@ export async function openParked<R>(c: Context<AppEnv>, id: string): Promise<Par
   const at = now();
   if (!s || s.v !== 1 || s.id !== id || typeof s.exp !== 'number' || s.exp <= at || typeof s.csrf !== 'string') return null;
   const interaction: Interaction<R> = { id, clientId: s.cid, request: s.req as R, csrfHash: '', userId: s.uid, authenticatedAt: s.at, expiresAt: s.exp, selected: s.sel };
-  if (s.req !== undefined) return { interaction, csrf: s.csrf, stored: false };
+  const upstream = s.up !== undefined ? { upstream: s.up } : {};
+  if (s.req !== undefined) return { interaction, csrf: s.csrf, stored: false, ...upstream };
   const row = await new InteractionRepository<R>(c.env.DB).find(id, at);
   if (!row || row.clientId !== s.cid || !(await timingSafeEqual(await sha256Base64url(s.csrf), row.csrfHash))) return null;
-  return { interaction: { ...interaction, request: row.request, csrfHash: row.csrfHash }, csrf: s.csrf, stored: true };
+  return { interaction: { ...interaction, request: row.request, csrfHash: row.csrfHash }, csrf: s.csrf, stored: true, ...upstream };
 }
 
 /** Records progress (sign-in, chosen account) in the browser's sealed cookie: no storage trip. */

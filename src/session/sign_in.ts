@@ -13,19 +13,21 @@ import { pageDb, rememberWrites } from './consistency';
  * user who already has a session in this browser renews that session and keeps its `sid`; another
  * user gets a session of their own, and the previous account stays available in the account chooser.
  * "Remember me" makes the cookie persistent; otherwise it ends with the browser session. `amr`
- * (RFC 8176) records how the user signed in this time (a re-authentication replaces it).
+ * (RFC 8176) records how the user signed in this time (a re-authentication replaces it). `authTime`:
+ * when the user authenticated, if not now (a sign-in through an upstream provider: its auth_time).
  */
-export async function signIn(c: Context<AppEnv>, userId: string, remembered: boolean, amr: string[] = ['pwd']): Promise<Session> {
+export async function signIn(c: Context<AppEnv>, userId: string, remembered: boolean, amr: string[] = ['pwd'], authTime?: number): Promise<Session> {
   const sessions = new SessionRepository(pageDb(c));
-  const at = now();
+  const at = authTime ?? now();
+  const current = now();
   const ttl = sessionLifetimes(c.env);
   const lifetime = remembered ? ttl.remembered : ttl.browser;
   const mine = await browserSessions(c);
   const sameUser =
     (mine.current?.userId === userId ? mine.held.find((h) => h.session.sid === mine.current!.sid) : undefined) ?? mine.held.find((h) => h.session.userId === userId);
-  let result = sameUser ? await sessions.reauthenticate(sameUser.session.sid, at, at + lifetime, remembered, amr) : null;
+  let result = sameUser ? await sessions.reauthenticate(sameUser.session.sid, at, current + lifetime, remembered, amr) : null;
   if (!result) {
-    result = await sessions.create(userId, at, at + lifetime, { remembered, amr });
+    result = await sessions.create(userId, at, current + lifetime, { remembered, amr });
     // A cookie for a session that is no longer live (e.g. expired) is simply replaced.
     const stale = readSessionCookie(c);
     if (stale && !mine.current) await sessions.deleteByCookie(stale);

@@ -99,6 +99,15 @@ export class UserRepository {
     return row ? userFromRow(row) : null;
   }
 
+  /** Whether any user has `username` or `email` as username or email: one query for both. */
+  async loginTaken(username: string, email: string | null): Promise<boolean> {
+    const row = await this.db
+      .prepare('SELECT 1 FROM users WHERE username IN (?1, ?2) OR email IN (?1, ?2) LIMIT 1')
+      .bind(username, email ?? username)
+      .first();
+    return row !== null;
+  }
+
   async list(): Promise<User[]> {
     const { results } = await this.db.prepare('SELECT * FROM users ORDER BY created_at, id').all<UserRow>();
     return results.map(userFromRow);
@@ -106,14 +115,18 @@ export class UserRepository {
 
   /** Returns false when the username or email is already taken. Only authn/new_user.ts creates users. */
   async insert(user: User): Promise<boolean> {
-    const res = await this.db
+    const res = await this.insertStatement(user).run();
+    return res.meta.changes > 0;
+  }
+
+  /** The insert of `insert`, for a batch with rows that hang off the new user (it changes nothing when the name is taken). */
+  insertStatement(user: User): D1PreparedStatement {
+    return this.db
       .prepare(
         `INSERT INTO users (id, username, email, password_hash, claims, attributes, updated_at, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
       )
-      .bind(user.id, user.username, user.email, user.passwordHash, JSON.stringify(user.claims), JSON.stringify(user.attributes ?? {}), user.updatedAt, user.createdAt)
-      .run();
-    return res.meta.changes > 0;
+      .bind(user.id, user.username, user.email, user.passwordHash, JSON.stringify(user.claims), JSON.stringify(user.attributes ?? {}), user.updatedAt, user.createdAt);
   }
 
   /**

@@ -13,6 +13,42 @@ export interface AccountView {
   t?: Translate;
   /** The user's passkeys (PASSKEYS on) and the nonce of the page's scripts. */
   passkeys?: { items: PasskeyItem[]; nonce: string };
+  /** Sign-ins through upstream providers linked to this account (issue 11), each removable. */
+  upstreamLinks?: UpstreamLinkItem[];
+}
+
+export interface UpstreamLinkItem {
+  upstream: string;
+  name: string;
+  subject: string;
+  createdAt: number;
+}
+
+/** "Sign-in providers": the linked upstream accounts, each with a remove form (CSRF token, no script). */
+function UpstreamLinks(props: { v: AccountView }) {
+  const { v } = props;
+  return (
+    <>
+      <h2>Sign-in providers</h2>
+      <ul class="list" data-upstream-links>
+        {v.upstreamLinks!.map((l) => (
+          <li>
+            <span>
+              {l.name} <span class="muted">since {new Date(l.createdAt * 1000).toISOString().slice(0, 10)}</span>
+            </span>
+            <form method="post" action="/account/upstream-links/delete">
+              <input type="hidden" name="csrf" value={v.csrf} />
+              <input type="hidden" name="upstream" value={l.upstream} />
+              <input type="hidden" name="subject" value={l.subject} />
+              <button type="submit" class="secondary">
+                Remove
+              </button>
+            </form>
+          </li>
+        ))}
+      </ul>
+    </>
+  );
 }
 
 export interface PasskeyItem {
@@ -98,6 +134,7 @@ export function AccountPage(v: AccountView) {
         </p>
       )}
       {v.passkeys && <Passkeys v={v} t={t} />}
+      {v.upstreamLinks && v.upstreamLinks.length > 0 && <UpstreamLinks v={v} />}
 
       <h2>{t('account.apps')}</h2>
       {o.apps.length === 0 ? (

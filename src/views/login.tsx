@@ -16,6 +16,27 @@ export interface LoginView {
   t?: Translate;
   /** Passkey sign-in (PASSKEYS on): where to fetch options and post the answer; `required` for acr phr (no password form). */
   passkey?: { optionsUrl: string; action: string; required: boolean; nonce: string };
+  /** Upstream providers (issue 11): one "Continue with NAME" link each, above the password form. */
+  upstreams?: { name: string; href: string }[];
+  /** LOCAL_PASSWORDS=off: no password form (only the upstream providers, and passkeys). */
+  noPasswords?: boolean;
+}
+
+/** "Continue with NAME" for each upstream provider: plain links (no script), styled as buttons. */
+function UpstreamButtons(props: { v: LoginView; t: Translate }) {
+  const { v, t } = props;
+  return (
+    <div class="upstreams">
+      {v.upstreams!.map((u) => (
+        <p class="actions">
+          <a class="button wide" href={u.href} data-upstream>
+            {t('login.continueWith', { name: u.name })}
+          </a>
+        </p>
+      ))}
+      {!v.noPasswords && !v.passkey?.required && <p class="hint">{t('login.orPassword')}</p>}
+    </div>
+  );
 }
 
 /** "Sign in with a passkey": shown by the script (it needs WebAuthn), which posts the answer in `credential`. */
@@ -46,8 +67,9 @@ export function LoginPage(v: LoginView) {
   return (
     <Layout title={t('login.title')} lang={v.lang} display={v.display} scriptNonce={v.passkey?.nonce}>
       <PageHeading title={t('login.title')} lead={v.passkey?.required ? t('passkey.required', { client: v.clientName }) : t('login.lead', { client: v.clientName })} error={v.error} />
+      {v.upstreams && v.upstreams.length > 0 && !v.passkey?.required && <UpstreamButtons v={v} t={t} />}
       {v.passkey && <PasskeySignIn v={v} t={t} />}
-      {!v.passkey?.required && (
+      {!v.passkey?.required && !v.noPasswords && (
       <form method="post" action={v.action}>
         <input type="hidden" name="csrf" value={v.csrf} />
         {v.passkey && <input type="hidden" name="passkey_capable" value="" data-passkey-capable />}

@@ -17,6 +17,7 @@ import { adminLogoutDeliveries } from './logout_deliveries';
 import { adminUsers } from './users';
 import { adminAudit } from './audit';
 import { adminApis } from './apis';
+import { adminUpstreams } from './upstreams';
 import { audit } from '../../observability/audit';
 import { settings } from '../../settings';
 
@@ -74,5 +75,6 @@ adminRoutes.route('/scopes', adminScopes);
 adminRoutes.route('/logout-deliveries', adminLogoutDeliveries);
 adminRoutes.route('/audit', adminAudit);
 adminRoutes.route('/apis', adminApis);
+adminRoutes.route('/upstreams', adminUpstreams);
 
 admin.route('/', adminRoutes);

@@ -31,6 +31,9 @@ import { renderPage } from '../../views/render';
 import { SelectAccountPage } from '../../views/select_account';
 import { SignupPage, type SignupView } from '../../views/signup';
 import { readFormOr400 } from '../form';
+import { settings } from '../../settings';
+import { startPath } from '../../upstream/config';
+import { upstreams } from '../../upstream/registry';
 
 type Interaction = StoredInteraction<AuthorizationRequest>;
 
@@ -102,9 +105,14 @@ export function scriptNonce(c: Context<AppEnv>): string {
   return nonce;
 }
 
-export function renderLogin(c: Context<AppEnv>, l: Loaded, opts: PageOptions = {}): Response {
+export async function renderLogin(c: Context<AppEnv>, l: Loaded, opts: PageOptions = {}): Promise<Response> {
   const base = `/interaction/${l.interaction.id}`;
   const p = presentation(l);
+  const noPasswords = !settings(c.env).localPasswords;
+  // Upstream providers (issue 11), from this isolate's copy; none for acr phr (only a passkey satisfies it).
+  const providers = needsPasskey(l.interaction.request) ? [] : [...(await upstreams(c.env)).values()];
+  // LOCAL_PASSWORDS=off and one upstream: nothing to choose, straight to it.
+  if (noPasswords && providers.length === 1 && !opts.error) return redirect(c, startPath(providers[0]!.slug, l.interaction.id));
   return renderPage(
     c,
     <LoginPage
@@ -118,6 +126,8 @@ export function renderLogin(c: Context<AppEnv>, l: Loaded, opts: PageOptions = {
       remember={opts.remember}
       signupHref={signupEnabled(c.env) ? `${base}/signup` : undefined}
       passkey={passkeysEnabled(c.env) ? { optionsUrl: `${base}/passkey/options`, action: `${base}/passkey`, required: needsPasskey(l.interaction.request), nonce: scriptNonce(c) } : undefined}
+      upstreams={providers.map((u) => ({ name: u.name, href: startPath(u.slug, l.interaction.id) }))}
+      noPasswords={noPasswords}
     />,
     opts.status ?? 200,
   );
@@ -250,6 +260,10 @@ export interface SignedInOptions {
   amr?: string[];
   /** Decided beside the sign-in: whether to offer adding a passkey before continuing. */
   offer?: Promise<boolean>;
+  /** When the user authenticated, if not now (an upstream provider's auth_time). */
+  authTime?: number;
+  /** Run with the session once it exists, beside the interaction cookie's update (e.g. recording where it came from). */
+  withSession?: (session: Session) => Promise<unknown>;
 }
 
 /**
@@ -260,9 +274,9 @@ export interface SignedInOptions {
 export async function signedIn(c: Context<AppEnv>, loaded: Loaded, userId: string, remember: boolean, opts: SignedInOptions = {}): Promise<Response> {
   const consented = new ConsentRepository(pageDb(c)).grantedScopes(userId, loaded.client.id);
   consented.catch(() => {});
-  const [session, offer] = await Promise.all([signIn(c, userId, remember, opts.amr), opts.offer ?? false]);
+  const [session, offer] = await Promise.all([signIn(c, userId, remember, opts.amr, opts.authTime), opts.offer ?? false]);
   const next = { ...loaded, interaction: { ...loaded.interaction, userId, authenticatedAt: session.authTime } };
-  await saveParked(c, next);
+  await Promise.all([saveParked(c, next), opts.withSession?.(session)]);
   if (offer) return redirect(c, `/interaction/${loaded.interaction.id}/passkey/offer`, 303);
   return advance(c, next, { session, consented, redirectToPages: true });
 }

@@ -18,6 +18,7 @@ import { saveParked } from '../../session/interaction';
 import { ErrorPage } from '../../views/error';
 import { offerPasskey, passkeySignInRoutes } from './passkey';
 import { renderPage } from '../../views/render';
+import { settings } from '../../settings';
 
 /** The sign-in, sign-up, account chooser and consent pages of a parked authorization request. */
 export const interaction = new Hono<AppEnv>();
@@ -45,6 +46,8 @@ interaction.post('/:id/login', async (c) => {
   });
   if (r instanceof Response) return r;
   const { t } = presentation(r.loaded);
+  // LOCAL_PASSWORDS=off: no password is accepted, whatever is posted.
+  if (!settings(c.env).localPasswords) return renderLogin(c, r.loaded, { error: t('login.invalid'), status: 400 });
   const { login } = credentialsOf(r.form);
   const remember = r.form.get('remember') === '1';
   const result = r.beside;
