@@ -3,21 +3,41 @@ import { keyEncryptionKeys, openPrivateKeyWithAny, sealPrivateKey, type KeyEncry
 import { resealPairwiseSalt } from '../keys/pairwise_salt';
 import { settings } from '../settings';
 import { ClientRepository } from '../storage/clients';
+import { UpstreamRepository } from '../storage/upstreams';
+import { openClientSecretWithAny, sealClientSecret } from '../upstream/config';
+import { upstreamsChanged } from '../upstream/registry';
 
 /**
  * The cron's half of a KEY_ENCRYPTION_KEY rotation (README "Rotating KEY_ENCRYPTION_KEY"): what
  * is stored sealed under KEY_ENCRYPTION_KEY_PREVIOUS is sealed again under the current key. The
  * signing keys are re-sealed by their single writer, the KeyManager Durable Object (any change
  * there, the cron's rotate() included, re-seals first); this covers the rest: the client_secret_jwt
- * secrets in D1 and the pairwise subject salt in KV. Idempotent: a value already under the current
+ * secrets and the upstream providers' client secrets in D1, and the pairwise subject salt in KV. Idempotent: a value already under the current
  * key is left alone, so a second run changes nothing.
  */
-export async function resealStored(env: Bindings): Promise<{ clientSecrets: number; pairwiseSalt: boolean }> {
+export async function resealStored(env: Bindings): Promise<{ clientSecrets: number; upstreamSecrets: number; pairwiseSalt: boolean }> {
   const previous = settings(env).keyEncryptionKeyPrevious;
-  if (!previous) return { clientSecrets: 0, pairwiseSalt: false };
+  if (!previous) return { clientSecrets: 0, upstreamSecrets: 0, pairwiseSalt: false };
   const keks = await keyEncryptionKeys(env.KEY_ENCRYPTION_KEY, previous);
-  const [clientSecrets, pairwiseSalt] = await Promise.all([resealClientSecrets(env, keks), resealPairwiseSalt(env)]);
-  return { clientSecrets, pairwiseSalt };
+  const [clientSecrets, upstreamSecrets, pairwiseSalt] = await Promise.all([resealClientSecrets(env, keks), resealUpstreamSecrets(env, previous), resealPairwiseSalt(env)]);
+  return { clientSecrets, upstreamSecrets, pairwiseSalt };
+}
+
+/** The upstream providers' client secrets (issue 11), sealed with sealJson: re-sealed when they open only under the previous key. */
+async function resealUpstreamSecrets(env: Bindings, previous: string): Promise<number> {
+  const repo = new UpstreamRepository(env.DB);
+  const updates = [];
+  for (const u of await repo.list()) {
+    const opened = await openClientSecretWithAny({ current: env.KEY_ENCRYPTION_KEY, previous }, u);
+    if (!opened) {
+      console.log(JSON.stringify({ level: 'error', message: 'upstream client secret sealed under an unknown KEY_ENCRYPTION_KEY', upstream: u.slug }));
+      continue;
+    }
+    if (opened.underPrevious) updates.push({ slug: u.slug, raw: u.clientSecretSealed, sealed: await sealClientSecret(env, u.slug, opened.secret) });
+  }
+  const changed = await repo.replaceSealedSecrets(updates);
+  if (changed > 0) upstreamsChanged();
+  return changed;
 }
 
 async function resealClientSecrets(env: Bindings, keks: KeyEncryptionKeys): Promise<number> {

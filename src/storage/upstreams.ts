@@ -89,6 +89,15 @@ export class UpstreamRepository {
     return row ? fromRow(row) : null;
   }
 
+  /** Replaces a sealed client secret only if it is still the value read (the cron's re-seal; a concurrent update wins). */
+  async replaceSealedSecrets(updates: { slug: string; raw: string; sealed: string }[]): Promise<number> {
+    if (updates.length === 0) return 0;
+    const results = await this.db.batch(
+      updates.map((u) => this.db.prepare('UPDATE upstreams SET client_secret_sealed = ? WHERE slug = ? AND client_secret_sealed = ?').bind(u.sealed, u.slug, u.raw)),
+    );
+    return results.reduce((n, r) => n + (r.meta.changes ?? 0), 0);
+  }
+
   /** False when the slug is taken. */
   async insert(u: Upstream): Promise<boolean> {
     const res = await this.db

@@ -1,3 +1,4 @@
+import { kekSecrets, type KekSecrets } from '../crypto/derived_keys';
 import { openJson, sealJson } from '../crypto/sealed';
 import type { Bindings } from '../env';
 import { InvalidRequest } from '../errors';
@@ -33,10 +34,21 @@ const PURPOSE = 'upstream-client-secret';
 
 export const sealClientSecret = (env: Bindings, slug: string, secret: string): Promise<string> => sealJson(env.KEY_ENCRYPTION_KEY, PURPOSE, slug, secret);
 
+/**
+ * Opens an upstream's client secret; during a KEY_ENCRYPTION_KEY rotation one still sealed under
+ * KEY_ENCRYPTION_KEY_PREVIOUS opens too (`underPrevious`: the cron re-seals it, src/jobs/reseal.ts).
+ */
+export async function openClientSecretWithAny(kek: KekSecrets, u: Pick<Upstream, 'slug' | 'clientSecretSealed'>): Promise<{ secret: string; underPrevious: boolean } | null> {
+  const current = await openJson<string>(kek.current, PURPOSE, u.slug, u.clientSecretSealed);
+  if (typeof current === 'string') return { secret: current, underPrevious: false };
+  const previous = kek.previous ? await openJson<string>(kek.previous, PURPOSE, u.slug, u.clientSecretSealed) : null;
+  return typeof previous === 'string' ? { secret: previous, underPrevious: true } : null;
+}
+
 export async function openClientSecret(env: Bindings, u: Upstream): Promise<string> {
-  const secret = await openJson<string>(env.KEY_ENCRYPTION_KEY, PURPOSE, u.slug, u.clientSecretSealed);
-  if (typeof secret !== 'string') throw new Error(`the client secret of upstream ${u.slug} cannot be opened: KEY_ENCRYPTION_KEY does not match the one that sealed it`);
-  return secret;
+  const opened = await openClientSecretWithAny(kekSecrets(env), u);
+  if (!opened) throw new Error(`the client secret of upstream ${u.slug} cannot be opened: KEY_ENCRYPTION_KEY does not match the one that sealed it`);
+  return opened.secret;
 }
 
 /** Where the operator registers us at the upstream, and where it sends logout tokens. */

@@ -103,6 +103,10 @@ upstream.get('/:slug/callback', async (c) => {
   if (account.kind === 'confirm-link') {
     return startLinkConfirmation(c, loaded, u, identity, account.userId);
   }
+  // A disabled account (issue 15) signs in no way at all, through an upstream neither.
+  if (account.user.disabledAt) {
+    return finish(c, loaded, errorResponse(loaded.interaction.request, c.var.issuer, new AccessDenied('this account is disabled'), loaded.client));
+  }
   return federatedSignIn(c, loaded, u, identity, account.user.id);
 });
 

@@ -12,7 +12,9 @@ import type { KeyDocument } from '../../../src/keys/types';
 import { resealStored } from '../../../src/jobs/reseal';
 import { parseRefreshToken } from '../../../src/tokens/refresh_token_format';
 import { subjectFor } from '../../../src/tokens/subject';
-import { createClient, createUser, ISSUER, obtainTokens } from '../helpers';
+import { ADMIN, createClient, createUser, fetchOp, ISSUER, obtainTokens } from '../helpers';
+import { UpstreamRepository } from '../../../src/storage/upstreams';
+import { openClientSecret, openClientSecretWithAny } from '../../../src/upstream/config';
 import { basicAuth, codeFlow, expectError, expectTokens, refreshClient } from '../tokens/helpers';
 import { freshStorage, manager, publishedDocument, verifiesAgainst } from './helpers';
 
@@ -120,7 +122,17 @@ describe('KEY_ENCRYPTION_KEY rotation: what is derived from it', () => {
     forgetKeySet();
   });
 
-  it('pairwise subjects do not change, and client_secret_jwt secrets are re-sealed by the cron', async () => {
+  it('pairwise subjects do not change, and client_secret_jwt and upstream client secrets are re-sealed by the cron', async () => {
+    const made = await fetchOp('/admin/upstreams', {
+      method: 'POST',
+      headers: ADMIN,
+      body: JSON.stringify({ name: 'Rotated IdP', slug: 'rotated-idp', issuer: 'https://idp.example.test', client_id: 'op', client_secret: 'upstream-secret-sealed-before' }),
+    });
+    expect(made.status).toBe(201);
+    const upstreamBefore = (await new UpstreamRepository(env.DB).find('rotated-idp'))!;
+    // Before the cron: still opens during the rotation (under the previous key), and not without it.
+    expect(await openClientSecret(rotated, upstreamBefore)).toBe('upstream-secret-sealed-before');
+    await expect(openClientSecret(withoutPrevious, upstreamBefore)).rejects.toThrow(/cannot be opened/);
     const policy = { subjectType: 'pairwise' as const, sectorIdentifier: 'rp.example.test' };
     forgetPairwiseSalt();
     const sub = await subjectFor(env, policy, 'user-1');
@@ -131,6 +143,10 @@ describe('KEY_ENCRYPTION_KEY rotation: what is derived from it', () => {
     const result = await resealStored(rotated);
     expect(result.pairwiseSalt).toBe(true);
     expect(result.clientSecrets).toBeGreaterThanOrEqual(1);
+    expect(result.upstreamSecrets).toBe(1);
+    const upstreamAfter = (await new UpstreamRepository(env.DB).find('rotated-idp'))!;
+    expect(await openClientSecretWithAny({ current: NEW }, upstreamAfter)).toEqual({ secret: 'upstream-secret-sealed-before', underPrevious: false });
+    expect(await openClientSecretWithAny({ current: CURRENT }, upstreamAfter)).toBeNull();
     const salt = (await env.KEYS.get<{ kekId: string }>(PAIRWISE_SALT_KV_KEY, 'json'))!;
     expect(salt.kekId).toBe((await keyEncryptionKey(NEW)).id);
     const row = (await env.DB.prepare('SELECT secret_sealed FROM clients WHERE id = ?').bind(jwtClient.client_id).first<{ secret_sealed: string }>())!;
@@ -138,7 +154,7 @@ describe('KEY_ENCRYPTION_KEY rotation: what is derived from it', () => {
     expect((await openPrivateKey(await keyEncryptionKey(NEW), `client-secret:${jwtClient.client_id}`, sealed)).k).toBe(jwtClient.client_secret);
     await expect(openPrivateKey(await keyEncryptionKey(CURRENT), `client-secret:${jwtClient.client_id}`, sealed)).rejects.toBeInstanceOf(KeyEncryptionError);
     // Idempotent.
-    expect(await resealStored(rotated)).toEqual({ clientSecrets: 0, pairwiseSalt: false });
+    expect(await resealStored(rotated)).toEqual({ clientSecrets: 0, upstreamSecrets: 0, pairwiseSalt: false });
     // After the window, with the previous key removed, the salt (now under the new key) gives the same subjects.
     forgetPairwiseSalt();
     expect(await subjectFor(withoutPrevious, policy, 'user-1')).toBe(sub);
