@@ -134,6 +134,25 @@ describe('signing in through an upstream provider', () => {
     expect(again.name).toBe('Alice Renamed');
   });
 
+  test('a user disabled by an operator cannot sign in through the upstream either (access_denied, no code)', async () => {
+    const sub = `dora-${crypto.randomUUID().slice(0, 8)}`;
+    upstream.accounts.set(sub, { email: `${sub}@upstream.example`, email_verified: true, name: 'Dora' });
+    const first = await signInThroughUpstream(sub);
+    await admin.request('POST', `/admin/users/${first.claims.sub}/disable`);
+    upstream.next = { account: sub };
+    const browser = new Browser([baseUrl, upstream.issuer]);
+    const { url } = await authorizationUrl({ idp_hint: slug });
+    let step = await browser.navigate(url);
+    for (let i = 0; i < 4 && !step.left; i++) {
+      const consent = step.page?.forms.find((f) => f.action.endsWith('/consent'));
+      if (!consent) break;
+      step = await browser.submit(step.page!, consent, {}, consent.buttons.find((b) => b.value === 'allow'));
+    }
+    expect(step.left, step.page?.body.slice(0, 1000)).toBeDefined();
+    expect(step.left!.searchParams.get('error')).toBe('access_denied');
+    expect(step.left!.searchParams.get('code')).toBeNull();
+  });
+
   test('idp_hint goes straight to the upstream, skipping our sign-in page; an unknown one is invalid_request', async () => {
     const sub = `bob-${crypto.randomUUID().slice(0, 8)}`;
     upstream.accounts.set(sub, { email: `${sub}@upstream.example`, email_verified: true, name: 'Bob' });
