@@ -86,6 +86,16 @@ async function benchRoute(request: Request, url: URL, env: Bindings): Promise<Re
       if (!Number.isInteger(bytes) || bytes < 0 || bytes > 1 << 20) return new Response('bad bytes', { status: 400 });
       return new Response(staticBody(bytes), { status: 200, headers: staticHeaders() });
     }
+    case '/__bench/static-json-log': {
+      // static-json plus one log line shaped like src/observability/log.ts's: what console.log costs here
+      // (under Miniflare every line crosses from workerd to the Node process that prints it).
+      const bytes = Number(url.searchParams.get('bytes') ?? '1024');
+      if (!Number.isInteger(bytes) || bytes < 0 || bytes > 1 << 20) return new Response('bad bytes', { status: 400 });
+      const started = Date.now();
+      const response = new Response(staticBody(bytes), { status: 200, headers: staticHeaders() });
+      console.log(JSON.stringify({ type: 'request', request_id: crypto.randomUUID(), method: request.method, route: '/__bench/static-json-log', status: 200, duration_ms: Date.now() - started }));
+      return response;
+    }
     case '/__bench/sign': {
       const alg = (url.searchParams.get('alg') ?? 'RS256') as Alg;
       const bits = Number(url.searchParams.get('bits') ?? '2048');

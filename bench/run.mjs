@@ -44,6 +44,8 @@ export const ROUTES = [
       }
     },
   },
+  // static-json plus one JSON log line like the app's per-request line (src/observability/log.ts): the local price of logging.
+  { name: 'static-json + log line', request: (ctx) => ({ path: `/__bench/static-json-log?bytes=${ctx.state.jwksBytes}` }) },
   { name: 'sign RS256-2048', path: '/__bench/sign?alg=RS256&bits=2048', batchScale: 0.25 },
   { name: 'sign RS256-3072', path: '/__bench/sign?alg=RS256&bits=3072', batchScale: 0.125 },
   { name: 'sign RS256-4096', path: '/__bench/sign?alg=RS256&bits=4096', batchScale: 0.0625 },
@@ -114,8 +116,9 @@ export const ROUTES = [
 export const TARGETS = [
   { route: 'discovery', baseline: 'static-json', maxRpsShortfall: 0.1, maxCpuOverUs: 50 },
   { route: 'jwks', baseline: 'static-json', maxRpsShortfall: 0.1, maxCpuOverUs: 50 },
-  // Issue 4: each endpoint at most its signing cost plus 0.5 ms of CPU.
-  { route: 'token (client_credentials)', baseline: 'sign RS256-2048', maxCpuOverUs: 500 },
+  // Issue 4: each endpoint at most its signing cost plus 0.5 ms of CPU. Issue 10, client_credentials:
+  // ≤ 1.3× the CPU per request of a bare RS256 signature and ≥ 0.75× its requests per second.
+  { route: 'token (client_credentials)', baseline: 'sign RS256-2048', maxCpuOverUs: 500, maxCpuRatio: 1.3, maxRpsShortfall: 0.25 },
   { route: 'token (refresh_token)', baseline: 'sign RS256-2048 x2', maxCpuOverUs: 500 },
   { route: 'introspection', baseline: 'sign RS256-2048', maxCpuOverUs: 500 },
   { route: 'userinfo', baseline: 'sign RS256-2048', maxCpuOverUs: 500 },
@@ -444,9 +447,14 @@ function checkTargets(results) {
     const rounds = a.perRound.rps.map((x, i) => x / b.perRound.rps[i]);
     const cpuDiff = a.cpuUsPerReq - b.cpuUsPerReq;
     const roundsCpu = a.perRound.cpuUsPerReq.map((x, i) => x - b.perRound.cpuUsPerReq[i]);
+    const cpuRatio = a.cpuUsPerReq / b.cpuUsPerReq;
+    const roundsCpuRatio = a.perRound.cpuUsPerReq.map((x, i) => x / b.perRound.cpuUsPerReq[i]);
     comparisons.push(
       { name: `${t.route} rps / ${t.baseline} rps`, value: rpsRatio, roundsMedian: median(rounds), roundsIqr: iqr(rounds) },
       { name: `${t.route} CPU - ${t.baseline} CPU (µs/req)`, value: cpuDiff, roundsMedian: median(roundsCpu), roundsIqr: iqr(roundsCpu) },
+      ...(t.maxCpuRatio !== undefined
+        ? [{ name: `${t.route} CPU / ${t.baseline} CPU`, value: cpuRatio, roundsMedian: median(roundsCpuRatio), roundsIqr: iqr(roundsCpuRatio) }]
+        : []),
     );
     // `pass` judges the whole-run figure; `roundsPass` the median over rounds, which shrugs off a
     // round disturbed by other processes. When they disagree the result is within the noise.
@@ -457,6 +465,16 @@ function checkTargets(results) {
         limit: 1 - t.maxRpsShortfall,
         pass: rpsRatio >= 1 - t.maxRpsShortfall,
         roundsPass: median(rounds) >= 1 - t.maxRpsShortfall,
+      });
+    }
+    if (t.maxCpuRatio !== undefined) {
+      checks.push({
+        name: `${t.route} CPU at most ${t.maxCpuRatio}× ${t.baseline}'s`,
+        value: cpuRatio,
+        limit: t.maxCpuRatio,
+        ratio: true,
+        pass: cpuRatio <= t.maxCpuRatio,
+        roundsPass: median(roundsCpuRatio) <= t.maxCpuRatio,
       });
     }
     checks.push(
@@ -506,13 +524,13 @@ function formatReport(rep) {
   );
   out += '\n';
   for (const c of rep.comparisons) {
-    const isRatio = c.name.includes('rps /');
+    const isRatio = c.name.includes(' / ');
     const d = isRatio ? 3 : 1;
     out += `${c.name}: ${isRatio ? f(c.value, d) : sign(c.value, d)}   (per round: median ${isRatio ? f(c.roundsMedian, d) : sign(c.roundsMedian, d)}, IQR ${isRatio ? f(c.roundsIqr[0], d) : sign(c.roundsIqr[0], d)} … ${isRatio ? f(c.roundsIqr[1], d) : sign(c.roundsIqr[1], d)})\n`;
   }
   out += '\n';
   for (const c of rep.targets) {
-    const v = c.name.includes('rps') ? `${f(c.value, 3)} (need ≥ ${f(c.limit, 2)})` : `${sign(c.value, 1)} µs (need ≤ ${c.limit})`;
+    const v = c.ratio ? `${f(c.value, 3)} (need ≤ ${f(c.limit, 2)})` : c.name.includes('rps') ? `${f(c.value, 3)} (need ≥ ${f(c.limit, 2)})` : `${sign(c.value, 1)} µs (need ≤ ${c.limit})`;
     const borderline = c.pass !== c.roundsPass ? `   (borderline: the per-round median says ${c.roundsPass ? 'PASS' : 'MISS'})` : '';
     out += `${c.pass ? 'PASS' : 'MISS'}  ${c.name}: ${v}${borderline}\n`;
   }
@@ -522,7 +540,9 @@ function formatReport(rep) {
 }
 
 // `--trips`: the storage-trip mode (bench/trips.mjs) instead of the CPU/throughput run.
-const run = process.argv.includes('--trips')
+const run = process.argv.includes('--profile')
+  ? () => import('./profile.mjs').then((m) => m.main(process.argv.slice(2).filter((a) => a !== '--profile')))
+  : process.argv.includes('--trips')
   ? () => import('./trips.mjs').then((m) => m.main(process.argv.slice(2).filter((a) => a !== '--trips')))
   : process.argv.includes('--load')
     ? () => import('./load.mjs').then((m) => m.main(process.argv.slice(2).filter((a) => a !== '--load')))
