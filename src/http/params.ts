@@ -1,5 +1,5 @@
 import { InvalidRequest } from '../errors';
-import { readTextLimited } from './body';
+import { readRequestTextLimited } from './body';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 export const MAX_PARAM_LENGTH = 8 * 1024;
@@ -89,7 +89,7 @@ export async function readFormBody(request: Request): Promise<string> {
   }
   const declared = Number(request.headers.get('content-length') ?? '0');
   if (declared > MAX_BODY_BYTES) throw new InvalidRequest('request body is too large');
-  const text = await readTextLimited(request.body, MAX_BODY_BYTES);
+  const text = await readRequestTextLimited(request, MAX_BODY_BYTES);
   if (text === 'too-large') throw new InvalidRequest('request body is too large');
   if (text === 'not-utf8') throw new InvalidRequest('request body is not valid UTF-8');
   return text;
