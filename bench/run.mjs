@@ -159,6 +159,8 @@ async function seedRefreshTokens(ctx, clientId, userId, count) {
   return tokens;
 }
 const FLOOR = 'empty';
+/** Suffix of the routes of the --against build. */
+const AGAINST = ' [against]';
 
 // -----------------------------------------------------------------------------------------------
 
@@ -168,7 +170,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 function parseArgs(argv) {
-  const opts = { rounds: 40, batch: 500, concurrency: 8, warmup: undefined, only: undefined, cpu: undefined, seed: undefined, build: true, strict: false, json: false };
+  const opts = { rounds: 40, batch: 500, concurrency: 8, warmup: undefined, only: undefined, cpu: undefined, seed: undefined, build: true, strict: false, json: false, against: undefined };
   const int = (name, v) => {
     const n = Number(v);
     if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} needs a positive integer, got "${v}"`);
@@ -186,10 +188,11 @@ function parseArgs(argv) {
       case '--only': opts.only = new RegExp(value()); break;
       case '--cpu': opts.cpu = value(); if (!['sched', 'stat'].includes(opts.cpu)) throw new Error('--cpu is sched or stat'); break;
       case '--no-build': opts.build = false; break;
+      case '--against': opts.against = value(); break;
       case '--strict': opts.strict = true; break;
       case '--json': opts.json = true; break;
       case '-h': case '--help':
-        process.stdout.write('usage: npm run bench -- [--rounds N] [--batch N] [--concurrency N] [--warmup N] [--only REGEX] [--cpu sched|stat] [--seed N] [--no-build] [--strict] [--json]\n');
+        process.stdout.write('usage: npm run bench -- [--rounds N] [--batch N] [--concurrency N] [--warmup N] [--only REGEX] [--cpu sched|stat] [--seed N] [--no-build] [--against OTHER/entry.js] [--strict] [--json]\n');
         process.exit(0);
       default: throw new Error(`unknown argument ${argv[i]}`);
     }
@@ -238,9 +241,9 @@ async function main() {
   const opts = parseArgs(process.argv.slice(2));
   const seed = opts.seed ?? Math.floor(Math.random() * 2 ** 31);
   const random = rng(seed);
-  const routes = ROUTES.filter((r) => !opts.only || opts.only.test(r.name) || r.name === FLOOR || TARGETS.some((t) => t.baseline === r.name));
+  const selected = ROUTES.filter((r) => !opts.only || opts.only.test(r.name) || r.name === FLOOR || TARGETS.some((t) => t.baseline === r.name));
   const names = new Set();
-  for (const r of routes) {
+  for (const r of selected) {
     if (names.has(r.name)) throw new Error(`duplicate route name ${r.name}`);
     names.add(r.name);
   }
@@ -251,43 +254,56 @@ async function main() {
     script = build();
   }
 
-  log('starting workerd (Miniflare) with the bindings of wrangler.toml');
-  const worker = await startWorker(script);
-  const { mf, origin, pid } = worker;
-  log(`workerd pid ${pid} on ${origin}; D1 ${worker.bindings.d1.join(', ')}; KV ${worker.bindings.kv.join(', ')}; DO ${worker.bindings.durableObjects.join(', ')}`);
-  const client = await makeClient(origin, opts.concurrency);
+  // One side per Worker build: this tree's, and with --against another build's (e.g. an earlier commit's
+  // bench/.build/entry.js), measured in the same interleaved rounds so both see the same machine.
+  const sides = [];
   const stop = async () => {
-    await client.close().catch(() => {});
-    await mf.dispose().catch(() => {});
+    for (const side of sides) {
+      await side.client.close().catch(() => {});
+      await side.mf.dispose().catch(() => {});
+    }
   };
   process.once('SIGINT', () => stop().finally(() => process.exit(130)));
+  for (const [scriptPath, suffix] of [[script, ''], ...(opts.against ? [[opts.against, AGAINST]] : [])]) {
+    log(`starting workerd (Miniflare) with the bindings of wrangler.toml for ${scriptPath}`);
+    const worker = await startWorker(scriptPath);
+    log(`workerd pid ${worker.pid} on ${worker.origin}; D1 ${worker.bindings.d1.join(', ')}; KV ${worker.bindings.kv.join(', ')}; DO ${worker.bindings.durableObjects.join(', ')}`);
+    const client = await makeClient(worker.origin, opts.concurrency);
+    sides.push({ worker, mf: worker.mf, pid: worker.pid, client, suffix, script: scriptPath });
+  }
+  const worker = sides[0].worker;
 
   try {
-    const cpuSource = opts.cpu ?? (readCpu(pid).sched === null ? 'stat' : 'sched');
-    const ctx = {
-      origin,
-      adminToken: worker.secrets.ADMIN_TOKEN,
-      kek: worker.secrets.KEY_ENCRYPTION_KEY,
-      state: {},
-      opts,
-      d1: () => mf.getD1Database('DB'),
-      log,
-      send: (req) => client.send({ method: 'GET', ...req }),
-      async admin(method, path, body) {
-        const res = await client.send({
-          method,
-          path,
-          headers: { authorization: `Bearer ${worker.secrets.ADMIN_TOKEN}`, accept: 'application/json', ...(body ? { 'content-type': 'application/json' } : {}) },
-          body: body ? JSON.stringify(body) : undefined,
-        });
-        const text = res.body.toString('utf8');
-        if (res.status < 200 || res.status > 299) throw new Error(`${method} ${path}: HTTP ${res.status} ${text.slice(0, 300)}`);
-        return text ? JSON.parse(text) : null;
-      },
-    };
+    const cpuSource = opts.cpu ?? (readCpu(sides[0].pid).sched === null ? 'stat' : 'sched');
+    for (const side of sides) {
+      const { client, worker: w } = side;
+      side.ctx = {
+        origin: w.origin,
+        adminToken: w.secrets.ADMIN_TOKEN,
+        kek: w.secrets.KEY_ENCRYPTION_KEY,
+        state: {},
+        opts,
+        d1: () => w.mf.getD1Database('DB'),
+        log,
+        send: (req) => client.send({ method: 'GET', ...req }),
+        async admin(method, path, body) {
+          const res = await client.send({
+            method,
+            path,
+            headers: { authorization: `Bearer ${w.secrets.ADMIN_TOKEN}`, accept: 'application/json', ...(body ? { 'content-type': 'application/json' } : {}) },
+            body: body ? JSON.stringify(body) : undefined,
+          });
+          const text = res.body.toString('utf8');
+          if (res.status < 200 || res.status > 299) throw new Error(`${method} ${path}: HTTP ${res.status} ${text.slice(0, 300)}`);
+          return text ? JSON.parse(text) : null;
+        },
+      };
+    }
+    const routes = sides.flatMap((side) => selected.map((r) => ({ ...r, name: r.name + side.suffix, side })));
 
     // Set-up, then a check of one answer per route, then the warm-up.
     for (const route of routes) {
+      const { ctx } = route.side;
       if (route.setup) await route.setup(ctx);
       route.expect ??= 200;
       route.batchSize = Math.max(opts.concurrency, Math.round(opts.batch * (route.batchScale ?? 1)));
@@ -302,24 +318,25 @@ async function main() {
     log(`warming up ${routes.length} routes`);
     for (const route of routes) {
       const n = opts.warmup ?? Math.max(50, Math.ceil(route.batchSize / 2));
-      const w = await client.batch(n, (i) => requestOf(route, ctx, i), route.expect);
+      const w = await route.side.client.batch(n, (i) => requestOf(route, route.side.ctx, i), route.expect);
       if (w.failures) throw new Error(`${route.name}: ${w.failures}/${n} failures while warming up (${w.firstFailure})`);
     }
 
     // Interleaved rounds: every route once per round, in a fresh random order.
     const samples = new Map(routes.map((r) => [r.name, []]));
     const machine0 = readMachineBusy();
-    const workerd0 = readCpu(pid);
+    const workerdStat = () => sides.reduce((sum, side) => sum + readCpu(side.pid).stat, 0);
+    const workerd0 = workerdStat();
     const self0 = process.cpuUsage();
     const t0 = performance.now();
     for (let round = 0; round < opts.rounds; round++) {
       for (const route of shuffle(routes, random)) {
         const busy0 = readMachineBusy();
-        const cpu0 = readCpu(pid);
+        const cpu0 = readCpu(route.side.pid);
         const client0 = process.cpuUsage();
-        const res = await client.batch(route.batchSize, (i) => requestOf(route, ctx, i), route.expect);
+        const res = await route.side.client.batch(route.batchSize, (i) => requestOf(route, route.side.ctx, i), route.expect);
         const clientUs = process.cpuUsage(client0);
-        const cpu1 = readCpu(pid);
+        const cpu1 = readCpu(route.side.pid);
         const busy1 = readMachineBusy();
         samples.get(route.name).push({
           round,
@@ -342,12 +359,12 @@ async function main() {
     const durationS = (performance.now() - t0) / 1000;
     // CPU used by everything else on the machine meanwhile (other test runs skew req/s more than CPU/req).
     const machine1 = readMachineBusy();
-    const workerd1 = readCpu(pid);
+    const workerd1 = workerdStat();
     const selfUs = process.cpuUsage(self0);
     const load = machine0 && machine1
       ? {
           machineBusyCores: (machine1.busyS - machine0.busyS) / durationS,
-          workerdCores: (workerd1.stat - workerd0.stat) / durationS,
+          workerdCores: (workerd1 - workerd0) / durationS,
           benchNodeCores: (selfUs.user + selfUs.system) / 1e6 / durationS,
           stealCores: (machine1.stealS - machine0.stealS) / durationS,
         }
@@ -356,15 +373,15 @@ async function main() {
       load.otherCores = load.machineBusyCores - load.workerdCores - load.benchNodeCores;
       if (load.otherCores > 0.1) log(`warning: other processes used ${load.otherCores.toFixed(2)} cores during the run; req/s figures are disturbed`);
     }
-    if (findWorkerdPid() !== pid) log('warning: the workerd process changed during the run; CPU figures are unreliable');
+    if (!sides.some((side) => findWorkerdPid() === side.pid)) log('warning: the workerd process changed during the run; CPU figures are unreliable');
 
     const results = summarize(routes, samples, cpuSource);
-    const targets = checkTargets(results);
+    const targets = checkTargets(results, sides.map((side) => side.suffix));
     const report = {
       date: new Date().toISOString(),
       machine: machineInfo(),
       worker: { compatibilityDate: worker.compatibilityDate, compatibilityFlags: worker.compatibilityFlags, bindings: worker.bindings },
-      settings: { rounds: opts.rounds, batch: opts.batch, concurrency: opts.concurrency, cpuSource, seed, durationS },
+      settings: { rounds: opts.rounds, batch: opts.batch, concurrency: opts.concurrency, cpuSource, seed, durationS, against: opts.against },
       load,
       routes: results,
       comparisons: targets.comparisons,
@@ -426,8 +443,8 @@ function summarize(routes, samples, cpuSource) {
       },
     });
   }
-  const floor = out.find((r) => r.name === FLOOR);
   for (const r of out) {
+    const floor = out.find((x) => x.name === FLOOR + routes.find((y) => y.name === r.name).side.suffix);
     r.cpuOverEmptyUs = floor ? r.cpuUsPerReq - floor.cpuUsPerReq : NaN;
     // Per round, against the floor's batch of the same round.
     r.perRound.cpuOverEmptyUs = floor ? r.perRound.cpuUsPerReq.map((c, i) => c - floor.perRound.cpuUsPerReq[i]) : [];
@@ -435,11 +452,12 @@ function summarize(routes, samples, cpuSource) {
   return out;
 }
 
-function checkTargets(results) {
+function checkTargets(results, suffixes = ['']) {
   const by = new Map(results.map((r) => [r.name, r]));
   const comparisons = [];
   const checks = [];
-  for (const t of TARGETS) {
+  const targets = suffixes.flatMap((sfx) => TARGETS.map((t) => ({ ...t, route: t.route + sfx, baseline: t.baseline + sfx })));
+  for (const t of targets) {
     const a = by.get(t.route);
     const b = by.get(t.baseline);
     if (!a || !b) continue;
@@ -506,6 +524,7 @@ function formatReport(rep) {
   out += `machine: ${m.nproc} CPUs, ${m.cpuModel}; Node ${m.node}; workerd ${m.workerd} (miniflare ${m.miniflare}, wrangler ${m.wrangler}); Linux ${m.kernel}\n`;
   out += `settings: ${st.rounds} interleaved rounds, batch ${st.batch} (scaled per route), concurrency ${st.concurrency}, ` +
     `server CPU from ${st.cpuSource === 'sched' ? '/proc/<workerd>/task/*/schedstat (ns)' : '/proc/<workerd>/stat utime+stime (ticks)'}, seed ${st.seed}, ${f(st.durationS, 1)} s measured\n`;
+  if (st.against) out += `routes marked${AGAINST} ran on ${st.against} (its own workerd), in the same interleaved rounds\n`;
   if (rep.load) {
     const l = rep.load;
     out += `load while measuring (cores busy on average): workerd ${f(l.workerdCores, 2)}, bench client ${f(l.benchNodeCores, 2)}, other processes ${f(l.otherCores, 2)}` +
