@@ -41,11 +41,11 @@ export async function readTextLimited(body: ReadableStream<Uint8Array> | null, l
  * request) bounds the body by that length, and the size is checked again after reading. Without a
  * Content-Length (chunked) the stream is read with the limit checked as it arrives.
  */
-export async function readRequestTextLimited(request: Request, limit: number): Promise<string | 'too-large' | 'not-utf8'> {
-  const declared = request.headers.get('content-length');
-  if (declared === null || !/^\d{1,10}$/.test(declared)) return readTextLimited(request.body, limit);
-  if (Number(declared) > limit) return 'too-large';
-  if (!request.body) return '';
+export async function readRequestTextLimited(request: Request, limit: number, contentLength = request.headers.get('content-length')): Promise<string | 'too-large' | 'not-utf8'> {
+  if (contentLength === null || !/^\d{1,10}$/.test(contentLength)) return readTextLimited(request.body, limit);
+  const declared = Number(contentLength);
+  if (declared > limit) return 'too-large';
+  if (declared === 0) return ''; // (reading request.body would build a stream object for nothing)
   const bytes = await request.arrayBuffer();
   if (bytes.byteLength > limit) return 'too-large';
   try {
