@@ -77,14 +77,59 @@ async function signOne(alg: Alg, bits: number, origin: string): Promise<string> 
     .sign(key);
 }
 
+/**
+ * The issue's "bare Worker that checks a secret and signs one RS256 token": the same request as the
+ * real client_credentials one (POST, Basic credentials, form body), the secret checked as a salted
+ * SHA-256 in constant time, an access-token-sized JWT signed with jose, the same JSON answer.
+ * Nothing else: no routing, middleware, client lookup, scopes or log line.
+ */
+export const BARE_CLIENT = { id: 'bench-bare-client', secret: 'bench-bare-secret-0123456789abcdefghijklmnopqrstuv' };
+const bareVerifier = crypto.subtle.digest('SHA-256', new TextEncoder().encode(`salt.${BARE_CLIENT.secret}`)).then((d) => new Uint8Array(d));
+async function bareClientCredentials(request: Request, origin: string): Promise<Response> {
+  const auth = request.headers.get('Authorization') ?? '';
+  const decoded = auth.startsWith('Basic ') ? atob(auth.slice(6)) : '';
+  const colon = decoded.indexOf(':');
+  const form = new URLSearchParams(await request.text());
+  if (form.get('grant_type') !== 'client_credentials') return Response.json({ error: 'unsupported_grant_type' }, { status: 400 });
+  const presented = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`salt.${decoded.slice(colon + 1)}`)));
+  if (colon === -1 || decoded.slice(0, colon) !== BARE_CLIENT.id || !crypto.subtle.timingSafeEqual(presented, await bareVerifier)) {
+    return Response.json({ error: 'invalid_client' }, { status: 401 });
+  }
+  const key = await signingKeyFor('RS256', 2048);
+  const now = Math.floor(Date.now() / 1000);
+  const scope = form.get('scope') ?? '';
+  const accessToken = await new SignJWT({ client_id: BARE_CLIENT.id, scope })
+    .setProtectedHeader({ alg: 'RS256', kid: 'bench-RS256-2048', typ: 'at+jwt' })
+    .setIssuer(origin)
+    .setSubject(BARE_CLIENT.id)
+    .setAudience(origin)
+    .setJti(crypto.randomUUID())
+    .setIssuedAt(now)
+    .setExpirationTime(now + 3600)
+    .sign(key);
+  return Response.json({ access_token: accessToken, token_type: 'Bearer', expires_in: 3600, scope }, { headers: { 'Cache-Control': 'no-store', Pragma: 'no-cache' } });
+}
+
 async function benchRoute(request: Request, url: URL, env: Bindings): Promise<Response> {
   switch (url.pathname) {
+    case '/__bench/client-credentials':
+      return bareClientCredentials(request, url.origin);
     case '/__bench/empty':
       return new Response(null, { status: 204 });
     case '/__bench/static-json': {
       const bytes = Number(url.searchParams.get('bytes') ?? '1024');
       if (!Number.isInteger(bytes) || bytes < 0 || bytes > 1 << 20) return new Response('bad bytes', { status: 400 });
       return new Response(staticBody(bytes), { status: 200, headers: staticHeaders() });
+    }
+    case '/__bench/static-json-log': {
+      // static-json plus one log line shaped like src/observability/log.ts's: what console.log costs here
+      // (under Miniflare every line crosses from workerd to the Node process that prints it).
+      const bytes = Number(url.searchParams.get('bytes') ?? '1024');
+      if (!Number.isInteger(bytes) || bytes < 0 || bytes > 1 << 20) return new Response('bad bytes', { status: 400 });
+      const started = Date.now();
+      const response = new Response(staticBody(bytes), { status: 200, headers: staticHeaders() });
+      console.log(JSON.stringify({ type: 'request', request_id: crypto.randomUUID(), method: request.method, route: '/__bench/static-json-log', status: 200, duration_ms: Date.now() - started }));
+      return response;
     }
     case '/__bench/sign': {
       const alg = (url.searchParams.get('alg') ?? 'RS256') as Alg;
@@ -161,7 +206,7 @@ export default {
     const delay = (env as unknown as { BENCH_TRIP_DELAY_MS?: string }).BENCH_TRIP_DELAY_MS;
     if (url.pathname === '/__bench/trace' && delay !== undefined) return readTrace(url.searchParams.get('id') ?? '');
     if (url.pathname.startsWith('/__bench/')) {
-      if (request.method !== 'GET') return new Response(null, { status: 405, headers: { Allow: 'GET' } });
+      if (request.method !== 'GET' && !(request.method === 'POST' && url.pathname === '/__bench/client-credentials')) return new Response(null, { status: 405, headers: { Allow: 'GET' } });
       return benchRoute(request, url, env);
     }
     const id = request.headers.get('x-bench-trace');

@@ -65,7 +65,7 @@ function freePort() {
   });
 }
 
-export async function startWorker(scriptPath, extraBindings = {}) {
+export async function startWorker(scriptPath, extraBindings = {}, extraOptions = {}) {
   const { Miniflare, Log, LogLevel, convertV4MiniflareOptions } = await import(pathToFileURL(requireFromMiniflare.resolve('miniflare')).href);
   const { config, sqlite, splitSql } = await readWranglerConfig();
 
@@ -107,6 +107,7 @@ export async function startWorker(scriptPath, extraBindings = {}) {
     d1Databases: Object.fromEntries((config.d1_databases ?? []).map((d) => [d.binding, d.database_id ?? d.binding])),
     kvNamespaces: Object.fromEntries((config.kv_namespaces ?? []).map((k) => [k.binding, k.id ?? k.binding])),
     durableObjects,
+    ...extraOptions,
   };
   // Miniflare 5 takes a new option shape; it converts the classic (v4) one, which is what we write.
   const mf = new Miniflare(typeof convertV4MiniflareOptions === 'function' ? convertV4MiniflareOptions(options) : options);

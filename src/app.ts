@@ -9,6 +9,7 @@ import { KeyEncryptionError } from './keys/encryption';
 import { jsonError } from './http/json_error';
 import { publicClientCors } from './http/cors';
 import { securityHeaders } from './http/security';
+import { MemoRouter } from './http/memo_router';
 import { SettingError } from './settings';
 import { account } from './routes/account';
 import { admin } from './routes/admin/index';
@@ -30,7 +31,7 @@ import { StorageUnavailable } from './storage/resilience';
 import { storageUnavailable } from './routes/unavailable';
 
 /** The one Hono app serving every endpoint. Each route lives in src/routes/<name>. */
-export const app = new Hono<AppEnv>();
+export const app = new Hono<AppEnv>({ router: new MemoRouter() }); // routing of parameter-less paths remembered (issue 10)
 
 // One JSON log line per request (src/observability/log.ts), the published documents included.
 app.use('*', requestLog);

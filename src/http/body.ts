@@ -1,3 +1,6 @@
+/** Strict UTF-8 (a malformed sequence throws); decode() without `stream` starts afresh each call. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
 /**
  * Reads a body as UTF-8 text, refusing more than `limit` bytes (checked as it streams, so a lying
  * or absent Content-Length cannot make us buffer more). Returns 'too-large' or 'not-utf8' instead
@@ -25,7 +28,28 @@ export async function readTextLimited(body: ReadableStream<Uint8Array> | null, l
     offset += c.byteLength;
   }
   try {
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(all);
+    return UTF8.decode(all);
+  } catch {
+    return 'not-utf8';
+  }
+}
+
+/**
+ * readTextLimited for an incoming request. With a Content-Length within the limit the body is read
+ * in one native call (request.arrayBuffer(), several times cheaper than a stream reader loop in
+ * workerd): HTTP framing (RFC 9112 §6.2; RFC 9113 §8.1.1 makes a mismatch on HTTP/2 a malformed
+ * request) bounds the body by that length, and the size is checked again after reading. Without a
+ * Content-Length (chunked) the stream is read with the limit checked as it arrives.
+ */
+export async function readRequestTextLimited(request: Request, limit: number, contentLength = request.headers.get('content-length')): Promise<string | 'too-large' | 'not-utf8'> {
+  if (contentLength === null || !/^\d{1,10}$/.test(contentLength)) return readTextLimited(request.body, limit);
+  const declared = Number(contentLength);
+  if (declared > limit) return 'too-large';
+  if (declared === 0) return ''; // (reading request.body would build a stream object for nothing)
+  const bytes = await request.arrayBuffer();
+  if (bytes.byteLength > limit) return 'too-large';
+  try {
+    return UTF8.decode(bytes);
   } catch {
     return 'not-utf8';
   }

@@ -13,6 +13,8 @@ export interface RenderedDocument {
   etag: string;
   /** Every response header, built on first use and reused for each response. */
   headers?: Record<string, string>;
+  /** The same without Content-Type, for 304 answers. */
+  notModifiedHeaders?: Record<string, string>;
 }
 
 const CACHE_CONTROL = `public, max-age=${JWKS_MAX_AGE}, stale-while-revalidate=${JWKS_STALE_WHILE_REVALIDATE}`;
@@ -31,6 +33,11 @@ function matches(ifNoneMatch: string | undefined, etag: string): boolean {
  * the response carries the security headers itself; nothing is computed per request.
  */
 export function serveDocument(c: Context, doc: RenderedDocument, contentType: string): Response {
+  return documentResponse(doc, contentType, c.req.header('If-None-Match'));
+}
+
+/** serveDocument without a Hono context (the published documents' path ahead of the app, src/routes/published.ts). */
+export function documentResponse(doc: RenderedDocument, contentType: string, ifNoneMatch: string | undefined | null): Response {
   doc.headers ??= {
     ...SECURITY_HEADERS,
     'Cache-Control': CACHE_CONTROL,
@@ -39,9 +46,9 @@ export function serveDocument(c: Context, doc: RenderedDocument, contentType: st
     'Access-Control-Expose-Headers': 'ETag',
     'Content-Type': contentType,
   };
-  if (matches(c.req.header('If-None-Match'), doc.etag)) {
-    const { 'Content-Type': _, ...headers } = doc.headers;
-    return new Response(null, { status: 304, headers });
+  if (matches(ifNoneMatch ?? undefined, doc.etag)) {
+    doc.notModifiedHeaders ??= (({ 'Content-Type': _, ...rest }) => rest)(doc.headers);
+    return new Response(null, { status: 304, headers: doc.notModifiedHeaders });
   }
   return new Response(doc.body, { status: 200, headers: doc.headers });
 }

@@ -1,5 +1,5 @@
 import { InvalidRequest, InvalidTarget } from '../errors';
-import { readTextLimited } from './body';
+import { readRequestTextLimited } from './body';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 export const MAX_PARAM_LENGTH = 8 * 1024;
@@ -55,6 +55,8 @@ export function valuesOf(input: string, name: string): { values: string[]; broke
 }
 
 function decode(part: string): string {
+  // Nothing to decode (the usual case for names and many values): decodeURIComponent would return it as is.
+  if (part.indexOf('%') === -1 && part.indexOf('+') === -1) return part;
   try {
     return decodeURIComponent(part.replace(/\+/g, ' '));
   } catch {
@@ -89,9 +91,9 @@ export async function readFormBody(request: Request): Promise<string> {
   if (type !== 'application/x-www-form-urlencoded') {
     throw new InvalidRequest('content type must be application/x-www-form-urlencoded');
   }
-  const declared = Number(request.headers.get('content-length') ?? '0');
-  if (declared > MAX_BODY_BYTES) throw new InvalidRequest('request body is too large');
-  const text = await readTextLimited(request.body, MAX_BODY_BYTES);
+  const contentLength = request.headers.get('content-length');
+  if (Number(contentLength ?? '0') > MAX_BODY_BYTES) throw new InvalidRequest('request body is too large');
+  const text = await readRequestTextLimited(request, MAX_BODY_BYTES, contentLength);
   if (text === 'too-large') throw new InvalidRequest('request body is too large');
   if (text === 'not-utf8') throw new InvalidRequest('request body is not valid UTF-8');
   return text;

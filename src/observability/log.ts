@@ -33,6 +33,33 @@ export function metric(kind: 'signin' | 'token' | 'event', ...labels: (string | 
   write(tryGetContext<AppEnv>()?.env.METRICS, kind, labels);
 }
 
+/** The fields of one request's log line. */
+export interface RequestLine {
+  requestId: string;
+  method: string;
+  /** The matched route pattern, or 'unmatched'. */
+  route: string;
+  status: number;
+  durationMs: number;
+  clientId?: string;
+  error?: string;
+}
+
+/** Writes one request's log line and its metric (also used by the published documents' path ahead of the app, src/routes/published.ts). */
+export function logRequest(env: Bindings, r: RequestLine): void {
+  console.log(JSON.stringify({
+    type: 'request',
+    request_id: r.requestId,
+    method: r.method,
+    route: r.route,
+    status: r.status,
+    duration_ms: r.durationMs,
+    ...(r.clientId ? { client_id: r.clientId } : {}),
+    ...(r.error ? { error: r.error } : {}),
+  }));
+  write(env.METRICS, 'request', [r.route, r.method, r.status, r.clientId], [1, r.durationMs]);
+}
+
 /** The request id (cf-ray, else generated) and the log line of every request, with its metric. */
 export const requestLog: MiddlewareHandler<AppEnv> = async (c, next) => {
   const started = Date.now();
@@ -48,18 +75,15 @@ export const requestLog: MiddlewareHandler<AppEnv> = async (c, next) => {
     // The matched pattern (e.g. /admin/clients/:id), never the path itself: paths can carry ids
     // a log should not collect and queries can carry codes.
     const route = c.req.routePath && c.req.routePath !== '/*' && c.req.routePath !== '*' ? c.req.routePath : 'unmatched';
-    const line = {
-      type: 'request',
-      request_id: c.get('requestId'),
+    logRequest(c.env, {
+      requestId: c.get('requestId')!,
       method: c.req.method,
       route,
       status,
-      duration_ms: Date.now() - started,
-      ...(c.get('client') ? { client_id: c.get('client')!.id } : {}),
-      ...(c.get('errorCode') ? { error: c.get('errorCode') } : status >= 500 ? { error: 'server_error' } : {}),
-    };
-    console.log(JSON.stringify(line));
-    write(c.env.METRICS, 'request', [route, c.req.method, status, line.client_id], [1, line.duration_ms]);
+      durationMs: Date.now() - started,
+      clientId: c.get('client')?.id,
+      error: c.get('errorCode') || (status >= 500 ? 'server_error' : undefined),
+    });
   }
 };
 

@@ -15,7 +15,8 @@ import { registrationDiscovery } from '../../registration/policy';
 /** Discovery 1.0 §4 (and RFC 8414 §3): the provider metadata, rendered once per key set and issuer. */
 export const discovery = new Hono<AppEnv>();
 
-const CONTENT_TYPE = 'application/json';
+export const DISCOVERY_CONTENT_TYPE = 'application/json';
+const CONTENT_TYPE = DISCOVERY_CONTENT_TYPE;
 /** With ISSUER unset (development) the issuer follows the Host header, so the memo is bounded. */
 const MAX_ISSUERS = 16;
 
@@ -33,11 +34,16 @@ async function render(set: LoadedKeySet, issuer: string, env: Bindings, custom: 
 const memoKey = (issuer: string, custom: Catalog) => `${issuer}#${custom.version}`;
 const renderFresh = (c: Context<AppEnv>, issuer: string) => Promise.all([keySet(c.env), catalog(c.env)]).then(([set, custom]) => render(set, issuer, c.env, custom));
 
+/** The rendered document for this issuer when this isolate holds it fresh (no I/O), else undefined. */
+export function warmDiscovery(issuer: string): RenderedDocument | undefined {
+  const custom = peekCatalog();
+  return custom ? peekKeySet()?.derived.get(memoKey(issuer, custom)) : undefined;
+}
+
 /** GET of the discovery document, registered ahead of the app's middleware (see serveDocument). */
 export async function getDiscovery(c: Context<AppEnv>): Promise<Response> {
   const issuer = resolveIssuer(c.env, c.req.url);
-  const custom = peekCatalog();
-  const warm = custom && peekKeySet()?.derived.get(memoKey(issuer, custom));
+  const warm = warmDiscovery(issuer);
   if (warm) return serveDocument(c, warm, CONTENT_TYPE);
   const edge = await fromEdge(discoveryEdgeKey(issuer));
   if (edge) {

@@ -52,4 +52,39 @@ describe('strict form parsing', () => {
     const ok = new Request('https://op/token', { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8' }, body: 'grant_type=authorization_code' });
     expect((await formParams(ok)).get('grant_type')).toBe('authorization_code');
   });
+
+  it('reads a body the same with a Content-Length (one native read) and without one (a stream), refusing bad UTF-8 and oversize either way', async () => {
+    const form = { 'Content-Type': 'application/x-www-form-urlencoded' };
+    const bytes = (s: string | Uint8Array) => (typeof s === 'string' ? new TextEncoder().encode(s) : s);
+    // With Content-Length: the declared length frames the body.
+    const declared = (body: string | Uint8Array) => {
+      const b = bytes(body);
+      return new Request('https://op/token', { method: 'POST', headers: { ...form, 'Content-Length': String(b.byteLength) }, body: b });
+    };
+    // Without: a stream of two chunks, no length known in advance.
+    const streamed = (body: string | Uint8Array) => {
+      const b = bytes(body);
+      const half = Math.floor(b.byteLength / 2);
+      const stream = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(b.slice(0, half));
+          controller.enqueue(b.slice(half));
+          controller.close();
+        },
+      });
+      return new Request('https://op/token', { method: 'POST', headers: form, body: stream, duplex: 'half' } as RequestInit);
+    };
+    expect(declared('a=b').headers.get('Content-Length')).toBe('3');
+    expect(streamed('a=b').headers.get('Content-Length')).toBeNull();
+    for (const make of [declared, streamed]) {
+      const ok = await formParams(make('grant_type=client_credentials&scope=a%20b&name=%C3%A9t%C3%A9'));
+      expect(ok.get('grant_type')).toBe('client_credentials');
+      expect(ok.get('scope')).toBe('a b');
+      expect(ok.get('name')).toBe('été');
+      // 0xC3 0x28 is not UTF-8.
+      await expect(formParams(make(new Uint8Array([0x61, 0x3d, 0xc3, 0x28])))).rejects.toMatchObject({ error: 'invalid_request', description: 'request body is not valid UTF-8' });
+      await expect(formParams(make(`a=${'x'.repeat(70_000)}`))).rejects.toMatchObject({ error: 'invalid_request', description: 'request body is too large' });
+      expect((await formParams(make(''))).size).toBe(0);
+    }
+  });
 });
