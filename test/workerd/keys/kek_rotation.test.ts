@@ -154,7 +154,7 @@ describe('KEY_ENCRYPTION_KEY rotation: what is derived from it', () => {
     expect((await openPrivateKey(await keyEncryptionKey(NEW), `client-secret:${jwtClient.client_id}`, sealed)).k).toBe(jwtClient.client_secret);
     await expect(openPrivateKey(await keyEncryptionKey(CURRENT), `client-secret:${jwtClient.client_id}`, sealed)).rejects.toBeInstanceOf(KeyEncryptionError);
     // Idempotent.
-    expect(await resealStored(rotated)).toEqual({ clientSecrets: 0, upstreamSecrets: 0, pairwiseSalt: false });
+    expect(await resealStored(rotated)).toEqual({ clientSecrets: 0, upstreamSecrets: 0, upstreamKeys: 0, pairwiseSalt: false });
     // After the window, with the previous key removed, the salt (now under the new key) gives the same subjects.
     forgetPairwiseSalt();
     expect(await subjectFor(withoutPrevious, policy, 'user-1')).toBe(sub);
