@@ -15,6 +15,8 @@ import { subjectFor } from '../../../src/tokens/subject';
 import { ADMIN, createClient, createUser, fetchOp, ISSUER, obtainTokens } from '../helpers';
 import { UpstreamRepository } from '../../../src/storage/upstreams';
 import { openClientSecret, openClientSecretWithAny } from '../../../src/upstream/config';
+import { openUpstreamKeyWithAny, upstreamPrivateKey } from '../../../src/upstream/client_key';
+import { kekSecrets } from '../../../src/crypto/derived_keys';
 import { basicAuth, codeFlow, expectError, expectTokens, refreshClient } from '../tokens/helpers';
 import { freshStorage, manager, publishedDocument, verifiesAgainst } from './helpers';
 
@@ -159,5 +161,32 @@ describe('KEY_ENCRYPTION_KEY rotation: what is derived from it', () => {
     forgetPairwiseSalt();
     expect(await subjectFor(withoutPrevious, policy, 'user-1')).toBe(sub);
     forgetPairwiseSalt();
+  });
+
+  it("an upstream's private_key_jwt key opens under the previous key during the rotation and is re-sealed by the cron, same kid", async () => {
+    const made = await fetchOp('/admin/upstreams', {
+      method: 'POST',
+      headers: ADMIN,
+      body: JSON.stringify({ name: 'Keyed IdP', slug: 'rotated-key-idp', issuer: 'https://idp.example.test', client_id: 'op', auth_method: 'private_key_jwt' }),
+    });
+    expect(made.status).toBe(201);
+    const before = (await new UpstreamRepository(env.DB).find('rotated-key-idp'))!;
+    // During the rotation (sealed under what is now the previous key): still signs; without the previous key it does not open.
+    expect((await upstreamPrivateKey(kekSecrets(rotated), before)).kid).toBe(before.signingKey!.kid);
+    await expect(upstreamPrivateKey(kekSecrets(withoutPrevious), before)).rejects.toThrow(/cannot be opened/);
+
+    const result = await resealStored(rotated);
+    expect(result.upstreamKeys).toBe(1);
+    // A private_key_jwt upstream holds no secret: nothing counted (or logged) for it there.
+    expect(result.upstreamSecrets).toBe(0);
+    const after = (await new UpstreamRepository(env.DB).find('rotated-key-idp'))!;
+    expect(after.signingKey!.kid).toBe(before.signingKey!.kid);
+    expect(after.signingKey!.publicJwk).toEqual(before.signingKey!.publicJwk);
+    expect(after.signingKey!.privateKey).not.toEqual(before.signingKey!.privateKey);
+    expect((await openUpstreamKeyWithAny({ current: NEW }, after.signingKey!))?.underPrevious).toBe(false);
+    expect(await openUpstreamKeyWithAny({ current: CURRENT }, after.signingKey!)).toBeNull();
+    expect((await upstreamPrivateKey(kekSecrets(withoutPrevious), after)).kid).toBe(before.signingKey!.kid);
+    // Idempotent.
+    expect((await resealStored(rotated)).upstreamKeys).toBe(0);
   });
 });
