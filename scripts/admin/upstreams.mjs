@@ -98,6 +98,7 @@ export const upstreamCommands = {
         ['NAME', (u) => u.name],
         ['ISSUER', (u) => u.issuer],
         ['CLIENT_ID', (u) => u.client_id],
+        ['AUTH', (u) => u.auth_method ?? 'client_secret_basic'],
         ['LINK_BY_EMAIL', (u) => (u.link_by_email ? 'yes' : 'no')],
       ]);
     },
