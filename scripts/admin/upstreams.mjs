@@ -18,7 +18,13 @@ const COMMON_FLAGS = {
   name: { type: 'string', value: 'NAME', desc: 'shown as "Continue with NAME" on the sign-in page' },
   issuer: { type: 'string', value: 'URL', desc: "the upstream's issuer (its discovery document is fetched from it)" },
   'client-id': { type: 'string', value: 'ID', desc: 'our client_id at the upstream' },
-  'client-secret': { type: 'string', value: 'S', desc: 'our client secret at the upstream (sealed at rest)' },
+  'client-secret': { type: 'string', value: 'S', desc: 'our client secret at the upstream (sealed at rest; not with --auth-method private_key_jwt)' },
+  'auth-method': {
+    type: 'string',
+    value: 'M',
+    desc: 'client authentication at the upstream: client_secret_basic (default), client_secret_post, or private_key_jwt (the OP makes a key pair; register the printed jwks_uri there)',
+  },
+  'key-alg': { type: 'string', value: 'ALG', desc: 'private_key_jwt: the key pair\'s algorithm, ES256 (default) or RS256' },
   scope: { type: 'string', repeat: true, value: 'S', desc: 'a scope to ask for (repeatable; default openid profile email; openid is always added)' },
   claim: { type: 'string', repeat: true, value: 'LOCAL=UPSTREAM', desc: 'fill local claim LOCAL (or attributes.KEY) from upstream claim UPSTREAM (repeatable; over the default mapping)' },
   'link-by-email': { type: 'boolean', desc: 'offer to link to the local account with the same verified email (after its password)' },
@@ -33,6 +39,9 @@ function body(flags) {
       issuer: flags.issuer,
       client_id: flags.clientId,
       client_secret: flags.clientSecret,
+      auth_method: flags.authMethod,
+      key_alg: flags.keyAlg,
+      rotate_key: flags.rotateKey,
       scopes: flags.scope,
       claim_mapping: claimMapping(flags.claim),
       link_by_email: flags.linkByEmail,
@@ -43,6 +52,8 @@ function body(flags) {
 
 const printOne = (u) => {
   console.log(`upstream ${u.slug} (${u.name}): ${u.issuer}, client_id ${u.client_id}`);
+  console.log(`  client authentication: ${u.auth_method ?? 'client_secret_basic'}${u.key ? ` (key ${u.key.kid}, ${u.key.alg})` : ''}`);
+  if (u.jwks_uri) console.log(`  jwks_uri (register it at the upstream): ${u.jwks_uri}`);
   console.log(`  scopes: ${u.scopes.join(' ')}`);
   console.log(`  claims: ${Object.entries(u.claim_mapping).map(([l, r]) => (l === r ? l : `${l}=${r}`)).join(', ')}`);
   console.log(`  link by email: ${u.link_by_email ? 'yes' : 'no'}; end upstream session at logout: ${u.end_session ? 'yes' : 'no'}`);
@@ -64,13 +75,17 @@ export const upstreamCommands = {
       slug: { type: 'string', required: true, value: 'SLUG', desc: 'short name in URLs and idp_hint (a-z, 0-9, -)' },
       issuer: { ...COMMON_FLAGS.issuer, required: true },
       'client-id': { ...COMMON_FLAGS['client-id'], required: true },
-      'client-secret': { ...COMMON_FLAGS['client-secret'], required: true },
     },
     async run({ api, flags }) {
+      // A client secret, unless the OP authenticates with a key of its own (private_key_jwt).
+      if (flags.authMethod !== 'private_key_jwt' && !flags.clientSecret) throw new CliError('upstreams create: --client-secret is required (or --auth-method private_key_jwt)', 2);
       const u = await api.request('POST', '/admin/upstreams', { slug: flags.slug, ...body(flags) });
-      return { slug: u.slug, redirect_uri: u.redirect_uri };
+      return { slug: u.slug, redirect_uri: u.redirect_uri, ...(u.jwks_uri ? { jwks_uri: u.jwks_uri } : {}) };
     },
-    print: (res) => console.log(`upstream ${res.slug} created; register this redirect_uri at the upstream: ${res.redirect_uri}`),
+    print: (res) => {
+      console.log(`upstream ${res.slug} created; register this redirect_uri at the upstream: ${res.redirect_uri}`);
+      if (res.jwks_uri) console.log(`and this jwks_uri, with token_endpoint_auth_method private_key_jwt: ${res.jwks_uri}`);
+    },
   },
   'upstreams list': {
     summary: 'list the upstream providers',
@@ -83,6 +98,7 @@ export const upstreamCommands = {
         ['NAME', (u) => u.name],
         ['ISSUER', (u) => u.issuer],
         ['CLIENT_ID', (u) => u.client_id],
+        ['AUTH', (u) => u.auth_method ?? 'client_secret_basic'],
         ['LINK_BY_EMAIL', (u) => (u.link_by_email ? 'yes' : 'no')],
       ]);
     },
@@ -98,7 +114,7 @@ export const upstreamCommands = {
     summary: 'change an upstream provider (the flags given; --claim replaces the whole mapping)',
     ownIssuer: true,
     args: ['SLUG'],
-    flags: COMMON_FLAGS,
+    flags: { ...COMMON_FLAGS, 'rotate-key': { type: 'boolean', desc: 'private_key_jwt: replace the key pair (the upstream must fetch the jwks_uri again)' } },
     run({ api, args, flags }) {
       const changes = body(flags);
       if (!Object.keys(changes).length) throw new CliError('upstreams update: nothing to change; give at least one flag', 2);

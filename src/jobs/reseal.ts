@@ -4,6 +4,7 @@ import { resealPairwiseSalt } from '../keys/pairwise_salt';
 import { settings } from '../settings';
 import { ClientRepository } from '../storage/clients';
 import { UpstreamRepository } from '../storage/upstreams';
+import { openUpstreamKeyWithAny, resealUpstreamKey } from '../upstream/client_key';
 import { openClientSecretWithAny, sealClientSecret } from '../upstream/config';
 import { upstreamsChanged } from '../upstream/registry';
 
@@ -12,15 +13,38 @@ import { upstreamsChanged } from '../upstream/registry';
  * is stored sealed under KEY_ENCRYPTION_KEY_PREVIOUS is sealed again under the current key. The
  * signing keys are re-sealed by their single writer, the KeyManager Durable Object (any change
  * there, the cron's rotate() included, re-seals first); this covers the rest: the client_secret_jwt
- * secrets and the upstream providers' client secrets in D1, and the pairwise subject salt in KV. Idempotent: a value already under the current
+ * secrets and the upstream providers' client secrets and private_key_jwt keys in D1, and the pairwise subject salt in KV. Idempotent: a value already under the current
  * key is left alone, so a second run changes nothing.
  */
-export async function resealStored(env: Bindings): Promise<{ clientSecrets: number; upstreamSecrets: number; pairwiseSalt: boolean }> {
+export async function resealStored(env: Bindings): Promise<{ clientSecrets: number; upstreamSecrets: number; upstreamKeys: number; pairwiseSalt: boolean }> {
   const previous = settings(env).keyEncryptionKeyPrevious;
-  if (!previous) return { clientSecrets: 0, upstreamSecrets: 0, pairwiseSalt: false };
+  if (!previous) return { clientSecrets: 0, upstreamSecrets: 0, upstreamKeys: 0, pairwiseSalt: false };
   const keks = await keyEncryptionKeys(env.KEY_ENCRYPTION_KEY, previous);
-  const [clientSecrets, upstreamSecrets, pairwiseSalt] = await Promise.all([resealClientSecrets(env, keks), resealUpstreamSecrets(env, previous), resealPairwiseSalt(env)]);
-  return { clientSecrets, upstreamSecrets, pairwiseSalt };
+  const [clientSecrets, upstreamSecrets, upstreamKeys, pairwiseSalt] = await Promise.all([
+    resealClientSecrets(env, keks),
+    resealUpstreamSecrets(env, previous),
+    resealUpstreamKeys(env, previous),
+    resealPairwiseSalt(env),
+  ]);
+  return { clientSecrets, upstreamSecrets, upstreamKeys, pairwiseSalt };
+}
+
+/** The private_key_jwt keys the OP holds for upstreams (issue 11): re-sealed when they open only under the previous key. */
+async function resealUpstreamKeys(env: Bindings, previous: string): Promise<number> {
+  const repo = new UpstreamRepository(env.DB);
+  const updates = [];
+  for (const u of await repo.list()) {
+    if (!u.signingKey) continue;
+    const opened = await openUpstreamKeyWithAny({ current: env.KEY_ENCRYPTION_KEY, previous }, u.signingKey);
+    if (!opened) {
+      console.log(JSON.stringify({ level: 'error', message: 'upstream private_key_jwt key sealed under an unknown KEY_ENCRYPTION_KEY', upstream: u.slug }));
+      continue;
+    }
+    if (opened.underPrevious) updates.push({ slug: u.slug, raw: u.signingKey, sealed: await resealUpstreamKey(env, u.signingKey, opened.jwk) });
+  }
+  const changed = await repo.replaceSealedSigningKeys(updates);
+  if (changed > 0) upstreamsChanged();
+  return changed;
 }
 
 /** The upstream providers' client secrets (issue 11), sealed with sealJson: re-sealed when they open only under the previous key. */
@@ -28,6 +52,8 @@ async function resealUpstreamSecrets(env: Bindings, previous: string): Promise<n
   const repo = new UpstreamRepository(env.DB);
   const updates = [];
   for (const u of await repo.list()) {
+    // private_key_jwt upstreams hold no secret (their key is re-sealed by resealUpstreamKeys).
+    if (u.clientSecretSealed === '') continue;
     const opened = await openClientSecretWithAny({ current: env.KEY_ENCRYPTION_KEY, previous }, u);
     if (!opened) {
       console.log(JSON.stringify({ level: 'error', message: 'upstream client secret sealed under an unknown KEY_ENCRYPTION_KEY', upstream: u.slug }));

@@ -20,9 +20,9 @@ export async function runScheduled(env: Bindings, now = Math.floor(Date.now() / 
     for (const e of changes) if (e.type === 'activated' || e.type === 'removed') await auditNow(env, e.type === 'activated' ? 'key.rotated' : 'key.removed', { subject: e.kid, details: { alg: e.alg, scheduled: true } });
     if (changes.length > 0 || resealed) await keySetChanged(env);
     const others = await resealStored(env);
-    if (resealed || others.clientSecrets > 0 || others.upstreamSecrets > 0 || others.pairwiseSalt) {
+    if (resealed || others.clientSecrets > 0 || others.upstreamSecrets > 0 || others.upstreamKeys > 0 || others.pairwiseSalt) {
       fields.resealed = { signing_keys: Boolean(resealed), ...others };
-      await auditNow(env, 'kek.resealed', { details: { signing_keys: Boolean(resealed), clients: others.clientSecrets, upstreams: others.upstreamSecrets, pairwise_salt: others.pairwiseSalt } });
+      await auditNow(env, 'kek.resealed', { details: { signing_keys: Boolean(resealed), clients: others.clientSecrets, upstreams: others.upstreamSecrets, upstream_keys: others.upstreamKeys, pairwise_salt: others.pairwiseSalt } });
     }
     // Purges until every backlog is gone or ~20 s of work are spent; the next run resumes.
     fields.housekeeping = await purgeExpired(env.DB, now, { registration: settings(env).registration, auditRetentionDays: settings(env).auditRetentionDays });

@@ -1,3 +1,5 @@
+import type { JWK } from 'jose';
+import type { SealedPrivateKey } from '../keys/types';
 import { userFromRow, type User, type UserClaims, type UserRow } from './users';
 
 /**
@@ -11,7 +13,12 @@ export interface Upstream {
   name: string;
   issuer: string;
   clientId: string;
+  /** '' for an upstream that authenticates with private_key_jwt. */
   clientSecretSealed: string;
+  /** Client authentication at the upstream's token endpoint (migration 0020). */
+  authMethod: UpstreamAuthMethod;
+  /** private_key_jwt: the key pair the OP holds for this upstream, its private half sealed. */
+  signingKey: UpstreamSigningKey | null;
   scopes: string[];
   /** Local claim → upstream claim. */
   claimMapping: Record<string, string>;
@@ -21,12 +28,26 @@ export interface Upstream {
   updatedAt: number;
 }
 
+export const UPSTREAM_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const;
+export type UpstreamAuthMethod = (typeof UPSTREAM_AUTH_METHODS)[number];
+
+export interface UpstreamSigningKey {
+  kid: string;
+  alg: 'ES256' | 'RS256';
+  /** Exactly what /upstream/<slug>/jwks publishes. */
+  publicJwk: JWK;
+  /** The private JWK sealed under KEY_ENCRYPTION_KEY (keys/encryption.ts, the kid as additional data). */
+  privateKey: SealedPrivateKey;
+}
+
 interface UpstreamRow {
   slug: string;
   name: string;
   issuer: string;
   client_id: string;
   client_secret_sealed: string;
+  auth_method: string | null;
+  signing_key: string | null;
   scopes: string;
   claim_mapping: string;
   link_by_email: number;
@@ -41,6 +62,8 @@ const fromRow = (r: UpstreamRow): Upstream => ({
   issuer: r.issuer,
   clientId: r.client_id,
   clientSecretSealed: r.client_secret_sealed,
+  authMethod: (UPSTREAM_AUTH_METHODS as readonly string[]).includes(r.auth_method ?? '') ? (r.auth_method as UpstreamAuthMethod) : 'client_secret_basic',
+  signingKey: r.signing_key ? signingKeyFromJson(r.signing_key) : null,
   scopes: r.scopes.split(' ').filter(Boolean),
   claimMapping: JSON.parse(r.claim_mapping) as Record<string, string>,
   linkByEmail: r.link_by_email === 1,
@@ -48,6 +71,14 @@ const fromRow = (r: UpstreamRow): Upstream => ({
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
+
+function signingKeyFromJson(raw: string): UpstreamSigningKey {
+  const j = JSON.parse(raw) as { kid: string; alg: 'ES256' | 'RS256'; public_jwk: JWK; private_key: SealedPrivateKey };
+  return { kid: j.kid, alg: j.alg, publicJwk: j.public_jwk, privateKey: j.private_key };
+}
+
+const signingKeyJson = (k: UpstreamSigningKey | null): string | null =>
+  k ? JSON.stringify({ kid: k.kid, alg: k.alg, public_jwk: k.publicJwk, private_key: k.privateKey }) : null;
 
 export interface UpstreamLink {
   upstream: string;
@@ -98,14 +129,23 @@ export class UpstreamRepository {
     return results.reduce((n, r) => n + (r.meta.changes ?? 0), 0);
   }
 
+  /** Replaces a sealed private_key_jwt key only if it is still the value read (the cron's re-seal; a concurrent update wins). */
+  async replaceSealedSigningKeys(updates: { slug: string; raw: UpstreamSigningKey; sealed: UpstreamSigningKey }[]): Promise<number> {
+    if (updates.length === 0) return 0;
+    const results = await this.db.batch(
+      updates.map((u) => this.db.prepare('UPDATE upstreams SET signing_key = ? WHERE slug = ? AND signing_key = ?').bind(signingKeyJson(u.sealed), u.slug, signingKeyJson(u.raw))),
+    );
+    return results.reduce((n, r) => n + (r.meta.changes ?? 0), 0);
+  }
+
   /** False when the slug is taken. */
   async insert(u: Upstream): Promise<boolean> {
     const res = await this.db
       .prepare(
-        `INSERT INTO upstreams (slug, name, issuer, client_id, client_secret_sealed, scopes, claim_mapping, link_by_email, end_session, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+        `INSERT INTO upstreams (slug, name, issuer, client_id, client_secret_sealed, auth_method, signing_key, scopes, claim_mapping, link_by_email, end_session, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
       )
-      .bind(u.slug, u.name, u.issuer, u.clientId, u.clientSecretSealed, u.scopes.join(' '), JSON.stringify(u.claimMapping), u.linkByEmail ? 1 : 0, u.endSession ? 1 : 0, u.createdAt, u.updatedAt)
+      .bind(u.slug, u.name, u.issuer, u.clientId, u.clientSecretSealed, u.authMethod, signingKeyJson(u.signingKey), u.scopes.join(' '), JSON.stringify(u.claimMapping), u.linkByEmail ? 1 : 0, u.endSession ? 1 : 0, u.createdAt, u.updatedAt)
       .run();
     return res.meta.changes > 0;
   }
@@ -114,10 +154,10 @@ export class UpstreamRepository {
   async update(u: Upstream): Promise<boolean> {
     const res = await this.db
       .prepare(
-        `UPDATE upstreams SET name = ?, issuer = ?, client_id = ?, client_secret_sealed = ?, scopes = ?, claim_mapping = ?, link_by_email = ?, end_session = ?, updated_at = ?
+        `UPDATE upstreams SET name = ?, issuer = ?, client_id = ?, client_secret_sealed = ?, auth_method = ?, signing_key = ?, scopes = ?, claim_mapping = ?, link_by_email = ?, end_session = ?, updated_at = ?
          WHERE slug = ?`,
       )
-      .bind(u.name, u.issuer, u.clientId, u.clientSecretSealed, u.scopes.join(' '), JSON.stringify(u.claimMapping), u.linkByEmail ? 1 : 0, u.endSession ? 1 : 0, u.updatedAt, u.slug)
+      .bind(u.name, u.issuer, u.clientId, u.clientSecretSealed, u.authMethod, signingKeyJson(u.signingKey), u.scopes.join(' '), JSON.stringify(u.claimMapping), u.linkByEmail ? 1 : 0, u.endSession ? 1 : 0, u.updatedAt, u.slug)
       .run();
     return res.meta.changes > 0;
   }

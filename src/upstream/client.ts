@@ -3,6 +3,8 @@ import type { Bindings } from '../env';
 import { guardedFetch, OutboundError } from '../http/outbound';
 import { isDevelopmentIssuer } from '../http/outbound_address';
 import type { Upstream } from '../storage/upstreams';
+import { kekSecrets } from '../crypto/derived_keys';
+import { upstreamPrivateKey } from './client_key';
 import { callbackUri, openClientSecret } from './config';
 
 /**
@@ -134,9 +136,19 @@ function asFailure(err: unknown): UpstreamFailure {
 
 const clientOf = (u: Upstream): oauth.Client => ({ client_id: u.clientId });
 
-/** client_secret_basic unless the upstream supports only client_secret_post (OIDC Discovery §3). */
+/**
+ * The upstream's auth_method: private_key_jwt (OIDC Core §9: a JWT signed with the key the OP
+ * holds for this upstream; oauth4webapi sets iss, sub, aud, jti, iat, exp), client_secret_post, or
+ * client_secret_basic, which falls back to post when the upstream supports only that (OIDC Discovery §3).
+ */
 async function clientAuth(env: Bindings, u: Upstream, as: oauth.AuthorizationServer): Promise<oauth.ClientAuth> {
+  if (u.authMethod === 'private_key_jwt') {
+    const { key, kid, x5t } = await upstreamPrivateKey(kekSecrets(env), u);
+    // x5t too when the key has a certificate: some providers (Entra ID) find the key by it.
+    return oauth.PrivateKeyJwt({ key, kid }, x5t ? { [oauth.modifyAssertion]: (header) => void (header.x5t = x5t) } : {});
+  }
   const secret = await openClientSecret(env, u);
+  if (u.authMethod === 'client_secret_post') return oauth.ClientSecretPost(secret);
   const methods = as.token_endpoint_auth_methods_supported;
   return methods && !methods.includes('client_secret_basic') && methods.includes('client_secret_post') ? oauth.ClientSecretPost(secret) : oauth.ClientSecretBasic(secret);
 }

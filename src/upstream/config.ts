@@ -3,7 +3,8 @@ import { openJson, sealJson } from '../crypto/sealed';
 import type { Bindings } from '../env';
 import { InvalidRequest } from '../errors';
 import { outboundRefusal } from '../http/outbound_address';
-import type { Upstream } from '../storage/upstreams';
+import { UPSTREAM_AUTH_METHODS, type Upstream, type UpstreamAuthMethod } from '../storage/upstreams';
+import { jwksUri, UPSTREAM_KEY_ALGS, type UpstreamKeyAlg } from './client_key';
 
 /**
  * An upstream provider's configuration as the admin API and CLI give it (docs/admin-api.md):
@@ -119,14 +120,37 @@ export interface UpstreamInput {
   name: string;
   issuer: string;
   clientId: string;
-  clientSecret: string;
+  /** Absent for private_key_jwt. */
+  clientSecret?: string;
+  authMethod: UpstreamAuthMethod;
+  /** private_key_jwt: the algorithm of the key pair the OP makes (default ES256). */
+  keyAlg?: UpstreamKeyAlg;
   scopes: string[];
   claimMapping: Record<string, string>;
   linkByEmail: boolean;
   endSession: boolean;
 }
 
-const KNOWN = ['slug', 'name', 'issuer', 'client_id', 'client_secret', 'scopes', 'claim_mapping', 'link_by_email', 'end_session'];
+export interface UpstreamChanges extends Partial<Omit<UpstreamInput, 'slug'>> {
+  /** private_key_jwt: a new key pair replaces the current one. */
+  rotateKey?: boolean;
+}
+
+const KNOWN = ['slug', 'name', 'issuer', 'client_id', 'client_secret', 'auth_method', 'key_alg', 'rotate_key', 'scopes', 'claim_mapping', 'link_by_email', 'end_session'];
+
+function authMethod(body: Record<string, unknown>): UpstreamAuthMethod | undefined {
+  const v = body.auth_method;
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || !(UPSTREAM_AUTH_METHODS as readonly string[]).includes(v)) throw new InvalidRequest(`auth_method must be one of ${UPSTREAM_AUTH_METHODS.join(', ')}`);
+  return v as UpstreamAuthMethod;
+}
+
+function keyAlg(body: Record<string, unknown>): UpstreamKeyAlg | undefined {
+  const v = body.key_alg;
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || !(UPSTREAM_KEY_ALGS as readonly string[]).includes(v)) throw new InvalidRequest(`key_alg must be one of ${UPSTREAM_KEY_ALGS.join(', ')}`);
+  return v as UpstreamKeyAlg;
+}
 
 function checkKnown(body: Record<string, unknown>): void {
   const unknown = Object.keys(body).find((k) => !KNOWN.includes(k));
@@ -149,13 +173,23 @@ export function parseNewUpstream(body: unknown, ourIssuer: string): UpstreamInpu
   if (!name) throw new InvalidRequest('name is required');
   if (!issuer) throw new InvalidRequest('issuer is required');
   if (!clientId) throw new InvalidRequest('client_id is required');
-  if (!clientSecret) throw new InvalidRequest('client_secret is required');
+  const method = authMethod(body) ?? 'client_secret_basic';
+  const alg = keyAlg(body);
+  if (flag(body, 'rotate_key') !== undefined) throw new InvalidRequest('rotate_key is for an update');
+  if (method === 'private_key_jwt') {
+    if (clientSecret) throw new InvalidRequest('client_secret is not used with auth_method private_key_jwt (the OP makes a key pair and publishes its jwks_uri)');
+  } else {
+    if (!clientSecret) throw new InvalidRequest('client_secret is required (or auth_method private_key_jwt)');
+    if (alg) throw new InvalidRequest('key_alg is only for auth_method private_key_jwt');
+  }
   return {
     slug,
     name,
     issuer: checkIssuer(issuer, ourIssuer),
     clientId,
-    clientSecret,
+    ...(clientSecret ? { clientSecret } : {}),
+    authMethod: method,
+    ...(method === 'private_key_jwt' ? { keyAlg: alg ?? 'ES256' } : {}),
     scopes: scopes(body.scopes) ?? DEFAULT_SCOPES,
     claimMapping: withoutUnmapped({ ...DEFAULT_MAPPING, ...(mapping(body.claim_mapping) ?? {}) }),
     linkByEmail: flag(body, 'link_by_email') ?? false,
@@ -164,16 +198,19 @@ export function parseNewUpstream(body: unknown, ourIssuer: string): UpstreamInpu
 }
 
 /** PATCH /admin/upstreams/:slug: the members given replace the stored ones (claim_mapping as a whole). */
-export function parseUpstreamChanges(body: unknown, ourIssuer: string): Partial<Omit<UpstreamInput, 'slug'>> {
+export function parseUpstreamChanges(body: unknown, ourIssuer: string): UpstreamChanges {
   if (!isObject(body) || Object.keys(body).length === 0) throw new InvalidRequest('body must be a JSON object with the members to change');
   checkKnown(body);
   if (body.slug !== undefined) throw new InvalidRequest('slug cannot be changed (it is in the redirect_uri registered at the upstream)');
   const issuer = text(body, 'issuer', 500);
-  const out: Partial<Omit<UpstreamInput, 'slug'>> = {
+  const out: UpstreamChanges = {
     name: text(body, 'name', 100),
     issuer: issuer === undefined ? undefined : checkIssuer(issuer, ourIssuer),
     clientId: text(body, 'client_id', 500),
     clientSecret: text(body, 'client_secret', 2000),
+    authMethod: authMethod(body),
+    keyAlg: keyAlg(body),
+    rotateKey: flag(body, 'rotate_key'),
     scopes: scopes(body.scopes),
     claimMapping: body.claim_mapping === undefined ? undefined : withoutUnmapped(mapping(body.claim_mapping)!),
     linkByEmail: flag(body, 'link_by_email'),
@@ -182,12 +219,35 @@ export function parseUpstreamChanges(body: unknown, ourIssuer: string): Partial<
   return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined));
 }
 
+/**
+ * What an update does to the client authentication, given the upstream as stored: the method it
+ * ends with, whether a new key pair is made (and its algorithm), the secret to seal, or that the
+ * stored secret / key is dropped. Inconsistent requests are invalid_request.
+ */
+export function authChange(
+  current: Pick<Upstream, 'authMethod' | 'signingKey' | 'clientSecretSealed'>,
+  changes: Pick<UpstreamChanges, 'authMethod' | 'keyAlg' | 'rotateKey' | 'clientSecret'>,
+): { authMethod: UpstreamAuthMethod; newKey?: UpstreamKeyAlg; clientSecret?: string; dropSecret: boolean; dropKey: boolean } {
+  const method = changes.authMethod ?? current.authMethod;
+  if (method === 'private_key_jwt') {
+    if (changes.clientSecret !== undefined) throw new InvalidRequest('client_secret is not used with auth_method private_key_jwt');
+    const alg = changes.keyAlg ?? current.signingKey?.alg ?? 'ES256';
+    const newKey = !current.signingKey || changes.rotateKey === true || alg !== current.signingKey.alg ? alg : undefined;
+    return { authMethod: method, ...(newKey ? { newKey } : {}), dropSecret: true, dropKey: false };
+  }
+  if (changes.keyAlg !== undefined || changes.rotateKey !== undefined) throw new InvalidRequest('key_alg and rotate_key are only for auth_method private_key_jwt');
+  if (changes.clientSecret === undefined && current.clientSecretSealed === '') throw new InvalidRequest(`client_secret is required to change auth_method to ${method}`);
+  return { authMethod: method, ...(changes.clientSecret !== undefined ? { clientSecret: changes.clientSecret } : {}), dropSecret: false, dropKey: true };
+}
+
 /** The admin API's view of an upstream: never the secret. */
 export const upstreamJson = (u: Upstream, ourIssuer: string) => ({
   slug: u.slug,
   name: u.name,
   issuer: u.issuer,
   client_id: u.clientId,
+  auth_method: u.authMethod,
+  ...(u.authMethod === 'private_key_jwt' && u.signingKey ? { jwks_uri: jwksUri(ourIssuer, u.slug), key: { kid: u.signingKey.kid, alg: u.signingKey.alg } } : {}),
   scopes: u.scopes,
   claim_mapping: u.claimMapping,
   link_by_email: u.linkByEmail,

@@ -19,6 +19,10 @@ let config: client.Configuration;
 const slug = `idp-${Date.now().toString(36)}`;
 const linkSlug = `${slug}-link`;
 const endSlug = `${slug}-end`;
+/** Authenticates at the upstream with private_key_jwt; `strangerSlug` uses the same client_id with a key the upstream does not know. */
+const keySlug = `${slug}-key`;
+const strangerSlug = `${slug}-stranger`;
+const KEY_CLIENT_ID = 'broker-with-key';
 
 async function authorizationUrl(extra: Record<string, string> = {}) {
   const checks = { state: client.randomState(), nonce: client.randomNonce(), codeVerifier: client.randomPKCECodeVerifier() };
@@ -82,6 +86,11 @@ beforeAll(async () => {
     redirectUris: [`${baseUrl}/upstream/${slug}/callback`, `${baseUrl}/upstream/${linkSlug}/callback`, `${baseUrl}/upstream/${endSlug}/callback`],
     postLogoutRedirectUris: [`${baseUrl}/upstream/${endSlug}/logged-out`],
     backchannelLogoutUri: `${baseUrl}/upstream/${slug}/backchannel-logout`,
+    keyClient: {
+      clientId: KEY_CLIENT_ID,
+      jwksUri: `${baseUrl}/upstream/${keySlug}/jwks`,
+      redirectUris: [`${baseUrl}/upstream/${keySlug}/callback`, `${baseUrl}/upstream/${strangerSlug}/callback`],
+    },
   });
   const out = await adminCli(
     'upstreams', 'create', '--name', 'Upstream IdP', '--slug', slug, '--issuer', upstream.issuer,
@@ -95,7 +104,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   // The OP under test is shared by every e2e file: its sign-in pages go back to having no upstream.
-  for (const s of [slug, linkSlug, endSlug]) await admin.request('DELETE', `/admin/upstreams/${s}`).catch(() => {});
+  for (const s of [slug, linkSlug, endSlug, keySlug, strangerSlug]) await admin.request('DELETE', `/admin/upstreams/${s}`).catch(() => {});
   await upstream?.stop();
 });
 
@@ -433,5 +442,60 @@ describe('RP-initiated logout also ends the upstream session (--end-session)', (
     // A made-up state on the way back is refused.
     const forged = await browser.request(`${baseUrl}/upstream/${endSlug}/logged-out?state=forged.value`);
     expect(forged.status).toBe(400);
+  });
+});
+
+describe('client authentication at the upstream with private_key_jwt (a key the OP holds)', () => {
+  test('create prints the jwks_uri; the upstream fetches it and accepts our client assertion: a sign-in end to end', async () => {
+    const out = await adminCli(
+      'upstreams', 'create', '--name', 'Keyed IdP', '--slug', keySlug, '--issuer', upstream.issuer,
+      '--client-id', KEY_CLIENT_ID, '--auth-method', 'private_key_jwt', '--json',
+    );
+    expect(JSON.parse(out)).toEqual({ slug: keySlug, redirect_uri: `${baseUrl}/upstream/${keySlug}/callback`, jwks_uri: `${baseUrl}/upstream/${keySlug}/jwks` });
+    const shown = await adminCli('upstreams', 'get', keySlug, '--json');
+    expect(JSON.parse(shown)).toMatchObject({ auth_method: 'private_key_jwt', jwks_uri: `${baseUrl}/upstream/${keySlug}/jwks` });
+    expect(shown).not.toMatch(/"(d|iv|data|private_key)"/);
+    const jwks = (await (await fetch(`${baseUrl}/upstream/${keySlug}/jwks`)).json()) as { keys: Record<string, unknown>[] };
+    expect(jwks.keys).toHaveLength(1);
+    expect(jwks.keys[0]).not.toHaveProperty('d');
+
+    const sub = `kim-${crypto.randomUUID().slice(0, 8)}`;
+    upstream.accounts.set(sub, { email: `${sub}@upstream.example`, email_verified: true, name: 'Kim Keyed' });
+    upstream.next = { account: sub };
+    const browser = new Browser([baseUrl, upstream.issuer]);
+    const { url, checks } = await authorizationUrl({ idp_hint: keySlug });
+    upstream.tokenErrors.length = 0;
+    const callback = await untilCallback(browser, await browser.navigate(url));
+    expect(callback.searchParams.get('error')).toBeNull();
+    expect(upstream.tokenErrors).toEqual([]);
+    const tokens = await client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: checks.codeVerifier, expectedState: checks.state, expectedNonce: checks.nonce });
+    expect(tokens.claims()!.amr).toContain('fed');
+    const info = await client.fetchUserInfo(config, tokens.access_token, tokens.claims()!.sub);
+    expect(info).toMatchObject({ email: `${sub}@upstream.example`, name: 'Kim Keyed' });
+  });
+
+  test('a key the upstream has not registered is refused at its token endpoint: access_denied, no user made', async () => {
+    // Same client_id, but this upstream entry holds its own key pair, not the one behind the registered jwks_uri.
+    await adminCli(
+      'upstreams', 'create', '--name', 'Stranger IdP', '--slug', strangerSlug, '--issuer', upstream.issuer,
+      '--client-id', KEY_CLIENT_ID, '--auth-method', 'private_key_jwt',
+    );
+    const sub = `lee-${crypto.randomUUID().slice(0, 8)}`;
+    upstream.accounts.set(sub, { email: `${sub}@upstream.example`, email_verified: true, name: 'Lee' });
+    upstream.next = { account: sub };
+    const browser = new Browser([baseUrl, upstream.issuer]);
+    const { url, checks } = await authorizationUrl({ idp_hint: strangerSlug });
+    upstream.tokenErrors.length = 0;
+    const step = await browser.navigate(url);
+    // Refused by the upstream for the reason under test: our assertion's key is not in the registered JWKS.
+    expect(upstream.tokenErrors.join('\n')).toMatch(/invalid_client/);
+    expect(step.left, step.page?.body.slice(0, 1500)).toBeDefined();
+    expect(step.left!.origin + step.left!.pathname).toBe(REDIRECT_URI);
+    expect(step.left!.searchParams.get('error')).toBe('access_denied');
+    expect(step.left!.searchParams.get('state')).toBe(checks.state);
+    expect(step.left!.searchParams.get('code')).toBeNull();
+    const users = await admin.request<{ users: { claims: { name?: string } }[] }>('GET', '/admin/users');
+    expect(users.users.length).toBeGreaterThan(0);
+    expect(users.users.some((u) => u.claims.name === 'Lee')).toBe(false);
   });
 });

@@ -3,7 +3,8 @@ import { now } from '../../config';
 import type { AppEnv } from '../../env';
 import { audit } from '../../observability/audit';
 import { UpstreamRepository, type Upstream } from '../../storage/upstreams';
-import { parseNewUpstream, parseUpstreamChanges, sealClientSecret, upstreamJson } from '../../upstream/config';
+import { generateUpstreamKey } from '../../upstream/client_key';
+import { authChange, parseNewUpstream, parseUpstreamChanges, sealClientSecret, upstreamJson } from '../../upstream/config';
 import { upstreamsChanged } from '../../upstream/registry';
 import { jsonBody, notFound } from './common';
 
@@ -18,7 +19,10 @@ adminUpstreams.post('/', async (c) => {
     name: input.name,
     issuer: input.issuer,
     clientId: input.clientId,
-    clientSecretSealed: await sealClientSecret(c.env, input.slug, input.clientSecret),
+    clientSecretSealed: input.clientSecret !== undefined ? await sealClientSecret(c.env, input.slug, input.clientSecret) : '',
+    authMethod: input.authMethod,
+    // private_key_jwt: a key pair of our own, its private half sealed before it is stored.
+    signingKey: input.keyAlg ? await generateUpstreamKey(c.env, input.slug, input.keyAlg, at) : null,
     scopes: input.scopes,
     claimMapping: input.claimMapping,
     linkByEmail: input.linkByEmail,
@@ -30,7 +34,7 @@ adminUpstreams.post('/', async (c) => {
     return c.json({ error: 'conflict', error_description: `an upstream with slug ${input.slug} already exists` }, 409);
   }
   upstreamsChanged();
-  audit('upstream.created', { subject: upstream.slug, details: { issuer: upstream.issuer, client_id: upstream.clientId } });
+  audit('upstream.created', { subject: upstream.slug, details: { issuer: upstream.issuer, client_id: upstream.clientId, auth_method: upstream.authMethod, ...(upstream.signingKey ? { kid: upstream.signingKey.kid } : {}) } });
   return c.json(upstreamJson(upstream, c.var.issuer), 201);
 });
 
@@ -46,17 +50,21 @@ adminUpstreams.patch('/:slug', async (c) => {
   const repo = new UpstreamRepository(c.env.DB);
   const current = await repo.find(c.req.param('slug'));
   if (!current) return notFound(c);
-  const { clientSecret, ...rest } = changes;
+  const { clientSecret: _secret, authMethod: _method, keyAlg: _alg, rotateKey: _rotate, ...rest } = changes;
+  const auth = authChange(current, changes);
+  const at = now();
   const next: Upstream = {
     ...current,
     ...rest,
-    ...(clientSecret !== undefined ? { clientSecretSealed: await sealClientSecret(c.env, current.slug, clientSecret) } : {}),
-    updatedAt: now(),
+    authMethod: auth.authMethod,
+    clientSecretSealed: auth.clientSecret !== undefined ? await sealClientSecret(c.env, current.slug, auth.clientSecret) : auth.dropSecret ? '' : current.clientSecretSealed,
+    signingKey: auth.newKey ? await generateUpstreamKey(c.env, current.slug, auth.newKey, at) : auth.dropKey ? null : current.signingKey,
+    updatedAt: at,
   };
   if (!(await repo.update(next))) return notFound(c);
   upstreamsChanged();
   const snake = (k: string) => k.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`);
-  audit('upstream.updated', { subject: next.slug, details: { changed: Object.keys(changes).map(snake).join(' ') } });
+  audit('upstream.updated', { subject: next.slug, details: { changed: Object.keys(changes).map(snake).join(' '), ...(auth.newKey ? { new_kid: next.signingKey!.kid } : {}) } });
   return c.json(upstreamJson(next, c.var.issuer));
 });
 

@@ -10,7 +10,9 @@ import { openParked, saveParked } from '../../session/interaction';
 import type { Upstream } from '../../storage/upstreams';
 import { provision } from '../../upstream/accounts';
 import { finishCallback, startUrl, UpstreamFailure, type PendingUpstream, type UpstreamIdentity } from '../../upstream/client';
+import { upstreamJwks } from '../../upstream/client_key';
 import { upstreams } from '../../upstream/registry';
+import { JWKS_CONTENT_TYPE } from '../jwks';
 import { ErrorPage } from '../../views/error';
 import { renderPage } from '../../views/render';
 import { upstreamLinkRoutes } from './link';
@@ -119,6 +121,18 @@ async function startLinkConfirmation(c: Context<AppEnv>, loaded: Loaded, u: Upst
   await saveParked(c, { ...loaded, upstream: pending });
   return redirect(c, `/upstream/${u.slug}/link?interaction=${encodeURIComponent(loaded.interaction.id)}`, 303);
 }
+
+/**
+ * The jwks_uri the operator registers at an upstream that authenticates us with private_key_jwt
+ * (OIDC Core §9, RFC 7591 §2): the public key of the pair the OP holds for it, never private members.
+ * Cacheable for a few minutes (a rotated key shows within that, and within the registry's 30 s).
+ */
+upstream.get('/:slug/jwks', async (c) => {
+  const u = (await upstreams(c.env)).get(c.req.param('slug'));
+  const doc = u ? upstreamJwks(u) : undefined;
+  if (!doc || doc.keys.length === 0) return c.json({ error: 'not_found', error_description: 'no such key set' }, 404, { 'Cache-Control': 'no-store' });
+  return c.body(JSON.stringify(doc), 200, { 'Content-Type': JWKS_CONTENT_TYPE, 'Cache-Control': 'public, max-age=300' });
+});
 
 upstreamLinkRoutes(upstream);
 upstreamLogoutRoutes(upstream);

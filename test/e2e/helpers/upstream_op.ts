@@ -16,6 +16,8 @@ export interface UpstreamOp {
   accounts: Map<string, Record<string, unknown>>;
   /** What its sign-in does next: sign in this account, or answer this error. */
   next: { account: string } | { error: string };
+  /** The errors its token endpoint answered (oidc-provider's grant.error events), e.g. invalid_client. */
+  tokenErrors: string[];
   /** Logs the browser out at the upstream (RP-initiated logout there), which sends back-channel logout tokens. */
   endSessionUrl: string;
   stop(): Promise<void>;
@@ -24,7 +26,24 @@ export interface UpstreamOp {
   resume(): Promise<void>;
 }
 
-export async function startUpstreamOp(opts: { redirectUris: string[]; postLogoutRedirectUris?: string[]; backchannelLogoutUri?: string; clientId?: string; clientSecret?: string }): Promise<UpstreamOp> {
+/**
+ * A second client, authenticated with private_key_jwt (OIDC Core §9): oidc-provider fetches its
+ * public key from `jwksUri` (our OP's /upstream/{slug}/jwks) to verify the client assertion.
+ */
+export interface KeyClientOptions {
+  clientId: string;
+  jwksUri: string;
+  redirectUris: string[];
+}
+
+export async function startUpstreamOp(opts: {
+  redirectUris: string[];
+  postLogoutRedirectUris?: string[];
+  backchannelLogoutUri?: string;
+  clientId?: string;
+  clientSecret?: string;
+  keyClient?: KeyClientOptions;
+}): Promise<UpstreamOp> {
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
   const clientId = opts.clientId ?? 'broker';
@@ -36,6 +55,7 @@ export async function startUpstreamOp(opts: { redirectUris: string[]; postLogout
     clientSecret,
     accounts,
     next: { error: 'access_denied' },
+    tokenErrors: [],
     endSessionUrl: `${issuer}/session/end`,
     stop: async () => {},
     pause: async () => {},
@@ -56,6 +76,18 @@ export async function startUpstreamOp(opts: { redirectUris: string[]; postLogout
         default_acr_values: ['urn:upstream:mfa'],
         ...(opts.backchannelLogoutUri ? { backchannel_logout_uri: opts.backchannelLogoutUri, backchannel_logout_session_required: true } : {}),
       },
+      ...(opts.keyClient
+        ? [
+            {
+              client_id: opts.keyClient.clientId,
+              redirect_uris: opts.keyClient.redirectUris,
+              grant_types: ['authorization_code'],
+              response_types: ['code'],
+              token_endpoint_auth_method: 'private_key_jwt',
+              jwks_uri: opts.keyClient.jwksUri,
+            },
+          ]
+        : []),
     ],
     async findAccount(_ctx: unknown, id: string) {
       const claims = accounts.get(id);
@@ -85,6 +117,7 @@ export async function startUpstreamOp(opts: { redirectUris: string[]; postLogout
   });
   provider.proxy = false;
   for (const event of ['backchannel.error', 'end_session.error', 'server_error']) provider.on(event, (...args: unknown[]) => console.error(`upstream OP ${event}:`, ...args.map(String)));
+  provider.on('grant.error', (_ctx: unknown, err: { error?: string; error_description?: string }) => state.tokenErrors.push(`${err.error}: ${err.error_description}`));
   const callback = provider.callback();
   const handler = async (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => {
     try {

@@ -15,6 +15,8 @@ import { subjectFor } from '../../../src/tokens/subject';
 import { ADMIN, createClient, createUser, fetchOp, ISSUER, obtainTokens } from '../helpers';
 import { UpstreamRepository } from '../../../src/storage/upstreams';
 import { openClientSecret, openClientSecretWithAny } from '../../../src/upstream/config';
+import { openUpstreamKeyWithAny, upstreamPrivateKey } from '../../../src/upstream/client_key';
+import { kekSecrets } from '../../../src/crypto/derived_keys';
 import { basicAuth, codeFlow, expectError, expectTokens, refreshClient } from '../tokens/helpers';
 import { freshStorage, manager, publishedDocument, verifiesAgainst } from './helpers';
 
@@ -154,10 +156,37 @@ describe('KEY_ENCRYPTION_KEY rotation: what is derived from it', () => {
     expect((await openPrivateKey(await keyEncryptionKey(NEW), `client-secret:${jwtClient.client_id}`, sealed)).k).toBe(jwtClient.client_secret);
     await expect(openPrivateKey(await keyEncryptionKey(CURRENT), `client-secret:${jwtClient.client_id}`, sealed)).rejects.toBeInstanceOf(KeyEncryptionError);
     // Idempotent.
-    expect(await resealStored(rotated)).toEqual({ clientSecrets: 0, upstreamSecrets: 0, pairwiseSalt: false });
+    expect(await resealStored(rotated)).toEqual({ clientSecrets: 0, upstreamSecrets: 0, upstreamKeys: 0, pairwiseSalt: false });
     // After the window, with the previous key removed, the salt (now under the new key) gives the same subjects.
     forgetPairwiseSalt();
     expect(await subjectFor(withoutPrevious, policy, 'user-1')).toBe(sub);
     forgetPairwiseSalt();
+  });
+
+  it("an upstream's private_key_jwt key opens under the previous key during the rotation and is re-sealed by the cron, same kid", async () => {
+    const made = await fetchOp('/admin/upstreams', {
+      method: 'POST',
+      headers: ADMIN,
+      body: JSON.stringify({ name: 'Keyed IdP', slug: 'rotated-key-idp', issuer: 'https://idp.example.test', client_id: 'op', auth_method: 'private_key_jwt' }),
+    });
+    expect(made.status).toBe(201);
+    const before = (await new UpstreamRepository(env.DB).find('rotated-key-idp'))!;
+    // During the rotation (sealed under what is now the previous key): still signs; without the previous key it does not open.
+    expect((await upstreamPrivateKey(kekSecrets(rotated), before)).kid).toBe(before.signingKey!.kid);
+    await expect(upstreamPrivateKey(kekSecrets(withoutPrevious), before)).rejects.toThrow(/cannot be opened/);
+
+    const result = await resealStored(rotated);
+    expect(result.upstreamKeys).toBe(1);
+    // A private_key_jwt upstream holds no secret: nothing counted (or logged) for it there.
+    expect(result.upstreamSecrets).toBe(0);
+    const after = (await new UpstreamRepository(env.DB).find('rotated-key-idp'))!;
+    expect(after.signingKey!.kid).toBe(before.signingKey!.kid);
+    expect(after.signingKey!.publicJwk).toEqual(before.signingKey!.publicJwk);
+    expect(after.signingKey!.privateKey).not.toEqual(before.signingKey!.privateKey);
+    expect((await openUpstreamKeyWithAny({ current: NEW }, after.signingKey!))?.underPrevious).toBe(false);
+    expect(await openUpstreamKeyWithAny({ current: CURRENT }, after.signingKey!)).toBeNull();
+    expect((await upstreamPrivateKey(kekSecrets(withoutPrevious), after)).kid).toBe(before.signingKey!.kid);
+    // Idempotent.
+    expect((await resealStored(rotated)).upstreamKeys).toBe(0);
   });
 });

@@ -28,7 +28,7 @@ describe('mapClaims', () => {
 describe('provision', () => {
   const upstream = async (linkByEmail = false): Promise<Upstream> => {
     const u: Upstream = {
-      slug: `p-${crypto.randomUUID().slice(0, 8)}`, name: 'P', issuer: 'https://p.example.com', clientId: 'c', clientSecretSealed: 'x',
+      slug: `p-${crypto.randomUUID().slice(0, 8)}`, name: 'P', issuer: 'https://p.example.com', clientId: 'c', clientSecretSealed: 'x', authMethod: 'client_secret_basic', signingKey: null,
       scopes: ['openid'], claimMapping: DEFAULT_MAPPING, linkByEmail, endSession: false, createdAt: 1, updatedAt: 1,
     };
     await new UpstreamRepository(env.DB).insert(u);
