@@ -2,12 +2,11 @@
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 /**
- * Reads a body as UTF-8 text, refusing more than `limit` bytes (checked as it streams, so a lying
- * or absent Content-Length cannot make us buffer more). Returns 'too-large' or 'not-utf8' instead
- * of throwing, so each caller answers in its own protocol's terms.
+ * Reads a body's bytes, refusing more than `limit` (checked as it streams, so a lying or absent
+ * Content-Length cannot make us buffer more): 'too-large' instead of throwing.
  */
-export async function readTextLimited(body: ReadableStream<Uint8Array> | null, limit: number): Promise<string | 'too-large' | 'not-utf8'> {
-  if (!body) return '';
+export async function readBytesLimited(body: ReadableStream<Uint8Array> | null, limit: number): Promise<Uint8Array | 'too-large'> {
+  if (!body) return new Uint8Array(0);
   const reader = body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -27,6 +26,17 @@ export async function readTextLimited(body: ReadableStream<Uint8Array> | null, l
     all.set(c, offset);
     offset += c.byteLength;
   }
+  return all;
+}
+
+/**
+ * Reads a body as UTF-8 text, refusing more than `limit` bytes (readBytesLimited). Returns
+ * 'too-large' or 'not-utf8' instead of throwing, so each caller answers in its own protocol's terms.
+ */
+export async function readTextLimited(body: ReadableStream<Uint8Array> | null, limit: number): Promise<string | 'too-large' | 'not-utf8'> {
+  if (!body) return '';
+  const all = await readBytesLimited(body, limit);
+  if (all === 'too-large') return all;
   try {
     return UTF8.decode(all);
   } catch {

@@ -13,58 +13,46 @@ import { upstreamsChanged } from '../upstream/registry';
  * is stored sealed under KEY_ENCRYPTION_KEY_PREVIOUS is sealed again under the current key. The
  * signing keys are re-sealed by their single writer, the KeyManager Durable Object (any change
  * there, the cron's rotate() included, re-seals first); this covers the rest: the client_secret_jwt
- * secrets and the upstream providers' client secrets and private_key_jwt keys in D1, and the pairwise subject salt in KV. Idempotent: a value already under the current
- * key is left alone, so a second run changes nothing.
+ * secrets and the upstream providers' client secrets and private_key_jwt keys in D1, and the
+ * pairwise subject salt in KV. Idempotent: a value already under the current key is left alone, so
+ * a second run changes nothing.
  */
 export async function resealStored(env: Bindings): Promise<{ clientSecrets: number; upstreamSecrets: number; upstreamKeys: number; pairwiseSalt: boolean }> {
   const previous = settings(env).keyEncryptionKeyPrevious;
   if (!previous) return { clientSecrets: 0, upstreamSecrets: 0, upstreamKeys: 0, pairwiseSalt: false };
   const keks = await keyEncryptionKeys(env.KEY_ENCRYPTION_KEY, previous);
-  const [clientSecrets, upstreamSecrets, upstreamKeys, pairwiseSalt] = await Promise.all([
-    resealClientSecrets(env, keks),
-    resealUpstreamSecrets(env, previous),
-    resealUpstreamKeys(env, previous),
-    resealPairwiseSalt(env),
-  ]);
-  return { clientSecrets, upstreamSecrets, upstreamKeys, pairwiseSalt };
+  const [clientSecrets, upstreams, pairwiseSalt] = await Promise.all([resealClientSecrets(env, keks), resealUpstreams(env, previous), resealPairwiseSalt(env)]);
+  return { clientSecrets, upstreamSecrets: upstreams.secrets, upstreamKeys: upstreams.keys, pairwiseSalt };
 }
 
-/** The private_key_jwt keys the OP holds for upstreams (issue 11): re-sealed when they open only under the previous key. */
-async function resealUpstreamKeys(env: Bindings, previous: string): Promise<number> {
+/**
+ * The upstream providers' sealed credentials (issue 11), in one pass over the table: the client
+ * secret (sealJson) or the private_key_jwt key the OP holds, each re-sealed when it opens only
+ * under the previous key. A value sealed under neither key is reported, never overwritten.
+ */
+async function resealUpstreams(env: Bindings, previous: string): Promise<{ secrets: number; keys: number }> {
   const repo = new UpstreamRepository(env.DB);
-  const updates = [];
+  const kek = { current: env.KEY_ENCRYPTION_KEY, previous };
+  const secrets = [];
+  const keys = [];
   for (const u of await repo.list()) {
-    if (!u.signingKey) continue;
-    const opened = await openUpstreamKeyWithAny({ current: env.KEY_ENCRYPTION_KEY, previous }, u.signingKey);
-    if (!opened) {
-      console.log(JSON.stringify({ level: 'error', message: 'upstream private_key_jwt key sealed under an unknown KEY_ENCRYPTION_KEY', upstream: u.slug }));
-      continue;
+    if (u.signingKey) {
+      const opened = await openUpstreamKeyWithAny(kek, u.signingKey);
+      if (!opened) unopenable(u.slug, 'private_key_jwt key');
+      else if (opened.underPrevious) keys.push({ slug: u.slug, raw: u.signingKey, sealed: await resealUpstreamKey(env, u.signingKey, opened.jwk) });
+    } else if (u.clientSecretSealed !== '') {
+      const opened = await openClientSecretWithAny(kek, u);
+      if (!opened) unopenable(u.slug, 'client secret');
+      else if (opened.underPrevious) secrets.push({ slug: u.slug, raw: u.clientSecretSealed, sealed: await sealClientSecret(env, u.slug, opened.secret) });
     }
-    if (opened.underPrevious) updates.push({ slug: u.slug, raw: u.signingKey, sealed: await resealUpstreamKey(env, u.signingKey, opened.jwk) });
   }
-  const changed = await repo.replaceSealedSigningKeys(updates);
-  if (changed > 0) upstreamsChanged();
-  return changed;
+  const [secretCount, keyCount] = await Promise.all([repo.replaceSealedSecrets(secrets), repo.replaceSealedSigningKeys(keys)]);
+  if (secretCount + keyCount > 0) upstreamsChanged();
+  return { secrets: secretCount, keys: keyCount };
 }
 
-/** The upstream providers' client secrets (issue 11), sealed with sealJson: re-sealed when they open only under the previous key. */
-async function resealUpstreamSecrets(env: Bindings, previous: string): Promise<number> {
-  const repo = new UpstreamRepository(env.DB);
-  const updates = [];
-  for (const u of await repo.list()) {
-    // private_key_jwt upstreams hold no secret (their key is re-sealed by resealUpstreamKeys).
-    if (u.clientSecretSealed === '') continue;
-    const opened = await openClientSecretWithAny({ current: env.KEY_ENCRYPTION_KEY, previous }, u);
-    if (!opened) {
-      console.log(JSON.stringify({ level: 'error', message: 'upstream client secret sealed under an unknown KEY_ENCRYPTION_KEY', upstream: u.slug }));
-      continue;
-    }
-    if (opened.underPrevious) updates.push({ slug: u.slug, raw: u.clientSecretSealed, sealed: await sealClientSecret(env, u.slug, opened.secret) });
-  }
-  const changed = await repo.replaceSealedSecrets(updates);
-  if (changed > 0) upstreamsChanged();
-  return changed;
-}
+const unopenable = (slug: string, what: string) =>
+  console.log(JSON.stringify({ level: 'error', message: `upstream ${what} sealed under an unknown KEY_ENCRYPTION_KEY`, upstream: slug }));
 
 async function resealClientSecrets(env: Bindings, keks: KeyEncryptionKeys): Promise<number> {
   const clients = new ClientRepository(env.DB);

@@ -1,5 +1,6 @@
 import * as oauth from 'oauth4webapi';
 import type { Bindings } from '../env';
+import { readBytesLimited } from '../http/body';
 import { guardedFetch, OutboundError } from '../http/outbound';
 import { isDevelopmentIssuer } from '../http/outbound_address';
 import type { Upstream } from '../storage/upstreams';
@@ -45,24 +46,8 @@ export async function boundedFetch(url: string, init: RequestInit, ourIssuer: st
     await res.body?.cancel();
     throw new OutboundError('unreachable', `answered with more than ${MAX_BODY_BYTES} bytes`);
   }
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  if (res.body) {
-    const reader = res.body.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > MAX_BODY_BYTES) {
-        await reader.cancel();
-        throw new OutboundError('unreachable', `answered with more than ${MAX_BODY_BYTES} bytes`);
-      }
-      chunks.push(value);
-    }
-  }
-  const body = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) body.set(c, (at += c.byteLength) - c.byteLength);
+  const body = await readBytesLimited(res.body, MAX_BODY_BYTES);
+  if (body === 'too-large') throw new OutboundError('unreachable', `answered with more than ${MAX_BODY_BYTES} bytes`);
   return new Response(res.status === 204 || res.status === 304 ? null : body, { status: res.status, headers: res.headers });
 }
 
