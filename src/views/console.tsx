@@ -430,7 +430,7 @@ export function NewUserPage(p: ConsoleFrame & { values?: Json }) {
   );
 }
 
-export function UserDetail(p: ConsoleFrame & { user: Json; self: boolean; sessions: Json[] }) {
+export function UserDetail(p: ConsoleFrame & { user: Json; self: boolean; sessions: Json[]; links?: Json[] }) {
   const u = p.user;
   const id = str(u.id);
   const path = `${BASE}/users/${encodeURIComponent(id)}`;
@@ -531,6 +531,42 @@ export function UserDetail(p: ConsoleFrame & { user: Json; self: boolean; sessio
             </li>
           ))}
         </ul>
+      )}
+      <h2>Linked accounts</h2>
+      {(p.links ?? []).length === 0 ? (
+        <p class="muted">No upstream provider account is linked to this user.</p>
+      ) : (
+        <table class="data" id="linked-accounts">
+          <thead>
+            <tr>
+              <th>Upstream</th>
+              <th>Upstream sub</th>
+              <th>Linked</th>
+              <th>Last used</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {(p.links ?? []).map((l) => (
+              <tr>
+                <td>
+                  {str(l.upstream_name) || str(l.upstream)} <code>{str(l.upstream)}</code>
+                </td>
+                <td>
+                  <code>{str(l.subject)}</code>
+                </td>
+                <td>{when(l.created_at)}</td>
+                <td>{when(l.last_used_at)}</td>
+                <td>
+                  <ActionButton action={`${path}/links/delete`} csrf={p.csrf} label="Remove link" danger>
+                    <input type="hidden" name="upstream" value={str(l.upstream)} />
+                    <input type="hidden" name="subject" value={str(l.subject)} />
+                  </ActionButton>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
       )}
       <h2>Delete</h2>
       {p.self ? (
