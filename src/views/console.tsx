@@ -967,6 +967,11 @@ export function UpstreamsPage(p: ConsoleFrame & { upstreams: Json[]; values?: Js
         <div class="notice" role="status">
           <p>Register this redirect URI at the upstream provider:</p>
           <code id="upstream-redirect-uri">{str(p.created.redirect_uri)}</code>
+          {p.created.backchannel_logout_uri !== undefined && (
+            <p>
+              and, if it supports back-channel logout, this logout URI: <code>{str(p.created.backchannel_logout_uri)}</code>
+            </p>
+          )}
         </div>
       )}
       {p.upstreams.length === 0 ? (
