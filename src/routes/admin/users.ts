@@ -66,10 +66,12 @@ adminUsers.get('/:id', async (c) => {
   return user ? c.json({ ...userJson(user), has_password: user.passwordHash !== '', passkeys: passkeys.map(passkeyJson) }) : notFound(c);
 });
 
-/** Removes one passkey (a lost device). The operator may remove the last one of a passwordless account. */
-adminUsers.delete('/:id/passkeys/:credentialId', async (c) =>
-  (await new PasskeyRepository(c.env.DB).delete(c.req.param('id'), c.req.param('credentialId'))) ? c.body(null, 204) : notFound(c),
-);
+/** Removes one passkey (a lost device), audited `passkey.deleted`. The operator may remove the last one of a passwordless account. */
+adminUsers.delete('/:id/passkeys/:credentialId', async (c) => {
+  if (!(await new PasskeyRepository(c.env.DB).delete(c.req.param('id'), c.req.param('credentialId')))) return notFound(c);
+  audit('passkey.deleted', { subject: c.req.param('id'), details: { passkey: c.req.param('credentialId') } });
+  return c.body(null, 204);
+});
 
 /**
  * Operator-managed attributes (members replace the user's, null removes one) and standard claims

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_MAPPING } from '../../../src/upstream/config';
 import { UpstreamRepository } from '../../../src/storage/upstreams';
 import { ADMIN, createUser, env, fetchOp } from '../helpers';
+import { givePasskey } from '../passkeys/helpers';
 import { BASE, auditBy, consoleFor, demote, makeAdmin, pageCsrf } from './support';
 
 /** An upstream and a link of one of its accounts to `userId`, straight into storage. */
@@ -84,5 +85,27 @@ describe('admin console: linked accounts on the user page', () => {
     await demote(admin.id);
     expect((await browser.post(`${BASE}/users/${user.id}/links/delete`, { csrf, upstream: again.slug, subject: again.subject })).status).toBe(403);
     expect(await linkCount(user.id)).toBe(1);
+  });
+});
+
+describe('admin console: passkeys on the user page', () => {
+  it('lists them; removing one is a CSRF form through the admin API, audited passkey.deleted with the admin as actor', async () => {
+    const admin = await makeAdmin();
+    const browser = await consoleFor(admin);
+    const user = await createUser();
+    const { passkey } = await givePasskey(user);
+    const { csrf, html } = await pageCsrf(browser, `${BASE}/users/${user.id}`);
+    const action = `${BASE}/users/${user.id}/passkeys/${encodeURIComponent(passkey.id)}/delete`;
+    expect(html.slice(html.indexOf('<h2>Passkeys</h2>'), html.indexOf('<h2>Linked accounts</h2>'))).toContain(`action="${action}"`);
+    const count = async () => (await env.DB.prepare('SELECT count(*) AS n FROM passkeys WHERE user_id = ?').bind(user.id).first<{ n: number }>())!.n;
+    expect((await browser.post(action, { csrf: 'forged' })).status).toBe(403);
+    expect(await count()).toBe(1);
+    const res = await browser.post(action, { csrf });
+    expect(res.status).toBe(303);
+    expect(await count()).toBe(0);
+    expect(await (await browser.get(res.headers.get('Location')!)).text()).toContain('Passkey removed.');
+    const rows = await auditBy(`admin:${admin.id}`, 2);
+    expect(rows.map((r) => [r.type, r.subject])).toEqual([['console.signin', admin.id], ['passkey.deleted', user.id]]);
+    expect(JSON.parse(rows[1]!.details!)).toEqual({ passkey: passkey.id });
   });
 });
