@@ -132,6 +132,36 @@ export const userCommands = {
     },
     print: (res) => console.log(`deleted passkey ${res.deleted} of user ${res.user}`),
   },
+  'users links': {
+    summary: "list a user's links to upstream providers' accounts (`users unlink` removes one)",
+    args: ['USER_ID'],
+    flags: {},
+    run: ({ api, args }) => api.request('GET', `/admin/users/${encodeURIComponent(args[0])}/links`),
+    print(res) {
+      const links = res?.links ?? [];
+      if (!links.length) return console.log('no linked accounts');
+      printTable(links, [
+        ['UPSTREAM', (l) => l.upstream],
+        ['NAME', (l) => l.upstream_name ?? ''],
+        ['SUBJECT', (l) => l.subject],
+        ['LINKED', (l) => fmtTime(l.created_at)],
+        ['LAST USED', (l) => fmtTime(l.last_used_at)],
+      ]);
+    },
+  },
+  'users unlink': {
+    summary: "remove a user's link to an upstream provider's account (that account no longer signs in as the user)",
+    args: ['USER_ID'],
+    flags: {
+      upstream: { type: 'string', required: true, value: 'SLUG', desc: "the upstream provider's slug" },
+      subject: { type: 'string', required: true, value: 'SUB', desc: "the account's sub at the upstream (`users links` lists them)" },
+    },
+    async run({ api, flags, args }) {
+      await api.request('DELETE', `/admin/users/${encodeURIComponent(args[0])}/links/${encodeURIComponent(flags.upstream)}/${encodeURIComponent(flags.subject)}`);
+      return { user: args[0], upstream: flags.upstream, subject: flags.subject };
+    },
+    print: (res) => console.log(`unlinked ${res.upstream} account ${res.subject} from user ${res.user}`),
+  },
   'users disable': {
     summary: "disable a user: sign-in refused, sessions ended, grants revoked (`users enable` lifts it)",
     args: ['USER_ID'],

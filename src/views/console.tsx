@@ -8,7 +8,7 @@ import { Layout } from './layout';
  */
 
 type Json = Record<string, unknown>;
-export type ConsoleSection = 'clients' | 'users' | 'keys' | 'audit' | 'settings' | 'claims' | 'registration' | 'logout-deliveries';
+export type ConsoleSection = 'clients' | 'users' | 'keys' | 'audit' | 'settings' | 'claims' | 'registration' | 'logout-deliveries' | 'upstreams' | 'apis';
 
 const BASE = '/admin/console';
 const SECTIONS: [ConsoleSection, string][] = [
@@ -19,6 +19,8 @@ const SECTIONS: [ConsoleSection, string][] = [
   ['claims', 'Scopes & claims'],
   ['registration', 'Registration tokens'],
   ['logout-deliveries', 'Logout deliveries'],
+  ['upstreams', 'Upstream providers'],
+  ['apis', 'APIs'],
   ['settings', 'Settings'],
 ];
 
@@ -258,7 +260,7 @@ export function NewClientPage(p: ConsoleFrame & { client?: Json }) {
   );
 }
 
-export function ClientDetail(p: ConsoleFrame & { client: Json; secret?: string; activity?: { consents: Json[]; sessions: Json[] } }) {
+export function ClientDetail(p: ConsoleFrame & { client: Json; secret?: string; activity?: { consents: Json[]; sessions: Json[] }; customClaims?: { released: Json[]; defined: string[]; draft?: string } }) {
   const id = str(p.client.client_id);
   const path = `${BASE}/clients/${encodeURIComponent(id)}`;
   const method = str(p.client.token_endpoint_auth_method);
@@ -285,6 +287,31 @@ export function ClientDetail(p: ConsoleFrame & { client: Json; secret?: string; 
         </ActionButton>
       ) : (
         <p class="muted">This client ({method}) has no rotatable secret: change its authentication method to issue a new one.</p>
+      )}
+      {p.customClaims && (
+        <>
+          <h2>Custom claims</h2>
+          <p class="muted">
+            Operator-defined claims released to this client with every openid grant, without a scope.{' '}
+            {p.customClaims.defined.length === 0 ? (
+              <>
+                No custom claim is defined yet: define one under <a href={`${BASE}/claims`}>Scopes &amp; claims</a> first.
+              </>
+            ) : (
+              <>Defined: {p.customClaims.defined.map((n) => <code>{n} </code>)}</>
+            )}
+          </p>
+          <form method="post" action={`${path}/claims`}>
+            <Csrf csrf={p.csrf} />
+            <label for="custom_claims">Released claims (JSON list of names or {'{"name": …, "values": […]}'}; [] releases none)</label>
+            <textarea id="custom_claims" name="claims" rows={3}>
+              {p.customClaims.draft ?? JSON.stringify(p.customClaims.released)}
+            </textarea>
+            <div class="actions">
+              <button type="submit">Save custom claims</button>
+            </div>
+          </form>
+        </>
       )}
       {p.activity && (
         <>
@@ -430,7 +457,7 @@ export function NewUserPage(p: ConsoleFrame & { values?: Json }) {
   );
 }
 
-export function UserDetail(p: ConsoleFrame & { user: Json; self: boolean; sessions: Json[] }) {
+export function UserDetail(p: ConsoleFrame & { user: Json; self: boolean; sessions: Json[]; links?: Json[] }) {
   const u = p.user;
   const id = str(u.id);
   const path = `${BASE}/users/${encodeURIComponent(id)}`;
@@ -531,6 +558,42 @@ export function UserDetail(p: ConsoleFrame & { user: Json; self: boolean; sessio
             </li>
           ))}
         </ul>
+      )}
+      <h2>Linked accounts</h2>
+      {(p.links ?? []).length === 0 ? (
+        <p class="muted">No upstream provider account is linked to this user.</p>
+      ) : (
+        <table class="data" id="linked-accounts">
+          <thead>
+            <tr>
+              <th>Upstream</th>
+              <th>Upstream sub</th>
+              <th>Linked</th>
+              <th>Last used</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {(p.links ?? []).map((l) => (
+              <tr>
+                <td>
+                  {str(l.upstream_name) || str(l.upstream)} <code>{str(l.upstream)}</code>
+                </td>
+                <td>
+                  <code>{str(l.subject)}</code>
+                </td>
+                <td>{when(l.created_at)}</td>
+                <td>{when(l.last_used_at)}</td>
+                <td>
+                  <ActionButton action={`${path}/links/delete`} csrf={p.csrf} label="Remove link" danger>
+                    <input type="hidden" name="upstream" value={str(l.upstream)} />
+                    <input type="hidden" name="subject" value={str(l.subject)} />
+                  </ActionButton>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
       )}
       <h2>Delete</h2>
       {p.self ? (
@@ -886,6 +949,180 @@ export function LogoutDeliveriesPage(p: ConsoleFrame & { deliveries: Json[]; sta
           </tbody>
         </table>
       )}
+    </ConsolePage>
+  );
+}
+
+// ---------------------------------------------------------------- upstream providers
+
+export function UpstreamsPage(p: ConsoleFrame & { upstreams: Json[]; values?: Json; created?: Json }) {
+  const v = p.values ?? {};
+  return (
+    <ConsolePage {...p}>
+      <p class="muted">
+        Other OpenID providers users may sign in through (this OP as an SSO broker). Register each one's redirect URI at that provider. Client secrets are stored sealed and never
+        shown again.
+      </p>
+      {p.created && (
+        <div class="notice" role="status">
+          <p>Register this redirect URI at the upstream provider:</p>
+          <code id="upstream-redirect-uri">{str(p.created.redirect_uri)}</code>
+          {p.created.backchannel_logout_uri !== undefined && (
+            <p>
+              and, if it supports back-channel logout, this logout URI: <code>{str(p.created.backchannel_logout_uri)}</code>
+            </p>
+          )}
+        </div>
+      )}
+      {p.upstreams.length === 0 ? (
+        <p class="muted">No upstream providers yet. Add one below (or `npm run admin -- upstreams create`).</p>
+      ) : (
+        <table class="data" id="upstreams">
+          <thead>
+            <tr>
+              <th>Name</th>
+              <th>Slug</th>
+              <th>Issuer</th>
+              <th>Redirect URI to register</th>
+              <th>Options</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {p.upstreams.map((u) => (
+              <tr>
+                <td>{str(u.name)}</td>
+                <td>
+                  <code>{str(u.slug)}</code>
+                </td>
+                <td>{str(u.issuer)}</td>
+                <td>
+                  <code>{str(u.redirect_uri)}</code>
+                </td>
+                <td>
+                  {[((u.scopes as string[] | undefined) ?? []).join(' '), u.link_by_email === true ? 'link by email' : '', u.end_session === true ? 'end session upstream' : '']
+                    .filter(Boolean)
+                    .join(' · ')}
+                </td>
+                <td>
+                  <ActionButton action={`${BASE}/upstreams/${encodeURIComponent(str(u.slug))}/delete`} csrf={p.csrf} label="Delete" danger confirm="Its account links go too" />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <h2>Add an upstream provider</h2>
+      <form method="post" action={`${BASE}/upstreams`}>
+        <Csrf csrf={p.csrf} />
+        <div class="row">
+          <div>
+            <label for="name">Name (on the sign-in button)</label>
+            <input type="text" id="name" name="name" required maxlength={100} value={str(v.name)} />
+          </div>
+          <div>
+            <label for="slug">Slug (in the redirect URI; cannot change)</label>
+            <input type="text" id="slug" name="slug" required pattern="[a-z0-9][a-z0-9-]{0,31}" value={str(v.slug)} />
+          </div>
+        </div>
+        <label for="issuer">Issuer (its https URL; discovery is read from it)</label>
+        <input type="url" id="issuer" name="issuer" required value={str(v.issuer)} />
+        <div class="row">
+          <div>
+            <label for="client_id">Client ID (registered there)</label>
+            <input type="text" id="client_id" name="client_id" required value={str(v.client_id)} />
+          </div>
+          <div>
+            <label for="client_secret">Client secret</label>
+            <input type="password" id="client_secret" name="client_secret" required autocomplete="off" />
+          </div>
+        </div>
+        <label for="scopes">Scopes (space-separated; openid is always added)</label>
+        <input type="text" id="scopes" name="scopes" value={str(v.scopes) || 'openid profile email'} />
+        <label class="check">
+          <input type="checkbox" name="link_by_email" checked={v.link_by_email === true} /> Link by email (offer an existing local user with the same verified email to link, after their password)
+        </label>
+        <label class="check">
+          <input type="checkbox" name="end_session" checked={v.end_session === true} /> End the upstream session too when the user logs out here
+        </label>
+        <div class="actions">
+          <button type="submit">Add upstream provider</button>
+        </div>
+      </form>
+    </ConsolePage>
+  );
+}
+
+// ---------------------------------------------------------------- APIs (resource servers)
+
+export function ApisPage(p: ConsoleFrame & { apis: Json[]; values?: Json; created?: Json }) {
+  const v = p.values ?? {};
+  return (
+    <ConsolePage {...p}>
+      <p class="muted">
+        APIs are the resource servers clients ask tokens for (RFC 8707 <code>resource</code>). Each has an introspection credential (client_secret_basic at /introspect); only
+        a hash of its secret is stored.
+      </p>
+      {p.created && (
+        <div class="notice" role="status">
+          <p>The API's introspection credential, its secret shown this once (store it now; it cannot be read again):</p>
+          <p>
+            client_id: <code id="api-client-id">{str(p.created.client_id)}</code>
+          </p>
+          <code class="secret" id="api-client-secret">
+            {str(p.created.client_secret)}
+          </code>
+        </div>
+      )}
+      {p.apis.length === 0 ? (
+        <p class="muted">No APIs yet. Add one below (or `npm run admin -- apis create`).</p>
+      ) : (
+        <table class="data" id="apis">
+          <thead>
+            <tr>
+              <th>Name</th>
+              <th>Identifier</th>
+              <th>Scopes</th>
+              <th>Introspection client_id</th>
+              <th>Token lifetime</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {p.apis.map((a) => (
+              <tr>
+                <td>{str(a.name)}</td>
+                <td>
+                  <code>{str(a.identifier)}</code>
+                </td>
+                <td>{((a.scopes as string[] | undefined) ?? []).join(' ')}</td>
+                <td>
+                  <code>{str(a.client_id)}</code>
+                </td>
+                <td>{a.access_token_ttl === undefined ? "the client's" : `${str(a.access_token_ttl)} s`}</td>
+                <td>
+                  <ActionButton action={`${BASE}/apis/${encodeURIComponent(str(a.client_id))}/delete`} csrf={p.csrf} label="Delete" danger confirm="Its credential goes too" />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <h2>Add an API</h2>
+      <form method="post" action={`${BASE}/apis`}>
+        <Csrf csrf={p.csrf} />
+        <label for="identifier">Identifier (an absolute URI, e.g. https://orders.example.com/)</label>
+        <input type="url" id="identifier" name="identifier" required value={str(v.identifier)} />
+        <label for="name">Name</label>
+        <input type="text" id="name" name="name" required maxlength={200} value={str(v.name)} />
+        <label for="scopes">Scopes (space-separated; e.g. orders:read orders:write)</label>
+        <input type="text" id="scopes" name="scopes" value={str(v.scopes)} />
+        <label for="access_token_ttl">Access token lifetime (s; empty: the client's)</label>
+        <input type="number" id="access_token_ttl" name="access_token_ttl" min="1" value={str(v.access_token_ttl)} />
+        <div class="actions">
+          <button type="submit">Add API</button>
+        </div>
+      </form>
     </ConsolePage>
   );
 }

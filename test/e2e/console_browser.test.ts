@@ -121,6 +121,20 @@ describe.skipIf(!CHROMIUM)('admin console in a real browser', () => {
     expect(settingsText).not.toContain(inject('adminToken'));
     await shot(page, '10-settings');
 
+    // Upstream providers: add one through the form; the redirect URI to register is shown, the secret never.
+    const slug = unique('corp').toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 32);
+    await page.getByRole('link', { name: 'Upstream providers' }).click();
+    await expect.poll(() => page.title()).toBe('Upstream providers · Admin console');
+    await page.getByLabel('Name (on the sign-in button)').fill('Corp SSO');
+    await page.getByLabel('Slug (in the redirect URI; cannot change)').fill(slug);
+    await page.getByLabel('Issuer (its https URL; discovery is read from it)').fill('https://login.corp.example.com');
+    await page.getByLabel('Client ID (registered there)').fill('op-at-corp');
+    await page.getByLabel('Client secret').fill('the-upstream-client-secret');
+    await page.getByRole('button', { name: 'Add upstream provider' }).click();
+    await expect.poll(() => page.locator('#upstream-redirect-uri').textContent()).toBe(`${baseUrl}/upstream/${slug}/callback`);
+    expect(await page.content()).not.toContain('the-upstream-client-secret');
+    await shot(page, '10b-upstreams');
+
     // Sign out: the console needs a sign-in again.
     await page.getByRole('button', { name: 'Sign out' }).click();
     await expect.poll(() => page.title()).toBe('Admin console sign-in');
@@ -156,5 +170,11 @@ describe('the CLI commands the console relies on', () => {
     expect(await adminCli('users', 'enable', user.id)).not.toMatch(/disabled:/);
     await adminCli('users', 'reset-password', user.id, '--password', 'a fresh long passphrase');
     expect(await adminCli('users', 'sessions', user.id)).toContain('no sessions');
+    expect(await adminCli('users', 'links', user.id)).toContain('no linked accounts');
+    const unlink = await promisify(execFile)(process.execPath, ['scripts/admin.mjs', '--issuer', baseUrl, 'users', 'unlink', user.id, '--upstream', 'corp', '--subject', 'nobody'], { cwd: ROOT, env: { ...process.env, ADMIN_TOKEN: inject('adminToken') } }).then(
+      () => 0,
+      (e: { code: number; stderr: string }) => (e.stderr.includes('not_found') || e.stderr.includes('404') ? e.code : -1),
+    );
+    expect(unlink).toBeGreaterThan(0);
   });
 });

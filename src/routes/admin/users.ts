@@ -10,6 +10,7 @@ import { InvalidRequest } from '../../errors';
 import { now } from '../../config';
 import type { AppEnv } from '../../env';
 import { PasskeyRepository, type Passkey } from '../../storage/passkeys';
+import { UpstreamRepository } from '../../storage/upstreams';
 import { USER_ROLES, UserRepository, type User, type UserRole } from '../../storage/users';
 import { jsonBody, notFound } from './common';
 
@@ -65,10 +66,12 @@ adminUsers.get('/:id', async (c) => {
   return user ? c.json({ ...userJson(user), has_password: user.passwordHash !== '', passkeys: passkeys.map(passkeyJson) }) : notFound(c);
 });
 
-/** Removes one passkey (a lost device). The operator may remove the last one of a passwordless account. */
-adminUsers.delete('/:id/passkeys/:credentialId', async (c) =>
-  (await new PasskeyRepository(c.env.DB).delete(c.req.param('id'), c.req.param('credentialId'))) ? c.body(null, 204) : notFound(c),
-);
+/** Removes one passkey (a lost device), audited `passkey.deleted`. The operator may remove the last one of a passwordless account. */
+adminUsers.delete('/:id/passkeys/:credentialId', async (c) => {
+  if (!(await new PasskeyRepository(c.env.DB).delete(c.req.param('id'), c.req.param('credentialId')))) return notFound(c);
+  audit('passkey.deleted', { subject: c.req.param('id'), details: { passkey: c.req.param('credentialId') } });
+  return c.body(null, 204);
+});
 
 /**
  * Operator-managed attributes (members replace the user's, null removes one) and standard claims
@@ -154,6 +157,30 @@ adminUsers.delete('/:id/sessions/:sid', async (c) => {
   if (!session || session.userId !== c.req.param('id')) return notFound(c);
   const ended = await endSession(c.env, session, c.var.issuer);
   audit('session.ended', { subject: session.userId, details: { sid: session.sid, back_channel: ended.backChannel } });
+  return c.body(null, 204);
+});
+
+/** The user's links to upstream providers' accounts (issue 11): which upstream, its `sub`, when linked and last used. */
+adminUsers.get('/:id/links', async (c) => {
+  const upstreams = new UpstreamRepository(c.env.DB);
+  // Independent reads, in parallel: the user (for a 404), their links, the upstreams' names.
+  const [user, links, all] = await Promise.all([new UserRepository(c.env.DB).find(c.req.param('id')), upstreams.linksOfUser(c.req.param('id')), upstreams.list()]);
+  if (!user) return notFound(c);
+  const names = new Map(all.map((u) => [u.slug, u.name]));
+  return c.json({
+    links: links.map((l) => ({ upstream: l.upstream, upstream_name: names.get(l.upstream) ?? null, subject: l.subject, created_at: l.createdAt, last_used_at: l.lastUsedAt })),
+  });
+});
+
+/**
+ * Removes one link: that upstream account no longer signs in as this user (its next sign-in there
+ * provisions or links afresh). The operator may remove the last way into a passwordless account,
+ * as with passkeys; the user's sessions are not ended (disable the user for that).
+ */
+adminUsers.delete('/:id/links/:upstream/:subject', async (c) => {
+  const { id, upstream, subject } = c.req.param();
+  if (!(await new UpstreamRepository(c.env.DB).deleteLink(id, upstream, subject))) return notFound(c);
+  audit('upstream.unlinked', { subject: id, details: { upstream, upstream_subject: subject } });
   return c.body(null, 204);
 });
 

@@ -58,21 +58,49 @@ function created(c: ConsoleContext, client: Record<string, unknown>, notice: str
   return renderPage(c, <ClientDetail {...frame(c, String(client.client_name ?? 'Client'), 'clients', { notice })} client={client} secret={secret} />);
 }
 
-async function show(c: ConsoleContext, extra: { notice?: string; error?: string } = {}, status: 200 | 400 = 200) {
+async function show(c: ConsoleContext, extra: { notice?: string; error?: string; claimsDraft?: string } = {}, status: 200 | 400 = 200) {
   const id = encodeURIComponent(c.req.param('id')!);
-  const [a, activity] = await Promise.all([callAdmin(c, 'GET', `/clients/${id}`), callAdmin(c, 'GET', `/clients/${id}/activity`)]);
+  const [a, activity, claims, defined] = await Promise.all([
+    callAdmin(c, 'GET', `/clients/${id}`),
+    callAdmin(c, 'GET', `/clients/${id}/activity`),
+    callAdmin(c, 'GET', `/clients/${id}/claims`),
+    callAdmin(c, 'GET', '/claims'),
+  ]);
   if (a.status === 404) return notFoundPage(c, 'client');
   const used = { consents: (activity.body.consents as Record<string, unknown>[] | undefined) ?? [], sessions: (activity.body.sessions as Record<string, unknown>[] | undefined) ?? [] };
-  return renderPage(c, <ClientDetail {...frame(c, String(a.body.client_name ?? 'Client'), 'clients', extra)} client={a.body} activity={used} />, status);
+  const customClaims = {
+    released: (claims.body.claims as Record<string, unknown>[] | undefined) ?? [],
+    defined: ((defined.body.claims as Record<string, unknown>[] | undefined) ?? []).map((x) => String(x.name)),
+    draft: extra.claimsDraft,
+  };
+  return renderPage(c, <ClientDetail {...frame(c, String(a.body.client_name ?? 'Client'), 'clients', { notice: extra.notice, error: extra.error })} client={a.body} activity={used} customClaims={customClaims} />, status);
 }
 
-consoleClients.get('/:id', (c) => show(c));
+consoleClients.get('/:id', (c) => show(c, c.req.query('claims') ? { notice: 'Custom claims saved.' } : {}));
 
 consoleClients.post('/:id', async (c) => {
   const a = await callAdmin(c, 'PATCH', `/clients/${encodeURIComponent(c.req.param('id'))}`, clientBody(formOf(c), false));
   if (a.status === 404) return notFoundPage(c, 'client');
   if (a.status !== 200) return show(c, { error: problem(a) }, 400);
   return created(c, a.body, 'Changes saved.');
+});
+
+/**
+ * Per-client custom claims (released with every openid grant, no scope needed): the list as the
+ * admin API takes it, a JSON array of names or {"name", "values"}; [] or empty clears it.
+ */
+consoleClients.post('/:id/claims', async (c) => {
+  const raw = (formOf(c).get('claims') ?? '').trim() || '[]';
+  let claims: unknown;
+  try {
+    claims = JSON.parse(raw);
+  } catch {
+    return show(c, { error: 'Custom claims must be a JSON list, e.g. ["https://example.com/claims/department"].', claimsDraft: raw }, 400);
+  }
+  const a = await callAdmin(c, 'PUT', `/clients/${encodeURIComponent(c.req.param('id'))}/claims`, { claims });
+  if (a.status === 404) return notFoundPage(c, 'client');
+  if (a.status !== 200) return show(c, { error: problem(a), claimsDraft: raw }, 400);
+  return c.redirect(`${BASE}/${encodeURIComponent(c.req.param('id'))}?claims=1`, 303);
 });
 
 consoleClients.post('/:id/rotate-secret', async (c) => {

@@ -21,6 +21,7 @@ import { consoleSettings } from './settings';
 import { clearConsoleSession, openConsoleSession, writeConsoleSession } from './session';
 import { setConsoleState, type ConsoleEnv } from './types';
 import { consoleUsers } from './users';
+import { consoleApis, consoleUpstreams } from './upstreams';
 
 /**
  * The admin console (issue 15) at /admin/console: server-rendered pages for operators, no script.
@@ -126,5 +127,7 @@ adminConsole.route('/settings', consoleSettings);
 adminConsole.route('/claims', consoleClaims);
 adminConsole.route('/registration', consoleRegistration);
 adminConsole.route('/logout-deliveries', consoleLogout);
+adminConsole.route('/upstreams', consoleUpstreams);
+adminConsole.route('/apis', consoleApis);
 
 adminConsole.all('*', (c) => renderPage(c, <ErrorPage title="Not found" detail="No such console page." />, 404));

@@ -35,7 +35,7 @@ export interface AdminAnswer {
  * check): the console has no write path of its own. The route's `audit()` records into this
  * request's audit trail, whose actor is the signed-in admin (`admin:<user id>`).
  */
-export async function callAdmin(c: ConsoleContext, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<AdminAnswer> {
+export async function callAdmin(c: ConsoleContext, method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<AdminAnswer> {
   const init: RequestInit = { method };
   if (body !== undefined) {
     init.headers = { 'Content-Type': 'application/json' };

@@ -38,13 +38,14 @@ consoleUsers.post('/', async (c) => {
 });
 
 async function show(c: ConsoleContext, extra: { notice?: string; error?: string } = {}, status: 200 | 400 = 200) {
-  const [a, s] = await Promise.all([callAdmin(c, 'GET', path(c)), callAdmin(c, 'GET', `${path(c)}/sessions`)]);
+  const [a, s, l] = await Promise.all([callAdmin(c, 'GET', path(c)), callAdmin(c, 'GET', `${path(c)}/sessions`), callAdmin(c, 'GET', `${path(c)}/links`)]);
   if (a.status === 404) return notFoundPage(c, 'user');
   const sessions = (s.body.sessions as Json[] | undefined) ?? [];
-  return renderPage(c, <UserDetail {...frame(c, String(a.body.username ?? 'User'), 'users', extra)} user={a.body} self={a.body.id === consoleState(c).admin.id} sessions={sessions} />, status);
+  const links = (l.body.links as Json[] | undefined) ?? [];
+  return renderPage(c, <UserDetail {...frame(c, String(a.body.username ?? 'User'), 'users', extra)} user={a.body} self={a.body.id === consoleState(c).admin.id} sessions={sessions} links={links} />, status);
 }
 
-const NOTICES: Record<string, string> = { password: 'Password reset; the user\'s sessions ended.', ended: 'Session ended.', created: 'User created.', saved: 'Profile saved.', role: 'Role changed.', disabled: 'User disabled: sessions ended, grants revoked.', enabled: 'User enabled.', passkey: 'Passkey removed.' };
+const NOTICES: Record<string, string> = { password: 'Password reset; the user\'s sessions ended.', ended: 'Session ended.', created: 'User created.', saved: 'Profile saved.', role: 'Role changed.', disabled: 'User disabled: sessions ended, grants revoked.', enabled: 'User enabled.', passkey: 'Passkey removed.', unlinked: 'Linked account removed: it no longer signs in as this user.' };
 
 consoleUsers.get('/:id', (c) => {
   const key = Object.keys(NOTICES).find((k) => c.req.query(k));
@@ -115,6 +116,15 @@ consoleUsers.post('/:id/passkeys/:credentialId/delete', async (c) => {
   const a = await callAdmin(c, 'DELETE', `${path(c)}/passkeys/${encodeURIComponent(c.req.param('credentialId'))}`);
   if (a.status === 404) return notFoundPage(c, 'passkey');
   return c.redirect(`${BASE}/${encodeURIComponent(c.req.param('id'))}?passkey=1`, 303);
+});
+
+/** Removes a link to an upstream provider's account (the upstream and its `sub` are form fields: a `sub` may hold any character). */
+consoleUsers.post('/:id/links/delete', async (c) => {
+  const f = formOf(c);
+  const a = await callAdmin(c, 'DELETE', `${path(c)}/links/${encodeURIComponent(f.get('upstream') ?? '')}/${encodeURIComponent(f.get('subject') ?? '')}`);
+  if (a.status === 404) return notFoundPage(c, 'linked account');
+  if (a.status !== 204) return show(c, { error: problem(a) }, 400);
+  return c.redirect(`${BASE}/${encodeURIComponent(c.req.param('id'))}?unlinked=1`, 303);
 });
 
 consoleUsers.post('/:id/delete', async (c) => {

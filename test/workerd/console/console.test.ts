@@ -54,7 +54,7 @@ async function auditBy(actor: string, expected: number): Promise<Row[]> {
 
 describe('admin console: who may enter', () => {
   it('without a session every page redirects to the console sign-in', async () => {
-    for (const path of [`${BASE}`, `${BASE}/clients`, `${BASE}/users`, `${BASE}/keys`, `${BASE}/audit`, `${BASE}/settings`]) {
+    for (const path of [`${BASE}`, `${BASE}/clients`, `${BASE}/users`, `${BASE}/keys`, `${BASE}/audit`, `${BASE}/settings`, `${BASE}/upstreams`, `${BASE}/apis`]) {
       const res = await new Browser().get(path);
       expect(res.status, path).toBe(303);
       expect(res.headers.get('Location')).toBe(`${BASE}/login`);
