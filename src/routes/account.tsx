@@ -241,6 +241,8 @@ account.post('/upstream-links/delete', async (c) => {
   if (!links.some((l) => l.upstream === upstream && l.subject === subject)) return redirect(c, '/account', 303);
   if (links.length === 1 && r.user.passwordHash === '') return render(c, undefined, 'This sign-in provider is the only way into this account: it cannot be removed.');
   await repo.deleteLink(r.user.id, upstream, subject);
+  // Recorded like the operators' removal (admin API), with the user as actor.
+  audit('upstream.unlinked', { actor: `user:${r.user.id}`, subject: r.user.id, details: { upstream, upstream_subject: subject } });
   return render(c, 'The sign-in provider was removed from your account.');
 });
 

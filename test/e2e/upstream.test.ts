@@ -2,7 +2,7 @@
 // real, independent OP (the certified `oidc-provider`, started here on loopback), with openid-client
 // as our relying party.
 import * as client from 'openid-client';
-import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, test, vi } from 'vitest';
 import { Admin, adminCli, REDIRECT_URI, unique, type AdminClient } from './helpers/admin';
 import { Browser, type Page } from './helpers/browser';
 import { startUpstreamOp, type UpstreamOp } from './helpers/upstream_op';
@@ -311,6 +311,11 @@ describe('linking an upstream account to a local one', () => {
     expect(remove.fields.some(([k, v]) => k === 'csrf' && v.length > 0)).toBe(true);
     const removed = await browser.submit(accountPage.page!, remove);
     expect(removed.page!.body).toContain('The sign-in provider was removed');
+    // Recorded in the audit trail (written just after the response), with the user as actor.
+    await vi.waitFor(async () => {
+      const trail = await admin.request<{ events: { type: string; actor: string; details: Record<string, unknown> }[] }>('GET', `/admin/audit?type=upstream.unlinked&subject=${encodeURIComponent(local.id)}`);
+      expect(trail.events).toEqual([expect.objectContaining({ actor: `user:${local.id}`, details: expect.objectContaining({ upstream: linkSlug, upstream_subject: sub }) })]);
+    }, { timeout: 5000, interval: 50 });
     const third = await viaHint(linkSlug, sub, new Browser([baseUrl, upstream.issuer]));
     expect(third.step.page!.forms.some((f) => f.action.includes(`/upstream/${linkSlug}/link`))).toBe(true);
   });

@@ -12,7 +12,7 @@ async function linked(userId: string, subject = `sub-${crypto.randomUUID()}`): P
   const repo = new UpstreamRepository(env.DB);
   await repo.insert({
     slug, name: 'Linked IdP', issuer: 'https://idp.example.com', clientId: 'c', clientSecretSealed: 'x', scopes: ['openid'],
-    claimMapping: DEFAULT_MAPPING, linkByEmail: false, endSession: false, createdAt: 100, updatedAt: 100,
+    claimMapping: DEFAULT_MAPPING, authMethod: 'client_secret_basic', signingKey: null, linkByEmail: false, endSession: false, createdAt: 100, updatedAt: 100,
   });
   await repo.insertLinkStatement({ upstream: slug, subject, userId, createdAt: 1_700_000_000, lastUsedAt: 1_700_000_500 }).run();
   return { slug, subject };
