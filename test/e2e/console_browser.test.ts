@@ -125,7 +125,7 @@ describe.skipIf(!CHROMIUM)('admin console in a real browser', () => {
     const slug = unique('corp').toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 32);
     await page.getByRole('link', { name: 'Upstream providers' }).click();
     await expect.poll(() => page.title()).toBe('Upstream providers · Admin console');
-    await page.getByLabel('Name (on the sign-in button)').fill('Corp SSO');
+    await page.getByLabel('Name (on the sign-in button)').fill('Console-made SSO');
     await page.getByLabel('Slug (in the redirect URI; cannot change)').fill(slug);
     await page.getByLabel('Issuer (its https URL; discovery is read from it)').fill('https://login.corp.example.com');
     await page.getByLabel('Client ID (registered there)').fill('op-at-corp');

@@ -62,7 +62,9 @@ describe.skipIf(!CHROMIUM)('"Continue with" in a real browser', () => {
       if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
     });
     await page.goto(url.href);
-    const button = page.getByRole('link', { name: 'Continue with Corp SSO' });
+    // This upstream's button (other test files may have added upstreams to the same OP).
+    const button = page.locator(`a[data-upstream][href^="/upstream/${slug}/start"]`);
+    await expect(button.textContent()).resolves.toBe('Continue with Corp SSO');
     await expect(button.isVisible()).resolves.toBe(true);
     await shot(page, 'upstream-01-sign-in-continue-with');
     await button.click();
