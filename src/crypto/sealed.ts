@@ -1,5 +1,5 @@
 import { base64url } from 'jose';
-import { derivedKey } from './derived_keys';
+import { derivedKey, type KekSecrets } from './derived_keys';
 
 /**
  * An AES-256-GCM key derived (HKDF, RFC 5869) from KEY_ENCRYPTION_KEY for one purpose label, so a
@@ -34,4 +34,16 @@ export async function openJson<T>(kekSecret: string | undefined, purpose: string
   } catch {
     return null;
   }
+}
+
+/**
+ * openJson under the current KEY_ENCRYPTION_KEY, then (during a rotation) KEY_ENCRYPTION_KEY_PREVIOUS:
+ * what was sealed before the rotation still opens; `underPrevious` tells a caller that stores the
+ * value to seal it again under the current key.
+ */
+export async function openJsonWithAny<T>(kek: KekSecrets, purpose: string, context: string, sealed: string): Promise<{ value: T; underPrevious: boolean } | null> {
+  const current = await openJson<T>(kek.current, purpose, context, sealed);
+  if (current !== null) return { value: current, underPrevious: false };
+  const previous = kek.previous ? await openJson<T>(kek.previous, purpose, context, sealed) : null;
+  return previous !== null ? { value: previous, underPrevious: true } : null;
 }

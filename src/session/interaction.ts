@@ -2,9 +2,9 @@ import type { Context } from 'hono';
 import { now } from '../config';
 import { sha256Base64url, timingSafeEqual } from '../crypto/hash';
 import { randomToken } from '../crypto/random';
-import { openJson, sealJson } from '../crypto/sealed';
+import { kekSecrets } from '../crypto/derived_keys';
+import { openJsonWithAny, sealJson } from '../crypto/sealed';
 import type { AppEnv } from '../env';
-import { settings } from '../settings';
 import { clearInteractionCookie, readInteractionCookie, setInteractionCookie } from '../http/cookies';
 import { InteractionRepository, type Interaction } from '../storage/interactions';
 
@@ -88,8 +88,7 @@ export async function openParked<R>(c: Context<AppEnv>, id: string): Promise<Par
   const value = readInteractionCookie(c, id);
   if (!value) return null;
   // Sealed under the previous KEY_ENCRYPTION_KEY during a rotation: still opens (then re-sealed under the current one).
-  const previous = settings(c.env).keyEncryptionKeyPrevious;
-  const s = (await openJson<SealedState>(kek(c), PURPOSE, id, value)) ?? (previous ? await openJson<SealedState>(previous, PURPOSE, id, value) : null);
+  const s = (await openJsonWithAny<SealedState>(kekSecrets(c.env), PURPOSE, id, value))?.value;
   const at = now();
   if (!s || s.v !== 1 || s.id !== id || typeof s.exp !== 'number' || s.exp <= at || typeof s.csrf !== 'string') return null;
   const interaction: Interaction<R> = { id, clientId: s.cid, request: s.req as R, csrfHash: '', userId: s.uid, authenticatedAt: s.at, expiresAt: s.exp, selected: s.sel };

@@ -1,5 +1,5 @@
 import { kekSecrets, type KekSecrets } from '../crypto/derived_keys';
-import { openJson, sealJson } from '../crypto/sealed';
+import { openJsonWithAny, sealJson } from '../crypto/sealed';
 import type { Bindings } from '../env';
 import { InvalidRequest } from '../errors';
 import { outboundRefusal } from '../http/outbound_address';
@@ -40,10 +40,8 @@ export const sealClientSecret = (env: Bindings, slug: string, secret: string): P
  * KEY_ENCRYPTION_KEY_PREVIOUS opens too (`underPrevious`: the cron re-seals it, src/jobs/reseal.ts).
  */
 export async function openClientSecretWithAny(kek: KekSecrets, u: Pick<Upstream, 'slug' | 'clientSecretSealed'>): Promise<{ secret: string; underPrevious: boolean } | null> {
-  const current = await openJson<string>(kek.current, PURPOSE, u.slug, u.clientSecretSealed);
-  if (typeof current === 'string') return { secret: current, underPrevious: false };
-  const previous = kek.previous ? await openJson<string>(kek.previous, PURPOSE, u.slug, u.clientSecretSealed) : null;
-  return typeof previous === 'string' ? { secret: previous, underPrevious: true } : null;
+  const opened = await openJsonWithAny<string>(kek, PURPOSE, u.slug, u.clientSecretSealed);
+  return opened && typeof opened.value === 'string' ? { secret: opened.value, underPrevious: opened.underPrevious } : null;
 }
 
 export async function openClientSecret(env: Bindings, u: Upstream): Promise<string> {

@@ -1,4 +1,5 @@
-import { openJson, sealJson } from '../crypto/sealed';
+import { kekSecrets } from '../crypto/derived_keys';
+import { openJsonWithAny, sealJson } from '../crypto/sealed';
 import type { Bindings } from '../env';
 import type { UpstreamSession } from '../storage/upstreams';
 import { discover } from './client';
@@ -19,7 +20,8 @@ export interface LogoutContinuation {
   lang: string;
 }
 
-const PURPOSE = 'upstream-logout-state';
+export const LOGOUT_STATE_PURPOSE = 'upstream-logout-state';
+const PURPOSE = LOGOUT_STATE_PURPOSE;
 const TTL = 600;
 const MAX_FRAMES = 10;
 
@@ -47,6 +49,7 @@ export async function upstreamLogoutUrl(env: Bindings, ourIssuer: string, s: Ups
 
 /** How our logout ends after the upstream's, from the state it sent back; null if altered or expired. */
 export async function continuationOf(env: Bindings, slug: string, state: string): Promise<LogoutContinuation | null> {
-  const c = await openJson<LogoutContinuation & { exp: number }>(env.KEY_ENCRYPTION_KEY, PURPOSE, slug, state);
+  // A state sealed just before a KEY_ENCRYPTION_KEY rotation still opens (the previous key).
+  const c = (await openJsonWithAny<LogoutContinuation & { exp: number }>(kekSecrets(env), PURPOSE, slug, state))?.value;
   return c && typeof c.exp === 'number' && c.exp > Math.floor(Date.now() / 1000) && Array.isArray(c.frames) ? c : null;
 }

@@ -1,9 +1,9 @@
 import type { Context } from 'hono';
 import { now } from '../../config';
-import { openJson, sealJson } from '../../crypto/sealed';
+import { kekSecrets } from '../../crypto/derived_keys';
+import { openJsonWithAny, sealJson } from '../../crypto/sealed';
 import type { AppEnv } from '../../env';
 import { clearOpCookie, readOpCookie, setOpCookie } from '../../http/cookies';
-import { settings } from '../../settings';
 
 /**
  * The admin console's session (issue 15), apart from relying parties' sessions: its own cookie
@@ -31,8 +31,7 @@ export interface ConsoleSession {
 export async function openConsoleSession(c: Context<AppEnv>): Promise<ConsoleSession | null> {
   const raw = readOpCookie(c, 'op_console');
   if (!raw) return null;
-  const previous = settings(c.env).keyEncryptionKeyPrevious;
-  const s = (await openJson<ConsoleSession>(c.env.KEY_ENCRYPTION_KEY, PURPOSE, CONTEXT, raw)) ?? (previous ? await openJson<ConsoleSession>(previous, PURPOSE, CONTEXT, raw) : null);
+  const s = (await openJsonWithAny<ConsoleSession>(kekSecrets(c.env), PURPOSE, CONTEXT, raw))?.value;
   const at = now();
   if (!s || s.v !== 1 || typeof s.uid !== 'string' || typeof s.csrf !== 'string' || typeof s.iat !== 'number' || typeof s.last !== 'number') return null;
   if (at - s.last > CONSOLE_IDLE_SECONDS || at - s.iat > CONSOLE_MAX_SECONDS || s.last > at + 60) return null;

@@ -15,6 +15,8 @@ import { subjectFor } from '../../../src/tokens/subject';
 import { ADMIN, createClient, createUser, fetchOp, ISSUER, obtainTokens } from '../helpers';
 import { UpstreamRepository } from '../../../src/storage/upstreams';
 import { openClientSecret, openClientSecretWithAny } from '../../../src/upstream/config';
+import { continuationOf, LOGOUT_STATE_PURPOSE } from '../../../src/upstream/end_session';
+import { sealJson } from '../../../src/crypto/sealed';
 import { openUpstreamKeyWithAny, upstreamPrivateKey } from '../../../src/upstream/client_key';
 import { kekSecrets } from '../../../src/crypto/derived_keys';
 import { basicAuth, codeFlow, expectError, expectTokens, refreshClient } from '../tokens/helpers';
@@ -122,6 +124,15 @@ describe('KEY_ENCRYPTION_KEY rotation: what is derived from it', () => {
     expect(await parseRefreshToken(NEW, next.refresh_token!)).not.toBeNull();
     expect(await parseRefreshToken(CURRENT, next.refresh_token!)).toBeNull();
     forgetKeySet();
+  });
+
+  it('a logout on its way through an upstream when the key changes still finishes (its state opens under the previous key)', async () => {
+    const then = { frames: [], lang: 'en', returnTo: 'https://rp.example.test/bye', exp: Math.floor(Date.now() / 1000) + 600 };
+    const state = await sealJson(CURRENT, LOGOUT_STATE_PURPOSE, 'corp', then);
+    expect(await continuationOf(rotated, 'corp', state)).toMatchObject({ returnTo: 'https://rp.example.test/bye' });
+    expect(await continuationOf(withoutPrevious, 'corp', state)).toBeNull();
+    // Sealed for another upstream: never.
+    expect(await continuationOf(rotated, 'other', state)).toBeNull();
   });
 
   it('pairwise subjects do not change, and client_secret_jwt and upstream client secrets are re-sealed by the cron', async () => {
