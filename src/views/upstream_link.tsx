@@ -1,3 +1,4 @@
+import { translator, type Translate } from '../messages';
 import { Layout, PageHeading } from './layout';
 
 export interface UpstreamLinkView {
@@ -9,6 +10,7 @@ export interface UpstreamLinkView {
   csrf: string;
   error?: string;
   lang?: string;
+  t?: Translate;
 }
 
 /**
@@ -16,26 +18,27 @@ export interface UpstreamLinkView {
  * silent; the local account's password is asked once.
  */
 export function UpstreamLinkPage(v: UpstreamLinkView) {
+  const t = v.t ?? translator('en');
   return (
-    <Layout title="Link your account" lang={v.lang}>
+    <Layout title={t('link.title')} lang={v.lang}>
       <PageHeading
-        title="Link your account"
-        lead={`An account with the same email address already exists here (${v.account}). Enter its password once to sign in to it with ${v.upstreamName} from now on.`}
+        title={t('link.title')}
+        lead={t('link.lead', { account: v.account, name: v.upstreamName })}
         error={v.error}
       />
       <form method="post" action={v.action}>
         <input type="hidden" name="csrf" value={v.csrf} />
-        <label for="password">Password of {v.account}</label>
+        <label for="password">{t('link.password', { account: v.account })}</label>
         <input id="password" name="password" type="password" autocomplete="current-password" required autofocus />
         <div class="actions">
-          <button type="submit">Link and continue</button>
+          <button type="submit">{t('link.submit')}</button>
         </div>
       </form>
       <form method="post" action={v.cancelAction}>
         <input type="hidden" name="csrf" value={v.csrf} />
         <div class="actions">
           <button type="submit" class="secondary">
-            Cancel
+            {t('login.cancel')}
           </button>
         </div>
       </form>

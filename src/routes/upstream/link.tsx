@@ -10,7 +10,8 @@ import { UserRepository, type User } from '../../storage/users';
 import { upstreams } from '../../upstream/registry';
 import { renderPage } from '../../views/render';
 import { UpstreamLinkPage } from '../../views/upstream_link';
-import { expired, load, loadForPost, type Loaded } from '../interaction/core';
+import type { Translate } from '../../messages';
+import { expired, load, loadForPost, presentation, type Loaded } from '../interaction/core';
 import { federatedSignIn, type PendingLink } from './sign_in';
 
 /**
@@ -26,8 +27,9 @@ async function pendingLink(c: Context<AppEnv>, slug: string, id: string): Promis
   return pending?.link && pending.slug === slug ? pending : null;
 }
 
-function page(c: Context<AppEnv>, l: Loaded, name: string, user: User, slug: string, error?: string, status: 200 | 400 | 429 = 200) {
+function page(c: Context<AppEnv>, l: Loaded, name: string, user: User, slug: string, error?: (t: Translate) => string, status: 200 | 400 | 429 = 200) {
   const id = l.interaction.id;
+  const { t, lang } = presentation(l);
   return renderPage(
     c,
     <UpstreamLinkPage
@@ -36,7 +38,9 @@ function page(c: Context<AppEnv>, l: Loaded, name: string, user: User, slug: str
       action={`/upstream/${slug}/link?interaction=${encodeURIComponent(id)}`}
       cancelAction={`/interaction/${id}/abort`}
       csrf={l.csrf}
-      error={error}
+      error={error?.(t)}
+      t={t}
+      lang={lang}
     />,
     status,
   );
@@ -70,11 +74,11 @@ export function upstreamLinkRoutes(app: Hono<AppEnv>): void {
     if (!result.ok) {
       if (result.reason === 'throttled') {
         c.header('Retry-After', String(result.retryAfter));
-        return page(c, r.loaded, u.name, user, slug, `Too many attempts. Try again in ${result.retryAfter} second(s).`, 429);
+        return page(c, r.loaded, u.name, user, slug, (t) => t('login.throttled', { seconds: result.retryAfter }), 429);
       }
-      return page(c, r.loaded, u.name, user, slug, 'That password is not right.', 400);
+      return page(c, r.loaded, u.name, user, slug, (t) => t('link.wrongPassword'), 400);
     }
-    if (result.user.id !== user.id) return page(c, r.loaded, u.name, user, slug, 'That password is not right.', 400);
+    if (result.user.id !== user.id) return page(c, r.loaded, u.name, user, slug, (t) => t('link.wrongPassword'), 400);
     const at = now();
     try {
       await new UpstreamRepository(c.env.DB).insertLinkStatement({ upstream: slug, subject: pending.link.subject, userId: user.id, createdAt: at, lastUsedAt: at }).run();

@@ -16,3 +16,19 @@ describe('message catalogue', () => {
     expect(missingMessages('en')).toEqual([]);
   });
 });
+
+describe('the upstream account-link page (issue 11)', () => {
+  it('speaks the sign-in language: French when the request asked for it, English by default', async () => {
+    const renderToString = async (el: unknown) => String(await (el as { toString(): string | Promise<string> }).toString());
+    const { UpstreamLinkPage } = await import('../../../src/views/upstream_link');
+    const props = { upstreamName: 'Corp SSO', account: 'alice', action: '/a', cancelAction: '/c', csrf: 'x' };
+    const fr = translator('fr');
+    const html = await renderToString(UpstreamLinkPage({ ...props, t: fr, lang: 'fr', error: fr('link.wrongPassword') }));
+    expect(html).toContain('Relier votre compte');
+    expect(html).toContain('Mot de passe de alice');
+    expect(html).toContain('avec Corp SSO');
+    expect(html).toContain("Ce mot de passe n&#39;est pas le bon.");
+    expect(html).not.toContain('Link and continue');
+    expect(await renderToString(UpstreamLinkPage(props))).toContain('Link and continue');
+  });
+});
